@@ -1,0 +1,80 @@
+// The public library API: run a NetBSD program and get its exit status, or build a Machine to
+// drive it yourself.
+
+import { Machine, type MachineOptions, type RunOutcome } from './kernel/machine.js';
+import { captureStream, hostFdStream, inputStream, type HostStream } from './kernel/hostfile.js';
+import { SYSCALLS, NETBSD_SYSCALLS } from '../syscalls/index.js';
+import { signalName } from './kernel/constants.js';
+
+export { Machine, type RunOutcome } from './kernel/machine.js';
+export { ExecFormatError } from './loader/elf.js';
+export type { ExitStatus } from './kernel/signal.js';
+export type { HostStream } from './kernel/hostfile.js';
+export { SYSCALLS, ALL_SYSCALLS } from '../syscalls/index.js';
+export { signalName } from './kernel/constants.js';
+
+/** A standard stream for the guest: inherit a host descriptor, collect into a buffer, feed a fixed input, or none (closed). */
+export type StreamOption = 'inherit' | 'pipe' | 'closed' | number | Uint8Array | string | HostStream;
+
+export interface RunOptions {
+  /** argv of the program; argv[0] defaults to the path. */
+  argv?: string[];
+  /** The environment, as NAME=VALUE strings or a record. Default: none. */
+  env?: string[] | Record<string, string>;
+  stdin?: StreamOption;
+  stdout?: StreamOption;
+  stderr?: StreamOption;
+  /** kern.maxfiles (the machine-wide open-file limit). */
+  maxfiles?: number;
+  /** Where nbemu's own diagnostics go (default: the host's stderr). */
+  diagnostics?: (line: string) => void;
+}
+
+export interface RunResult {
+  /** The exit code if the program exited, else null. */
+  exitCode: number | null;
+  /** The signal name (e.g. 'SIGPIPE') if a signal ended it, else null. */
+  signal: string | null;
+  /** How the run ended, in full. */
+  outcome: RunOutcome;
+  /** What the program wrote, for streams given as 'pipe'. */
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+function stream(opt: StreamOption | undefined, fd: number, sink: Buffer[]): HostStream | null {
+  if (opt === undefined || opt === 'inherit') return hostFdStream(fd);
+  if (opt === 'closed') return null;
+  if (opt === 'pipe') return captureStream(sink);
+  if (typeof opt === 'number') return hostFdStream(opt);
+  if (typeof opt === 'string') return inputStream(Buffer.from(opt));
+  if (opt instanceof Uint8Array) return inputStream(opt);
+  return opt;
+}
+
+export function createMachine(options: Omit<MachineOptions, 'syscalls'> = {}): Machine {
+  return new Machine({ syscalls: SYSCALLS, syscallName: (n) => NETBSD_SYSCALLS.get(n)?.name, ...options });
+}
+
+/** Run a NetBSD/amd64 static executable to its end. Rejects with ExecFormatError for files it cannot run. */
+export async function run(path: string, options: RunOptions = {}): Promise<RunResult> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const machine = createMachine({
+    stdin: stream(options.stdin, 0, []),
+    stdout: stream(options.stdout, 1, out),
+    stderr: stream(options.stderr, 2, err),
+    ...(options.maxfiles !== undefined ? { maxfiles: options.maxfiles } : {}),
+    ...(options.diagnostics ? { diagnostics: options.diagnostics } : {}),
+  });
+  const env = Array.isArray(options.env) ? options.env : Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  const proc = machine.spawn(path, options.argv ?? [path], env);
+  const outcome = machine.run(proc);
+  return {
+    exitCode: outcome.kind === 'exited' ? outcome.code : null,
+    signal: outcome.kind === 'signaled' ? signalName(outcome.signal) : null,
+    outcome,
+    stdout: Buffer.concat(out),
+    stderr: Buffer.concat(err),
+  };
+}

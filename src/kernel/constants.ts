@@ -1,0 +1,395 @@
+// The one constants module: every NetBSD ABI number the emulated kernel uses, each with the
+// header it comes from. Values are from NetBSD's sys/ headers as quoted in ../shared/netbsd/*.md
+// (generated tables of the Go toolchain for netbsd/amd64, checked against NetBSD/src) unless a
+// comment says otherwise. NetBSD 11-only values (the close-on-fork family) are marked.
+
+// ---- errno: sys/sys/errno.h -------------------------------------------------------------
+export const EPERM = 1;
+export const ENOENT = 2;
+export const ESRCH = 3;
+export const EINTR = 4;
+export const EIO = 5;
+export const ENXIO = 6;
+export const E2BIG = 7;
+export const ENOEXEC = 8;
+export const EBADF = 9;
+export const ECHILD = 10;
+export const EDEADLK = 11;
+export const ENOMEM = 12;
+export const EACCES = 13;
+export const EFAULT = 14;
+export const EBUSY = 16;
+export const EEXIST = 17;
+export const EXDEV = 18;
+export const ENODEV = 19;
+export const ENOTDIR = 20;
+export const EISDIR = 21;
+export const EINVAL = 22;
+export const ENFILE = 23;
+export const EMFILE = 24;
+export const ENOTTY = 25;
+export const EFBIG = 27;
+export const ENOSPC = 28;
+export const ESPIPE = 29;
+export const EROFS = 30;
+export const EPIPE = 32;
+export const ERANGE = 34;
+export const EAGAIN = 35;
+export const EINPROGRESS = 36;
+export const ENOTSOCK = 38;
+export const EDESTADDRREQ = 39;
+export const EMSGSIZE = 40;
+export const EPROTOTYPE = 41;
+export const ENOPROTOOPT = 42;
+export const EPROTONOSUPPORT = 43;
+export const ESOCKTNOSUPPORT = 44;
+export const EOPNOTSUPP = 45;
+export const EPFNOSUPPORT = 46;
+export const EAFNOSUPPORT = 47;
+export const EADDRINUSE = 48;
+export const ECONNRESET = 54;
+export const ENOBUFS = 55;
+export const EISCONN = 56;
+export const ENOTCONN = 57;
+export const ETIMEDOUT = 60;
+export const ECONNREFUSED = 61;
+export const ELOOP = 62;
+export const ENAMETOOLONG = 63;
+export const ENOTEMPTY = 66;
+export const ENOSYS = 78;
+export const EOVERFLOW = 84;
+export const ENOTSUP = 86;
+// Kernel-internal pseudo errors (sys/sys/errno.h, #ifdef _KERNEL): never reach the guest.
+export const ERESTART = -3;
+export const EJUSTRETURN = -2;
+
+/** errno number → [name, message] (sys/sys/errno.h; messages from lib/libc/gen/errlist). */
+export const ERRNO_NAMES: Record<number, [string, string]> = {
+  1: ['EPERM', 'Operation not permitted'],
+  2: ['ENOENT', 'No such file or directory'],
+  3: ['ESRCH', 'No such process'],
+  4: ['EINTR', 'Interrupted system call'],
+  5: ['EIO', 'Input/output error'],
+  6: ['ENXIO', 'Device not configured'],
+  7: ['E2BIG', 'Argument list too long'],
+  8: ['ENOEXEC', 'Exec format error'],
+  9: ['EBADF', 'Bad file descriptor'],
+  10: ['ECHILD', 'No child processes'],
+  11: ['EDEADLK', 'Resource deadlock avoided'],
+  12: ['ENOMEM', 'Cannot allocate memory'],
+  13: ['EACCES', 'Permission denied'],
+  14: ['EFAULT', 'Bad address'],
+  16: ['EBUSY', 'Device busy'],
+  17: ['EEXIST', 'File exists'],
+  18: ['EXDEV', 'Cross-device link'],
+  19: ['ENODEV', 'Operation not supported by device'],
+  20: ['ENOTDIR', 'Not a directory'],
+  21: ['EISDIR', 'Is a directory'],
+  22: ['EINVAL', 'Invalid argument'],
+  23: ['ENFILE', 'Too many open files in system'],
+  24: ['EMFILE', 'Too many open files'],
+  25: ['ENOTTY', 'Inappropriate ioctl for device'],
+  27: ['EFBIG', 'File too large'],
+  28: ['ENOSPC', 'No space left on device'],
+  29: ['ESPIPE', 'Illegal seek'],
+  30: ['EROFS', 'Read-only file system'],
+  32: ['EPIPE', 'Broken pipe'],
+  34: ['ERANGE', 'Result too large or too small'],
+  35: ['EAGAIN', 'Resource temporarily unavailable'],
+  36: ['EINPROGRESS', 'Operation now in progress'],
+  38: ['ENOTSOCK', 'Socket operation on non-socket'],
+  39: ['EDESTADDRREQ', 'Destination address required'],
+  40: ['EMSGSIZE', 'Message too long'],
+  41: ['EPROTOTYPE', 'Protocol wrong type for socket'],
+  42: ['ENOPROTOOPT', 'Protocol option not available'],
+  43: ['EPROTONOSUPPORT', 'Protocol not supported'],
+  44: ['ESOCKTNOSUPPORT', 'Socket type not supported'],
+  45: ['EOPNOTSUPP', 'Operation not supported'],
+  46: ['EPFNOSUPPORT', 'Protocol family not supported'],
+  47: ['EAFNOSUPPORT', 'Address family not supported by protocol family'],
+  48: ['EADDRINUSE', 'Address already in use'],
+  54: ['ECONNRESET', 'Connection reset by peer'],
+  55: ['ENOBUFS', 'No buffer space available'],
+  56: ['EISCONN', 'Socket is already connected'],
+  57: ['ENOTCONN', 'Socket is not connected'],
+  60: ['ETIMEDOUT', 'Connection timed out'],
+  61: ['ECONNREFUSED', 'Connection refused'],
+  62: ['ELOOP', 'Too many levels of symbolic links'],
+  63: ['ENAMETOOLONG', 'File name too long'],
+  66: ['ENOTEMPTY', 'Directory not empty'],
+  78: ['ENOSYS', 'Function not implemented'],
+  84: ['EOVERFLOW', 'Value too large to be stored in data type'],
+  86: ['ENOTSUP', 'Not supported'],
+};
+
+// ---- Address families and socket types: sys/sys/socket.h ---------------------------------
+export const AF_UNSPEC = 0;
+export const AF_LOCAL = 1; // == AF_UNIX
+export const AF_INET = 2;
+export const AF_INET6 = 24;
+export const AF_ROUTE = 34;
+export const AF_MAX = 35;
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+export const SOCK_RDM = 4;
+export const SOCK_SEQPACKET = 5;
+export const SOCK_CLOEXEC = 0x10000000;
+export const SOCK_NONBLOCK = 0x20000000;
+export const SOCK_NOSIGPIPE = 0x40000000;
+// NetBSD 11 adds SOCK_CLOFORK (tests/kernel/t_clofork.c). Its value was not found in a stored
+// sys/sys/socket.h; 0x80000000 is the one free bit inside SOCK_FLAGS_MASK (unverified).
+export const SOCK_CLOFORK = 0x80000000;
+export const SOCK_FLAGS_MASK = 0xf0000000;
+
+// ---- Socket options: sys/sys/socket.h ----------------------------------------------------
+export const SOL_SOCKET = 0xffff;
+export const SO_DEBUG = 0x1;
+export const SO_ACCEPTCONN = 0x2;
+export const SO_REUSEADDR = 0x4;
+export const SO_KEEPALIVE = 0x8;
+export const SO_DONTROUTE = 0x10;
+export const SO_BROADCAST = 0x20;
+export const SO_USELOOPBACK = 0x40;
+export const SO_LINGER = 0x80;
+export const SO_OOBINLINE = 0x100;
+export const SO_REUSEPORT = 0x200;
+export const SO_NOSIGPIPE = 0x800;
+export const SO_TIMESTAMP = 0x2000;
+export const SO_SNDBUF = 0x1001;
+export const SO_RCVBUF = 0x1002;
+export const SO_SNDLOWAT = 0x1003;
+export const SO_RCVLOWAT = 0x1004;
+export const SO_ERROR = 0x1007;
+export const SO_TYPE = 0x1008;
+export const SO_OVERFLOWED = 0x1009;
+export const SO_NOHEADER = 0x100a;
+export const SO_SNDTIMEO = 0x100b;
+export const SO_RCVTIMEO = 0x100c;
+
+// ---- Message flags: sys/sys/socket.h -------------------------------------------------------
+export const MSG_OOB = 0x1;
+export const MSG_PEEK = 0x2;
+export const MSG_EOR = 0x8;
+export const MSG_TRUNC = 0x10;
+export const MSG_CTRUNC = 0x20;
+export const MSG_WAITALL = 0x40;
+export const MSG_DONTWAIT = 0x80;
+export const MSG_NOSIGNAL = 0x400;
+
+// ---- Unix-domain socket buffer sizes: sys/kern/uipc_usrreq.c 1.179 (unpst_*, unpdg_*) ---------
+/** MCLBYTES (sys/arch/amd64/include/param.h): the default send low-water mark (soreserve). */
+export const MCLBYTES = 2048;
+export const PIPSIZ = 4096;
+export const UNPST_SENDSPACE = PIPSIZ; // stream and seqpacket
+export const UNPST_RECVSPACE = PIPSIZ;
+export const UNPDG_SENDSPACE = 2 * 1024; // "really max datagram size"
+export const UNPDG_RECVSPACE = 4 * 1024;
+
+// ---- File status flags: sys/sys/fcntl.h --------------------------------------------------
+export const O_RDONLY = 0x0;
+export const O_WRONLY = 0x1;
+export const O_RDWR = 0x2;
+export const O_ACCMODE = 0x3;
+export const O_NONBLOCK = 0x4;
+export const O_APPEND = 0x8;
+export const O_SHLOCK = 0x10;
+export const O_EXLOCK = 0x20;
+export const O_ASYNC = 0x40;
+export const O_FSYNC = 0x80;
+export const O_NOFOLLOW = 0x100;
+export const O_CREAT = 0x200;
+export const O_TRUNC = 0x400;
+export const O_EXCL = 0x800;
+export const O_NOCTTY = 0x8000;
+export const O_DSYNC = 0x10000;
+export const O_RSYNC = 0x20000;
+export const O_ALT_IO = 0x40000;
+export const O_DIRECT = 0x80000;
+export const O_DIRECTORY = 0x200000;
+export const O_CLOEXEC = 0x400000;
+export const O_NOSIGPIPE = 0x1000000;
+// NetBSD 11: O_CLOFORK. Value from the fallback define in lib/libc/compat/sys/compat_dup3.c 1.3
+// (2025/07/17); sys/sys/fcntl.h of NetBSD 11 was not available to check.
+export const O_CLOFORK = 0x8000000;
+
+/** Kernel file flags (sys/sys/fcntl.h, _KERNEL): FFLAGS(o) = o + 1, OFLAGS(f) = f - 1. */
+export const FREAD = 0x1;
+export const FWRITE = 0x2;
+export const FNONBLOCK = O_NONBLOCK;
+export const FAPPEND = O_APPEND;
+export const FASYNC = O_ASYNC;
+export const FNOSIGPIPE = O_NOSIGPIPE;
+/** Flags F_SETFL may change: FCNTLFLAGS in sys/sys/fcntl.h 1.54 (not FNOSIGPIPE: F_SETNOSIGPIPE does). */
+export const FCNTLFLAGS = FAPPEND | FASYNC | O_FSYNC | FNONBLOCK | O_DSYNC | O_RSYNC | O_ALT_IO | O_DIRECT;
+export const FFLAGS = (oflags: number): number => oflags + 1;
+export const OFLAGS = (fflags: number): number => fflags - 1;
+
+// ---- fcntl commands: sys/sys/fcntl.h -----------------------------------------------------
+export const F_DUPFD = 0;
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const F_GETOWN = 5;
+export const F_SETOWN = 6;
+export const F_GETLK = 7;
+export const F_SETLK = 8;
+export const F_SETLKW = 9;
+export const F_CLOSEM = 10;
+export const F_MAXFD = 11;
+export const F_DUPFD_CLOEXEC = 12;
+export const F_GETNOSIGPIPE = 13;
+export const F_SETNOSIGPIPE = 14;
+export const F_GETPATH = 15;
+export const F_ADD_SEALS = 16;
+export const F_GET_SEALS = 17;
+// NetBSD 11 adds F_DUPFD_CLOFORK and FD_CLOFORK (tests/kernel/t_clofork.c uses both). Their values
+// were not found in a stored NetBSD 11 sys/sys/fcntl.h: the next free command number and the next
+// free descriptor-flag bit are used here (unverified).
+export const F_DUPFD_CLOFORK = 18;
+export const FD_CLOEXEC = 1;
+export const FD_CLOFORK = 2;
+
+// ---- Resource limits: sys/sys/resource.h -------------------------------------------------
+export const RLIMIT_CPU = 0;
+export const RLIMIT_FSIZE = 1;
+export const RLIMIT_DATA = 2;
+export const RLIMIT_STACK = 3;
+export const RLIMIT_CORE = 4;
+export const RLIMIT_RSS = 5;
+export const RLIMIT_MEMLOCK = 6;
+export const RLIMIT_NPROC = 7;
+export const RLIMIT_NOFILE = 8;
+export const RLIMIT_SBSIZE = 9;
+export const RLIMIT_AS = 10;
+export const RLIMIT_NTHR = 11;
+export const RLIM_NLIMITS = 12;
+/** RLIM_INFINITY = (~((u_quad_t)1 << 63)) (sys/sys/resource.h). */
+export const RLIM_INFINITY = 0x7fffffffffffffffn;
+
+// ---- Memory: sys/sys/mman.h, sys/arch/amd64/include/vmparam.h ------------------------------
+export const PROT_NONE = 0;
+export const PROT_READ = 1;
+export const PROT_WRITE = 2;
+export const PROT_EXEC = 4;
+export const MAP_SHARED = 0x1;
+export const MAP_PRIVATE = 0x2;
+export const MAP_FIXED = 0x10;
+export const MAP_RENAME = 0x20;
+export const MAP_NORESERVE = 0x40;
+export const MAP_INHERIT = 0x80;
+export const MAP_HASSEMAPHORE = 0x200;
+export const MAP_TRYFIXED = 0x400;
+export const MAP_WIRED = 0x800;
+export const MAP_ANON = 0x1000;
+export const MAP_STACK = 0x2000;
+export const MAP_ALIGNMENT_SHIFT = 24;
+export const MAP_ALIGNMENT_MASK = 0xff << MAP_ALIGNMENT_SHIFT;
+export const PAGE_SIZE = 4096;
+export const VM_MAXUSER_ADDRESS = 0x7f7ffffff000;
+export const USRSTACK = VM_MAXUSER_ADDRESS;
+export const MAXSSIZ = 128 * 1024 * 1024;
+export const DFLSSIZ = 4 * 1024 * 1024;
+/** uvm_map.c user_stack_guard_size default: 1 MiB (verify). */
+export const USER_STACK_GUARD_SIZE = 1024 * 1024;
+
+// ---- Descriptor table: sys/sys/param.h, sys/conf/param.c -----------------------------------
+/** Default RLIMIT_NOFILE soft limit (OPEN_MAX, sys/sys/syslimits.h in NetBSD: 128). */
+export const OPEN_MAX = 128;
+/** kern.maxfiles default (MAXFILES, sys/conf/param.c: 3404 on a default amd64 kernel; verify). */
+export const MAXFILES = 3404;
+export const IOV_MAX = 1024;
+export const SSIZE_MAX = 0x7fffffffffffffff;
+
+// ---- stat: sys/sys/stat.h ----------------------------------------------------------------
+export const S_IFMT = 0o170000;
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFSOCK = 0o140000;
+
+// ---- Clocks: sys/sys/time.h ----------------------------------------------------------------
+export const CLOCK_REALTIME = 0;
+export const CLOCK_VIRTUAL = 1;
+export const CLOCK_PROF = 2;
+export const CLOCK_MONOTONIC = 3;
+export const CLOCK_THREAD_CPUTIME_ID = 0x20000000;
+export const CLOCK_PROCESS_CPUTIME_ID = 0x40000000;
+
+// ---- sysctl MIB: sys/sys/sysctl.h ------------------------------------------------------------
+export const CTL_MAXNAME = 12;
+export const CTL_KERN = 1;
+export const CTL_VM = 2;
+export const CTL_HW = 6;
+export const KERN_OSTYPE = 1;
+export const KERN_OSRELEASE = 2;
+export const KERN_OSREV = 3;
+export const KERN_VERSION = 4;
+export const KERN_MAXFILES = 7;
+export const KERN_HOSTNAME = 10;
+export const KERN_ARND = 81;
+export const HW_MACHINE = 1;
+export const HW_NCPU = 3;
+export const HW_PAGESIZE = 7;
+export const HW_MACHINE_ARCH = 10;
+export const HW_NCPUONLINE = 16;
+export const HW_PHYSMEM64 = 13;
+
+// ---- x86 sysarch: sys/arch/x86/include/sysarch.h -------------------------------------------
+export const X86_GET_GSBASE = 14;
+export const X86_GET_FSBASE = 15;
+export const X86_SET_GSBASE = 16;
+export const X86_SET_FSBASE = 17;
+
+// ---- Signals: sys/sys/signal.h ---------------------------------------------------------------
+export const SIGHUP = 1;
+export const SIGINT = 2;
+export const SIGQUIT = 3;
+export const SIGILL = 4;
+export const SIGTRAP = 5;
+export const SIGABRT = 6;
+export const SIGEMT = 7;
+export const SIGFPE = 8;
+export const SIGKILL = 9;
+export const SIGBUS = 10;
+export const SIGSEGV = 11;
+export const SIGSYS = 12;
+export const SIGPIPE = 13;
+export const SIGALRM = 14;
+export const SIGTERM = 15;
+export const NSIG = 64;
+export const SIGNAL_NAMES = [
+  '', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGEMT', 'SIGFPE', 'SIGKILL', 'SIGBUS',
+  'SIGSEGV', 'SIGSYS', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGURG', 'SIGSTOP', 'SIGTSTP', 'SIGCONT', 'SIGCHLD',
+  'SIGTTIN', 'SIGTTOU', 'SIGIO', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGINFO', 'SIGUSR1',
+  'SIGUSR2', 'SIGPWR',
+];
+export const signalName = (sig: number): string =>
+  SIGNAL_NAMES[sig] ?? (sig >= 33 && sig < NSIG ? `SIGRTMIN+${sig - 33}` : `signal ${sig}`);
+
+// ---- ELF auxiliary vector: sys/sys/exec_elf.h ------------------------------------------------
+export const AT_NULL = 0;
+export const AT_PHDR = 3;
+export const AT_PHENT = 4;
+export const AT_PHNUM = 5;
+export const AT_PAGESZ = 6;
+export const AT_BASE = 7;
+export const AT_FLAGS = 8;
+export const AT_ENTRY = 9;
+export const AT_STACKBASE = 13;
+export const AT_EUID = 2000;
+export const AT_RUID = 2001;
+export const AT_EGID = 2002;
+export const AT_RGID = 2003;
+export const AT_SUN_EXECNAME = 2014;
+export const MAXPATHLEN = 1024;
+
+// ---- What this kernel says it is (sys/sys/param.h __NetBSD_Version__, sys/conf/newvers.sh) ---
+export const NETBSD_VERSION = 1100000000; // 11.0
+export const OSTYPE = 'NetBSD';
+export const OSRELEASE = '11.0';
+export const MACHINE = 'amd64';
+export const MACHINE_ARCH = 'x86_64';

@@ -1,0 +1,117 @@
+// struct file (sys/sys/file.h): an open file, shared by every descriptor dup'ed from it. Its
+// f_flag holds the status flags (FREAD, FWRITE, FNONBLOCK, FAPPEND, FNOSIGPIPE); descriptor
+// flags (close-on-exec, close-on-fork) live in the descriptor slot instead (filedesc.ts).
+
+import { EBADF, EINVAL, ENOTTY, FNONBLOCK, S_IFCHR } from './constants.js';
+import { Errno } from './errno.js';
+import type { Uio } from './uio.js';
+
+/** DTYPE_* of sys/sys/file.h. */
+export type FileType = 'vnode' | 'socket' | 'pipe' | 'kqueue' | 'misc';
+
+/** What an LWP waits on when a call must sleep (a wait channel, like NetBSD's wchan). */
+export interface WaitChannel {
+  readonly wmesg: string;
+}
+
+/**
+ * Thrown by a file operation that must sleep. The caller's syscall is parked and re-executed
+ * from the start when the channel is woken (the ERESTART path of sys/kern/kern_sleepq.c
+ * callers); with nothing else able to run, the machine reports a deadlock instead of hanging.
+ */
+export class Sleep extends Error {
+  constructor(readonly chan: WaitChannel) {
+    super(`sleeping on ${chan.wmesg}`);
+  }
+}
+
+/** The fields of struct stat (sys/sys/stat.h) a file fills in; the rest are zero. */
+export interface StatInfo {
+  dev: number;
+  ino: number;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  rdev: number;
+  size: number;
+  blksize: number;
+  blocks: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+}
+
+/** Machine-wide file accounting (sys/kern/kern_descrip.c nfiles / kern.maxfiles). */
+export interface FileTable {
+  nfiles: number;
+  maxfiles: number;
+}
+
+export abstract class File {
+  /** Number of descriptor slots (in any process) referring to this file. */
+  private refs = 0;
+  private closed = false;
+
+  protected constructor(
+    readonly type: FileType,
+    /** f_flag: FREAD | FWRITE | status flags. */
+    public flag: number,
+    private readonly table: FileTable,
+  ) {
+    table.nfiles++;
+  }
+
+  get nonblocking(): boolean {
+    return (this.flag & FNONBLOCK) !== 0;
+  }
+
+  hold(): void {
+    this.refs++;
+  }
+
+  /** Drop one reference; the last one closes the file (closef in kern_descrip.c). */
+  release(): void {
+    if (--this.refs > 0 || this.closed) return;
+    this.closed = true;
+    this.table.nfiles--;
+    this.close();
+  }
+
+  read(_uio: Uio, _nonblock: boolean): number {
+    throw new Errno(EINVAL);
+  }
+
+  write(_uio: Uio, _nonblock: boolean): number {
+    throw new Errno(EINVAL);
+  }
+
+  /** F_SETFL reaches the file through FIONBIO/FIOASYNC (sys/kern/sys_descrip.c sys_fcntl). */
+  setStatusFlags(flag: number): void {
+    this.flag = flag;
+  }
+
+  abstract stat(): StatInfo;
+
+  ioctl(_cmd: number): number {
+    throw new Errno(ENOTTY);
+  }
+
+  protected abstract close(): void;
+}
+
+export function emptyStat(mode: number): StatInfo {
+  const now = Date.now();
+  return {
+    dev: 0, ino: 0, mode, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 0, blocks: 0,
+    atimeMs: now, mtimeMs: now, ctimeMs: now, birthtimeMs: now,
+  };
+}
+
+/** A file that was never valid for the operation (used where NetBSD answers EBADF). */
+export function badf(): never {
+  throw new Errno(EBADF);
+}
+
+export const CHARDEV_MODE = S_IFCHR | 0o620;

@@ -1,0 +1,252 @@
+// Sockets of the local domain: struct socket and struct sockbuf (sys/sys/socketvar.h), the
+// generic send/receive logic of sys/kern/uipc_socket.c (sosend, soreceive) and the PF_LOCAL
+// protocol of sys/kern/uipc_usrreq.c (unp_connect2, unp_disconnect, uipc_send). Only what
+// socketpair(2) needs lives here for now: connected pairs of every type.
+
+import {
+  EAGAIN, ECONNRESET, EDESTADDRREQ, EMSGSIZE, ENOBUFS, ENOTCONN, EPIPE, S_IFSOCK, SOCK_DGRAM,
+  SOCK_SEQPACKET, SOCK_STREAM, UNPDG_RECVSPACE, UNPDG_SENDSPACE, UNPST_RECVSPACE, UNPST_SENDSPACE,
+  FREAD, FWRITE, MSG_PEEK, MCLBYTES,
+} from './constants.js';
+import { Errno } from './errno.js';
+import { File, Sleep, emptyStat, type FileTable, type StatInfo, type WaitChannel } from './file.js';
+import type { Uio } from './uio.js';
+
+// so_state bits (sys/sys/socketvar.h)
+export const SS_ISCONNECTED = 0x001;
+export const SS_CANTSENDMORE = 0x010;
+export const SS_CANTRCVMORE = 0x020;
+
+interface Record {
+  data: Uint8Array;
+  /** bytes of data already consumed (stream buffers are read piecemeal) */
+  off: number;
+}
+
+/** struct sockbuf: a queue of records (datagrams) or of byte chunks (a stream). */
+export class SockBuf implements WaitChannel {
+  cc = 0;
+  readonly queue: Record[] = [];
+  constructor(
+    public hiwat: number,
+    /** sb_lowat as soreserve sets it: 1 for receive, min(MCLBYTES, hiwat) for send. */
+    public lowat: number,
+    readonly wmesg: string,
+  ) {}
+
+  get space(): number {
+    return this.hiwat - this.cc;
+  }
+
+  append(data: Uint8Array): void {
+    this.queue.push({ data, off: 0 });
+    this.cc += data.length;
+  }
+
+  flush(): void {
+    this.queue.length = 0;
+    this.cc = 0;
+  }
+}
+
+/** The PF_LOCAL protocols (uipc_usrreq.c unixsw[]): stream, datagram and seqpacket. */
+export const LOCAL_TYPES = new Set([SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET]);
+
+let nextIno = 2; // unp_ino: a per-boot counter handed to sockets at their first stat (uipc_usrreq.c unp_stat)
+
+export class Socket {
+  state = 0;
+  error = 0;
+  /** SOL_SOCKET boolean options (SO_*) that are set. */
+  options = 0;
+  /** unp_conn: the socket this one sends to. */
+  peer: Socket | undefined;
+  readonly rcv: SockBuf;
+  readonly snd: SockBuf;
+  private ino = 0;
+  readonly created = Date.now();
+
+  constructor(readonly type: number) {
+    // uipc_usrreq.c unp_attach → soreserve: stream-like protocols get PIPSIZ both ways,
+    // datagrams a small send space (the largest datagram) and a larger receive space.
+    const dgram = type === SOCK_DGRAM;
+    const sndspace = dgram ? UNPDG_SENDSPACE : UNPST_SENDSPACE;
+    this.snd = new SockBuf(sndspace, Math.min(MCLBYTES, sndspace), 'sbwait-snd');
+    this.rcv = new SockBuf(dgram ? UNPDG_RECVSPACE : UNPST_RECVSPACE, 1, 'sbwait-rcv');
+  }
+
+  /**
+   * so_snd.sb_hiwat as getsockopt(SO_SNDBUF) sees it: for stream and seqpacket, uipc_send lowers
+   * the sender's mark by the bytes queued at the peer, and unp_rcvd gives them back.
+   */
+  get sndbufNow(): number {
+    return this.type !== SOCK_DGRAM && this.peer ? this.snd.hiwat - this.peer.rcv.cc : this.snd.hiwat;
+  }
+
+  /** PR_ATOMIC: each send is one record (datagram and seqpacket). */
+  get atomic(): boolean {
+    return this.type !== SOCK_STREAM;
+  }
+
+  /** PR_CONNREQUIRED: stream and seqpacket. */
+  get connRequired(): boolean {
+    return this.type !== SOCK_DGRAM;
+  }
+
+  /** unp_connect2 in both directions, as socketpair connects its two sockets (uipc_usrreq.c). */
+  static connectPair(a: Socket, b: Socket): void {
+    a.peer = b;
+    b.peer = a;
+    a.state |= SS_ISCONNECTED;
+    b.state |= SS_ISCONNECTED;
+  }
+
+  /**
+   * sosend for a connected local socket. Order of checks as in uipc_socket.c sosend:
+   * can't-send-more (EPIPE), a pending so_error, not connected, record too large (EMSGSIZE),
+   * then room in the buffer (EAGAIN or sleep).
+   */
+  send(uio: Uio, nonblock: boolean): number {
+    const resid = uio.resid;
+    if (this.state & SS_CANTSENDMORE) throw new Errno(EPIPE);
+    if (this.error) {
+      const e = this.error;
+      this.error = 0;
+      throw new Errno(e);
+    }
+    const peer = this.peer;
+    if (!(this.state & SS_ISCONNECTED) || !peer) throw new Errno(this.connRequired ? ENOTCONN : EDESTADDRREQ);
+    if (this.atomic && resid > this.snd.hiwat) throw new Errno(EMSGSIZE);
+    if (this.type === SOCK_DGRAM) {
+      // uipc_send PRU_SEND for datagrams: sbappendaddr into the receiver, ENOBUFS when it is full.
+      if (resid > peer.rcv.space) throw new Errno(ENOBUFS);
+      peer.rcv.append(uio.copyin(resid));
+      return resid;
+    }
+    // Stream and seqpacket: the data goes straight into the peer's receive buffer, and the
+    // sender's space is what its send buffer allows less what the peer still holds.
+    const space = this.snd.hiwat - peer.rcv.cc;
+    if (this.atomic ? space < resid : space <= 0 && resid > 0) {
+      if (nonblock) throw new Errno(EAGAIN);
+      throw new Sleep(this.snd);
+    }
+    const n = Math.min(space, resid);
+    peer.rcv.append(uio.copyin(n));
+    return n;
+  }
+
+  /** soreceive: stream bytes coalesce; a record read short loses the rest of the record. */
+  receive(uio: Uio, nonblock: boolean, flags = 0): { n: number; truncated: boolean } {
+    const rcv = this.rcv;
+    if (rcv.queue.length === 0) {
+      if (this.error) {
+        const e = this.error;
+        if (!(flags & MSG_PEEK)) this.error = 0;
+        throw new Errno(e);
+      }
+      if (this.state & SS_CANTRCVMORE) return { n: 0, truncated: false };
+      if (this.connRequired && !(this.state & SS_ISCONNECTED)) throw new Errno(ENOTCONN);
+      if (uio.resid === 0) return { n: 0, truncated: false };
+      if (nonblock) throw new Errno(EAGAIN);
+      throw new Sleep(rcv);
+    }
+    const peek = (flags & MSG_PEEK) !== 0;
+    if (this.atomic) {
+      const rec = rcv.queue[0]!;
+      const n = Math.min(uio.resid, rec.data.length);
+      uio.copyout(rec.data.subarray(0, n));
+      if (!peek) {
+        rcv.queue.shift();
+        rcv.cc -= rec.data.length;
+      }
+      return { n, truncated: n < rec.data.length };
+    }
+    let n = 0;
+    uio.check(Math.min(uio.resid, rcv.cc));
+    for (let i = 0; i < rcv.queue.length && uio.resid > 0; ) {
+      const rec = rcv.queue[i]!;
+      const take = Math.min(uio.resid, rec.data.length - rec.off);
+      uio.copyout(rec.data.subarray(rec.off, rec.off + take));
+      n += take;
+      if (peek) {
+        i++;
+        continue;
+      }
+      rec.off += take;
+      rcv.cc -= take;
+      if (rec.off === rec.data.length) rcv.queue.shift();
+    }
+    return { n, truncated: false };
+  }
+
+  /**
+   * soclose → unp_detach → unp_disconnect: a connected stream or seqpacket peer becomes
+   * disconnected (soisdisconnected: it can neither receive more nor send: reads drain then see
+   * end-of-file, writes get EPIPE). A datagram peer that was connected to us is dropped with
+   * ECONNRESET (unp_drop) and then has no destination. Our own buffered data is discarded.
+   */
+  close(): void {
+    const peer = this.peer;
+    this.peer = undefined;
+    this.state &= ~SS_ISCONNECTED;
+    this.rcv.flush();
+    if (!peer || peer.peer !== this) return;
+    peer.peer = undefined;
+    if (this.type === SOCK_DGRAM) {
+      peer.error = ECONNRESET;
+      peer.state &= ~SS_ISCONNECTED;
+    } else {
+      peer.state = (peer.state & ~SS_ISCONNECTED) | SS_CANTRCVMORE | SS_CANTSENDMORE;
+    }
+  }
+
+  /**
+   * soo_stat (sys/kern/sys_socket.c 1.73) zeroes the stat and sets st_mode = S_IFSOCK with no
+   * permission bits; unp_stat (uipc_usrreq.c 1.179) adds st_blksize (send high-water mark, plus
+   * what a connected stream peer holds), st_dev = NODEV, an inode number from a counter, and the
+   * creation time as atime, mtime and ctime. uid, gid, nlink and size stay 0.
+   */
+  stat(): StatInfo {
+    if (this.ino === 0) this.ino = nextIno++;
+    // The stream send mark shrinks by what the peer holds and unp_stat adds that back: hiwat.
+    const blksize = this.snd.hiwat;
+    return {
+      ...emptyStat(S_IFSOCK),
+      nlink: 0,
+      dev: -1, // NODEV
+      ino: this.ino,
+      blksize,
+      atimeMs: this.created,
+      mtimeMs: this.created,
+      ctimeMs: this.created,
+      birthtimeMs: 0,
+    };
+  }
+}
+
+/** A socket as an open file: soo_read, soo_write, soo_stat, soo_close (sys/kern/sys_socket.c). */
+export class SocketFile extends File {
+  constructor(
+    table: FileTable,
+    readonly so: Socket,
+    flag: number,
+  ) {
+    super('socket', FREAD | FWRITE | flag, table);
+  }
+
+  override read(uio: Uio, nonblock: boolean): number {
+    return this.so.receive(uio, nonblock).n;
+  }
+
+  override write(uio: Uio, nonblock: boolean): number {
+    return this.so.send(uio, nonblock);
+  }
+
+  stat(): StatInfo {
+    return this.so.stat();
+  }
+
+  protected close(): void {
+    this.so.close();
+  }
+}

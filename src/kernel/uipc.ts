@@ -1,0 +1,104 @@
+// Socket creation for socketpair(2): socreate's protocol lookup (sys/kern/uipc_socket.c socreate,
+// sys/kern/uipc_domain.c pffindtype/pffindproto) and sys_socketpair's order of work
+// (sys/kern/uipc_syscalls.c 1.180 makesocket, sys_socketpair). See docs/netbsd-semantics.md §2.
+
+import {
+  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EAFNOSUPPORT, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE,
+  FD_CLOEXEC, FD_CLOFORK, FNONBLOCK, FNOSIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM,
+  SOCK_FLAGS_MASK, SOCK_NONBLOCK, SOCK_NOSIGPIPE, SOCK_RAW, SOCK_STREAM,
+} from './constants.js';
+import { Errno } from './errno.js';
+import type { Proc } from './proc.js';
+import { LOCAL_TYPES, Socket, SocketFile } from './socket.js';
+import type { FileTable } from './file.js';
+
+/** A protosw entry: (type, protocol) and whether its pr_connect2 can join two sockets. */
+interface Protosw {
+  type: number;
+  protocol: number;
+  connect2: boolean;
+}
+
+/**
+ * The configured domains of a GENERIC kernel and their protocol switches, reduced to what
+ * socket creation needs. Only PF_LOCAL's protocols implement connect2; TCP, UDP and raw IP
+ * answer EOPNOTSUPP there (netinet/tcp_usrreq.c, udp_usrreq.c, raw_ip.c *_connect2).
+ */
+const DOMAINS = new Map<number, Protosw[]>([
+  [AF_LOCAL, [...LOCAL_TYPES].map((type) => ({ type, protocol: 0, connect2: true }))],
+  [AF_INET, [
+    { type: SOCK_STREAM, protocol: 6, connect2: false },
+    { type: SOCK_DGRAM, protocol: 17, connect2: false },
+    { type: SOCK_RAW, protocol: 0, connect2: false },
+    { type: SOCK_RAW, protocol: 1, connect2: false },
+  ]],
+  [AF_INET6, [
+    { type: SOCK_STREAM, protocol: 6, connect2: false },
+    { type: SOCK_DGRAM, protocol: 17, connect2: false },
+    { type: SOCK_RAW, protocol: 0, connect2: false },
+    { type: SOCK_RAW, protocol: 58, connect2: false },
+  ]],
+  [AF_ROUTE, [{ type: SOCK_RAW, protocol: 0, connect2: false }]],
+]);
+
+/**
+ * socreate's lookup: protocol 0 takes the domain's first protocol of the type (pffindtype),
+ * otherwise the (protocol, type) pair must exist (pffindproto). On failure: unknown domain →
+ * EAFNOSUPPORT; protocol 0 with a type the domain lacks → EPROTOTYPE; otherwise EPROTONOSUPPORT.
+ */
+export function findProtocol(domain: number, type: number, protocol: number): Protosw {
+  const protos = DOMAINS.get(domain);
+  const found = protos?.find((p) => p.type === type && (protocol === 0 || p.protocol === protocol));
+  if (found) return found;
+  if (!protos) throw new Errno(EAFNOSUPPORT);
+  if (protocol === 0 && type !== 0) throw new Errno(EPROTOTYPE);
+  throw new Errno(EPROTONOSUPPORT);
+}
+
+/** Descriptor flags and file status flags that SOCK_* creation flags ask for. */
+export function creationFlags(flags: number): { fdflags: number; fflag: number } {
+  return {
+    fdflags: (flags & SOCK_CLOEXEC ? FD_CLOEXEC : 0) | (flags & SOCK_CLOFORK ? FD_CLOFORK : 0),
+    fflag: (flags & SOCK_NONBLOCK ? FNONBLOCK : 0) | (flags & SOCK_NOSIGPIPE ? FNOSIGPIPE : 0),
+  };
+}
+
+/**
+ * makesocket: socreate first (so a bad domain, type or protocol wins over EMFILE), then a
+ * descriptor and an open file (EMFILE, ENFILE), then the creation flags.
+ */
+function makesocket(p: Proc, files: FileTable, domain: number, type: number, protocol: number, flags: number): { fd: number; so: Socket; proto: Protosw } {
+  const proto = findProtocol(domain, type, protocol);
+  const so = new Socket(type);
+  const fd = p.fd.allocForNewFile();
+  const { fdflags, fflag } = creationFlags(flags);
+  p.fd.affix(fd, new SocketFile(files, so, fflag), fdflags);
+  return { fd, so, proto };
+}
+
+/**
+ * sys_socketpair up to, not including, the copyout of the two descriptors: any failure
+ * releases what was made, so no descriptor survives an error. Returns the two descriptors and
+ * an `abort` to release them if the copyout faults (fd_abort in the kernel).
+ */
+export function socketpair(p: Proc, files: FileTable, domain: number, type: number, protocol: number): { sv: [number, number]; abort: () => void } {
+  const flags = (type & SOCK_FLAGS_MASK) >>> 0;
+  const bare = (type & ~SOCK_FLAGS_MASK) >>> 0;
+  const made: number[] = [];
+  const abort = (): void => {
+    for (const fd of made.reverse()) p.fd.close(fd);
+  };
+  try {
+    const a = makesocket(p, files, domain, bare, protocol, flags);
+    made.push(a.fd);
+    const b = makesocket(p, files, domain, bare, protocol, flags);
+    made.push(b.fd);
+    // soconnect2 → pr_connect2; a datagram pair is connected both ways (two soconnect2 calls).
+    if (!a.proto.connect2) throw new Errno(EOPNOTSUPP);
+    Socket.connectPair(a.so, b.so);
+    return { sv: [a.fd, b.fd], abort };
+  } catch (e) {
+    abort();
+    throw e;
+  }
+}

@@ -1,0 +1,1283 @@
+// nbemu_unicorn: Node-API binding for the Unicorn CPU engine (2.0.x and 2.1.x).
+//
+// Two faces:
+//   * Unicorn      - the classic unicorn.js-shaped API (map/read/write/regs/hooks/emu_start/...).
+//                    JS hook callbacks run synchronously inside emu_start on the JS thread.
+//   * TrapCpu      - the kernel's fast path. C hooks (syscall insn, invalid memory, interrupt)
+//                    record the trap into a shared typed array and stop the engine; run()
+//                    resumes the CPU at RIP and returns the trap kind. No JS runs inside the
+//                    engine, no allocation and no BigInt on the path.
+//
+// Rules kept throughout:
+//   * No C++ exception ever unwinds through Unicorn's C frames: every hook trampoline catches
+//     everything. Methods called from JS may throw; node-addon-api turns that into a JS throw.
+//   * Every engine call checks the handle is open. close() while the engine runs is deferred
+//     until uc_emu_start returns.
+//   * Buffers given to mem_map_ptr are kept strongly referenced while any part is mapped.
+
+#include <napi.h>
+#include <unicorn/unicorn.h>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#if !defined(UC_API_MAJOR) || UC_API_MAJOR < 2
+#error "nbemu needs Unicorn 2.x (libunicorn-dev >= 2.0)"
+#endif
+
+namespace {
+
+// ---- trap record layout (mirrored in constants.ts) -----------------------------------------
+enum : int {
+  TRAP_KIND = 0,
+  TRAP_DETAIL = 1,
+  TRAP_RIP = 2,
+  TRAP_ADDR = 3,
+  TRAP_RAX = 4,
+  TRAP_RDI = 5,
+  TRAP_RSI = 6,
+  TRAP_RDX = 7,
+  TRAP_R10 = 8,
+  TRAP_R8 = 9,
+  TRAP_R9 = 10,
+  TRAP_RSP = 11,
+  TRAP_RESULT_FLAGS = 12,
+  TRAP_RESULT_RAX = 13,
+  TRAP_RESULT_RDX = 14,
+  TRAP_SLOTS = 16,
+};
+enum : uint64_t {
+  KIND_NONE = 0,
+  KIND_SYSCALL = 1,
+  KIND_FAULT = 2,
+  KIND_INTERRUPT = 3,
+  KIND_SLICE = 4,
+  KIND_ERROR = 5,
+  KIND_HALT = 6,
+};
+enum : uint64_t {
+  RESULT_PENDING = 1,
+  RESULT_CARRY = 2,
+  RESULT_JUSTRETURN = 4,
+};
+
+// Length of the x86-64 `syscall` instruction (0f 05).
+constexpr uint64_t SYSCALL_INSN_LEN = 2;
+
+using Clock = std::chrono::steady_clock;
+
+class Engine;
+class TrapCpu;
+class Context;
+
+// ---- the slice watchdog ---------------------------------------------------------------------
+// One long-lived thread per Node environment, shared by all TrapCpus of that environment (run()
+// is synchronous, so at most one slice is armed at a time). Arm() records a deadline and only
+// wakes the thread when the new deadline is earlier than the one it sleeps towards, so a steady
+// stream of equal slices costs two uncontended mutex round trips per run() and no syscalls.
+// A late wake-up can never stop a later run: firing happens under the mutex and only while
+// armed; Disarm() (under the same mutex) happens before the next uc_emu_start.
+class Watchdog {
+ public:
+  ~Watchdog() { Stop(); }
+
+  void Arm(uc_engine* uc, double micros) {
+    EnsureStarted();
+    auto dl = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(micros));
+    bool wake;
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      target_ = uc;
+      deadline_ = dl;
+      armed_ = true;
+      fired_ = false;
+      wake = dl < sleepingUntil_;
+    }
+    if (wake) cv_.notify_one();
+  }
+
+  // Returns whether the slice expired (the watchdog called uc_emu_stop) during this run.
+  bool Disarm() {
+    std::lock_guard<std::mutex> lk(m_);
+    armed_ = false;
+    target_ = nullptr;
+    return fired_;
+  }
+
+  // Stop and join the thread (idempotent). Safe to call when never started.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      if (!started_) return;
+      quit_ = true;
+      armed_ = false;
+      target_ = nullptr;
+    }
+    cv_.notify_all();
+    if (th_.joinable()) th_.join();
+    std::lock_guard<std::mutex> lk(m_);
+    started_ = false;
+    quit_ = false;
+    sleepingUntil_ = Clock::time_point::max();
+  }
+
+  int users = 0;  // live TrapCpus using this watchdog (JS thread only)
+
+ private:
+  void EnsureStarted() {
+    std::lock_guard<std::mutex> lk(m_);
+    if (started_) return;
+    quit_ = false;
+    th_ = std::thread([this] { Loop(); });
+    started_ = true;
+  }
+
+  void Loop() {
+    std::unique_lock<std::mutex> lk(m_);
+    while (!quit_) {
+      if (!armed_) {
+        sleepingUntil_ = Clock::time_point::max();
+        cv_.wait(lk);
+        continue;
+      }
+      auto now = Clock::now();
+      if (now >= deadline_) {
+        fired_ = true;
+        uc_emu_stop(target_);
+        // Keep poking every millisecond until disarmed: a stop that lands before
+        // uc_emu_start has reset its own stop flags would otherwise be lost.
+        deadline_ = now + std::chrono::milliseconds(1);
+        continue;
+      }
+      sleepingUntil_ = deadline_;
+      cv_.wait_until(lk, deadline_);
+    }
+    sleepingUntil_ = Clock::time_point::max();
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::thread th_;
+  bool started_ = false;
+  bool quit_ = false;
+  bool armed_ = false;
+  bool fired_ = false;
+  uc_engine* target_ = nullptr;
+  Clock::time_point deadline_{};
+  Clock::time_point sleepingUntil_ = Clock::time_point::max();
+};
+
+// ---- per-environment data -------------------------------------------------------------------
+struct AddonData {
+  Napi::FunctionReference errorClass;
+  Napi::FunctionReference unicornCtor;
+  Napi::FunctionReference trapCtor;
+  Napi::FunctionReference contextCtor;
+  std::shared_ptr<Watchdog> watchdog = std::make_shared<Watchdog>();
+};
+
+AddonData* Data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
+
+// ---- errors ---------------------------------------------------------------------------------
+Napi::Error MakeUcError(Napi::Env env, int code, const std::string& what) {
+  std::string msg = what + ": " + uc_strerror(static_cast<uc_err>(code));
+  AddonData* ad = Data(env);
+  if (ad != nullptr && !ad->errorClass.IsEmpty()) {
+    Napi::Object e = ad->errorClass.New({Napi::String::New(env, msg), Napi::Number::New(env, code)});
+    return Napi::Error(env, e);
+  }
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("name", Napi::String::New(env, "UnicornError"));
+  e.Set("code", Napi::Number::New(env, code));
+  return e;
+}
+
+[[noreturn]] void ThrowUc(Napi::Env env, int code, const std::string& what) {
+  throw MakeUcError(env, code, what);
+}
+
+void Check(Napi::Env env, uc_err err, const char* what) {
+  if (err != UC_ERR_OK) ThrowUc(env, err, what);
+}
+
+// ---- argument conversion ----------------------------------------------------------------------
+constexpr double TWO_64 = 18446744073709551616.0;
+
+uint64_t ToU64(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    uint64_t x = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) ThrowUc(env, UC_ERR_ARG, std::string(what) + " out of range for an unsigned 64-bit value");
+    return x;
+  }
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0) || d >= TWO_64 || std::floor(d) != d)
+      ThrowUc(env, UC_ERR_ARG, std::string(what) + " must be a non-negative integer");
+    return static_cast<uint64_t>(d);
+  }
+  ThrowUc(env, UC_ERR_ARG, std::string(what) + " must be a number or bigint");
+}
+
+uint64_t ToU64Or(Napi::Env env, const Napi::Value& v, uint64_t dflt, const char* what) {
+  if (v.IsUndefined() || v.IsNull()) return dflt;
+  return ToU64(env, v, what);
+}
+
+// A register value: accepts the range -2^63 .. 2^64-1 (negatives as two's complement).
+uint64_t ToRegValue(Napi::Env env, const Napi::Value& v) {
+  if (v.IsBigInt()) {
+    bool lossless = false;
+    uint64_t x = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (lossless) return x;
+    int64_t s = v.As<Napi::BigInt>().Int64Value(&lossless);
+    if (lossless) return static_cast<uint64_t>(s);
+    ThrowUc(env, UC_ERR_ARG, "register value out of 64-bit range");
+  }
+  if (v.IsNumber()) {
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::floor(d) != d || d >= TWO_64 || d < -9223372036854775808.0)
+      ThrowUc(env, UC_ERR_ARG, "register value must be an integer in 64-bit range");
+    if (d < 0) return static_cast<uint64_t>(static_cast<int64_t>(d));
+    return static_cast<uint64_t>(d);
+  }
+  ThrowUc(env, UC_ERR_ARG, "register value must be a number or bigint");
+}
+
+int ToInt(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) ThrowUc(env, UC_ERR_ARG, std::string(what) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (std::floor(d) != d || d < -2147483648.0 || d > 4294967295.0)
+    ThrowUc(env, UC_ERR_ARG, std::string(what) + " must be a 32-bit integer");
+  return static_cast<int>(static_cast<int64_t>(d));
+}
+
+// Byte view of an ArrayBuffer, TypedArray, DataView or Buffer.
+bool BytesOf(const Napi::Value& v, uint8_t** data, size_t* len) {
+  if (v.IsArrayBuffer()) {
+    auto ab = v.As<Napi::ArrayBuffer>();
+    *data = static_cast<uint8_t*>(ab.Data());
+    *len = ab.ByteLength();
+    return true;
+  }
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    *data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    *len = ta.ByteLength();
+    return true;
+  }
+  if (v.IsDataView()) {
+    auto dv = v.As<Napi::DataView>();
+    *data = static_cast<uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset();
+    *len = dv.ByteLength();
+    return true;
+  }
+  return false;
+}
+
+// ---- x86 register widths ----------------------------------------------------------------------
+enum RegKind { REG_SCALAR, REG_WIDE, REG_UNSUPPORTED };
+
+RegKind X86RegKind(int reg, int* bytes) {
+  *bytes = 8;
+  if (reg >= UC_X86_REG_XMM0 && reg <= UC_X86_REG_XMM31) { *bytes = 16; return REG_WIDE; }
+  if (reg >= UC_X86_REG_YMM0 && reg <= UC_X86_REG_YMM31) { *bytes = 32; return REG_WIDE; }
+  if (reg >= UC_X86_REG_ZMM0 && reg <= UC_X86_REG_ZMM31) { *bytes = 64; return REG_WIDE; }
+  if ((reg >= UC_X86_REG_FP0 && reg <= UC_X86_REG_FP7) || (reg >= UC_X86_REG_ST0 && reg <= UC_X86_REG_ST7)) {
+    *bytes = 10;
+    return REG_WIDE;
+  }
+  if (reg == UC_X86_REG_IDTR || reg == UC_X86_REG_GDTR || reg == UC_X86_REG_LDTR || reg == UC_X86_REG_TR ||
+      reg == UC_X86_REG_MSR)
+    return REG_UNSUPPORTED;
+  return REG_SCALAR;
+}
+
+// =============================================================================================
+// Unicorn (Engine)
+// =============================================================================================
+struct JsHook {
+  Engine* eng = nullptr;
+  Napi::FunctionReference cb;
+  uc_hook h = 0;
+  int type = 0;
+  int insn = 0;
+  bool dead = false;
+};
+
+struct BufMap {
+  Napi::Reference<Napi::ArrayBuffer> ref;
+  std::vector<std::pair<uint64_t, uint64_t>> live;  // [begin, end) ranges still mapped
+};
+
+class Engine : public Napi::ObjectWrap<Engine> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit Engine(const Napi::CallbackInfo& info);
+  ~Engine() override { DoClose(); }
+
+  uc_engine* uc = nullptr;
+  int arch = 0;
+  int mode = 0;
+  bool running = false;
+  bool closePending = false;
+  // TrapCpu runs with Unicorn's "exits" mode on and no exit set: uc_emu_start then ignores
+  // `until`, and Unicorn skips invalidating the `until` translation (a failing TLB fill for an
+  // unmapped address) on every return. The classic emu_start switches it back off.
+  bool exitsMode = false;
+  void SetExitsMode(bool on) {
+    if (exitsMode == on) return;
+    if (on)
+      uc_ctl(uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 1);
+    else
+      uc_ctl(uc, UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1), 0);
+    exitsMode = on;
+  }
+  std::unique_ptr<Napi::Error> pending;  // JS exception thrown by a hook during this run
+  std::unordered_set<TrapCpu*> traps;
+  std::unordered_set<Context*> contexts;
+
+  void CheckOpen() {
+    if (uc == nullptr || closePending) ThrowUc(Env(), UC_ERR_HANDLE, "Unicorn engine is closed");
+  }
+  void CheckIdle(const char* what) {
+    CheckOpen();
+    if (running) ThrowUc(Env(), UC_ERR_ARG, std::string(what) + ": the engine is already running (not re-entrant)");
+  }
+  void SetPending(Napi::Error&& e) {
+    if (!pending) pending = std::make_unique<Napi::Error>(std::move(e));
+    if (uc) uc_emu_stop(uc);
+  }
+  // Called when uc_emu_start returned: free deleted hooks, carry out a deferred close.
+  void AfterRun() {
+    deadHooks_.clear();
+    if (closePending) DoClose();
+  }
+  void RethrowPending() {
+    if (pending) {
+      Napi::Error e = std::move(*pending);
+      pending.reset();
+      throw e;
+    }
+  }
+  void DoClose();
+
+ private:
+  Napi::Value MemMap(const Napi::CallbackInfo& info);
+  Napi::Value MemMapPtr(const Napi::CallbackInfo& info);
+  Napi::Value MemUnmap(const Napi::CallbackInfo& info);
+  Napi::Value MemProtect(const Napi::CallbackInfo& info);
+  Napi::Value MemRegions(const Napi::CallbackInfo& info);
+  Napi::Value MemRead(const Napi::CallbackInfo& info);
+  Napi::Value MemWrite(const Napi::CallbackInfo& info);
+  Napi::Value RegRead(const Napi::CallbackInfo& info);
+  Napi::Value RegWrite(const Napi::CallbackInfo& info);
+  Napi::Value MsrRead(const Napi::CallbackInfo& info);
+  Napi::Value MsrWrite(const Napi::CallbackInfo& info);
+  Napi::Value HookAdd(const Napi::CallbackInfo& info);
+  Napi::Value HookDel(const Napi::CallbackInfo& info);
+  Napi::Value EmuStart(const Napi::CallbackInfo& info);
+  Napi::Value EmuStop(const Napi::CallbackInfo& info);
+  Napi::Value ContextSave(const Napi::CallbackInfo& info);
+  Napi::Value ContextRestore(const Napi::CallbackInfo& info);
+  Napi::Value Query(const Napi::CallbackInfo& info);
+  Napi::Value CtlRemoveCache(const Napi::CallbackInfo& info);
+  Napi::Value CtlFlushTb(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value IsClosed(const Napi::CallbackInfo& info);
+
+  std::vector<std::unique_ptr<BufMap>> bufs_;
+  std::unordered_map<uint32_t, std::unique_ptr<JsHook>> hooks_;
+  std::vector<std::unique_ptr<JsHook>> deadHooks_;
+  uint32_t nextHookId_ = 1;
+};
+
+// =============================================================================================
+// UnicornContext
+// =============================================================================================
+class Context : public Napi::ObjectWrap<Context> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "UnicornContext", {InstanceMethod<&Context::Free>("free")});
+  }
+  explicit Context(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Context>(info) {}
+  ~Context() override { Release(); }
+  void Release() {
+    if (ctx != nullptr) {
+      uc_context_free(ctx);
+      ctx = nullptr;
+    }
+    if (eng != nullptr) {
+      eng->contexts.erase(this);
+      eng = nullptr;
+    }
+  }
+  uc_context* ctx = nullptr;
+  Engine* eng = nullptr;
+
+ private:
+  Napi::Value Free(const Napi::CallbackInfo& info) {
+    Release();
+    return info.Env().Undefined();
+  }
+};
+
+// =============================================================================================
+// TrapCpu
+// =============================================================================================
+class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "TrapCpu",
+                       {InstanceMethod<&TrapCpu::Run>("run"), InstanceMethod<&TrapCpu::Dispose>("dispose")});
+  }
+  explicit TrapCpu(const Napi::CallbackInfo& info);
+  ~TrapCpu() override { Detach(); }
+
+  // Remove hooks, forget the engine and the watchdog. Idempotent.
+  void Detach() {
+    if (eng != nullptr) {
+      if (eng->uc != nullptr) {
+        if (hSys_) uc_hook_del(eng->uc, hSys_);
+        if (hFault_) uc_hook_del(eng->uc, hFault_);
+        if (hIntr_) uc_hook_del(eng->uc, hIntr_);
+      }
+      hSys_ = hFault_ = hIntr_ = 0;
+      eng->traps.erase(this);
+      eng = nullptr;
+    }
+    if (!engineRef_.IsEmpty()) engineRef_.Reset();
+    if (wd_) {
+      if (--wd_->users == 0) wd_->Stop();
+      wd_.reset();
+    }
+  }
+
+  Engine* eng = nullptr;
+  uint64_t* rec = nullptr;
+
+  uint32_t RunCore(Napi::Env env, double slice);
+  static napi_value RunRaw(napi_env env, napi_callback_info cbinfo);
+
+  static void SyscallHook(uc_engine* uc, void* ud);
+  static bool FaultHook(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* ud);
+  static void IntrHook(uc_engine* uc, uint32_t intno, void* ud);
+
+ private:
+  Napi::Value Run(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    Detach();
+    return info.Env().Undefined();
+  }
+
+  Napi::ObjectReference engineRef_;
+  Napi::Reference<Napi::ArrayBuffer> recordRef_;
+  std::shared_ptr<Watchdog> wd_;
+  uc_hook hSys_ = 0, hFault_ = 0, hIntr_ = 0;
+  void* sysPtrs_[9] = {};
+};
+
+const int kSysRegs[9] = {UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX, UC_X86_REG_R10,
+                         UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_RSP, UC_X86_REG_RIP};
+
+// ---- Engine implementation --------------------------------------------------------------------
+Napi::Function Engine::Init(Napi::Env env) {
+  return DefineClass(env, "Unicorn",
+                     {
+                         InstanceMethod<&Engine::MemMap>("mem_map"),
+                         InstanceMethod<&Engine::MemMapPtr>("mem_map_ptr"),
+                         InstanceMethod<&Engine::MemUnmap>("mem_unmap"),
+                         InstanceMethod<&Engine::MemProtect>("mem_protect"),
+                         InstanceMethod<&Engine::MemRegions>("mem_regions"),
+                         InstanceMethod<&Engine::MemRead>("mem_read"),
+                         InstanceMethod<&Engine::MemWrite>("mem_write"),
+                         InstanceMethod<&Engine::RegRead>("reg_read"),
+                         InstanceMethod<&Engine::RegWrite>("reg_write"),
+                         InstanceMethod<&Engine::MsrRead>("msr_read"),
+                         InstanceMethod<&Engine::MsrWrite>("msr_write"),
+                         InstanceMethod<&Engine::HookAdd>("hook_add"),
+                         InstanceMethod<&Engine::HookDel>("hook_del"),
+                         InstanceMethod<&Engine::EmuStart>("emu_start"),
+                         InstanceMethod<&Engine::EmuStop>("emu_stop"),
+                         InstanceMethod<&Engine::ContextSave>("context_save"),
+                         InstanceMethod<&Engine::ContextRestore>("context_restore"),
+                         InstanceMethod<&Engine::Query>("query"),
+                         InstanceMethod<&Engine::CtlRemoveCache>("ctl_remove_cache"),
+                         InstanceMethod<&Engine::CtlFlushTb>("ctl_flush_tb"),
+                         InstanceMethod<&Engine::Close>("close"),
+                         InstanceAccessor<&Engine::IsClosed>("closed"),
+                     });
+}
+
+Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info) {
+  Napi::Env env = info.Env();
+  arch = ToInt(env, info[0], "arch");
+  mode = ToInt(env, info[1], "mode");
+  uc_engine* e = nullptr;
+  uc_err err = uc_open(static_cast<uc_arch>(arch), static_cast<uc_mode>(mode), &e);
+  if (err != UC_ERR_OK) ThrowUc(env, err, "uc_open");
+  uc = e;
+}
+
+void Engine::DoClose() {
+  closePending = false;
+  if (uc == nullptr) return;
+  // TrapCpus and contexts refer to this engine: detach them first.
+  while (!traps.empty()) (*traps.begin())->Detach();
+  while (!contexts.empty()) (*contexts.begin())->Release();
+  uc_close(uc);
+  uc = nullptr;
+  for (auto& kv : hooks_) kv.second->dead = true;
+  hooks_.clear();
+  deadHooks_.clear();
+  bufs_.clear();  // the engine no longer points into these buffers
+  pending.reset();
+}
+
+Napi::Value Engine::MemMap(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint64_t addr = ToU64(env, info[0], "address");
+  uint64_t size = ToU64(env, info[1], "size");
+  int perms = ToInt(env, info[2], "perms");
+  Check(env, uc_mem_map(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms)), "uc_mem_map");
+  return env.Undefined();
+}
+
+Napi::Value Engine::MemMapPtr(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint64_t addr = ToU64(env, info[0], "address");
+  uint64_t size = ToU64(env, info[1], "size");
+  int perms = ToInt(env, info[2], "perms");
+  if (!info[3].IsArrayBuffer()) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer must be an ArrayBuffer");
+  auto ab = info[3].As<Napi::ArrayBuffer>();
+  if (ab.ByteLength() < size) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer is smaller than size");
+  if (size == 0 || ab.Data() == nullptr) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: empty mapping");
+  Check(env, uc_mem_map_ptr(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms), ab.Data()),
+        "uc_mem_map_ptr");
+  auto bm = std::make_unique<BufMap>();
+  bm->ref = Napi::Persistent(ab);
+  bm->live.emplace_back(addr, addr + size);
+  bufs_.push_back(std::move(bm));
+  return env.Undefined();
+}
+
+Napi::Value Engine::MemUnmap(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint64_t addr = ToU64(env, info[0], "address");
+  uint64_t size = ToU64(env, info[1], "size");
+  Check(env, uc_mem_unmap(uc, addr, static_cast<size_t>(size)), "uc_mem_unmap");
+  // Drop our reference to a buffer once none of its range is mapped any more.
+  uint64_t end = addr + size;
+  for (auto it = bufs_.begin(); it != bufs_.end();) {
+    auto& live = (*it)->live;
+    std::vector<std::pair<uint64_t, uint64_t>> next;
+    for (auto& r : live) {
+      if (r.second <= addr || r.first >= end) {
+        next.push_back(r);
+        continue;
+      }
+      if (r.first < addr) next.emplace_back(r.first, addr);
+      if (r.second > end) next.emplace_back(end, r.second);
+    }
+    live.swap(next);
+    if (live.empty())
+      it = bufs_.erase(it);
+    else
+      ++it;
+  }
+  return env.Undefined();
+}
+
+Napi::Value Engine::MemProtect(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint64_t addr = ToU64(env, info[0], "address");
+  uint64_t size = ToU64(env, info[1], "size");
+  int perms = ToInt(env, info[2], "perms");
+  Check(env, uc_mem_protect(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms)), "uc_mem_protect");
+  return env.Undefined();
+}
+
+Napi::Value Engine::MemRegions(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uc_mem_region* regions = nullptr;
+  uint32_t count = 0;
+  Check(env, uc_mem_regions(uc, &regions, &count), "uc_mem_regions");
+  Napi::Array out = Napi::Array::New(env, count);
+  try {
+    for (uint32_t i = 0; i < count; i++) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("begin", Napi::BigInt::New(env, static_cast<uint64_t>(regions[i].begin)));
+      o.Set("end", Napi::BigInt::New(env, static_cast<uint64_t>(regions[i].end)));
+      o.Set("perms", Napi::Number::New(env, regions[i].perms));
+      out.Set(i, o);
+    }
+  } catch (...) {
+    uc_free(regions);
+    throw;
+  }
+  uc_free(regions);
+  return out;
+}
+
+Napi::Value Engine::MemRead(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint64_t addr = ToU64(env, info[0], "address");
+  uint64_t size = ToU64(env, info[1], "size");
+  if (size == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+  if (size > 0x10000) {
+    // Large read: check the whole range is mapped before allocating anything.
+    uc_mem_region* regions = nullptr;
+    uint32_t count = 0;
+    Check(env, uc_mem_regions(uc, &regions, &count), "uc_mem_regions");
+    uint64_t cur = addr;
+    uint64_t last = addr + size - 1;
+    bool ok = last >= addr;  // no wrap-around
+    while (ok) {
+      bool found = false;
+      for (uint32_t i = 0; i < count; i++) {
+        if (regions[i].begin <= cur && cur <= regions[i].end) {
+          found = true;
+          if (regions[i].end >= last) {
+            cur = last;
+          } else {
+            cur = regions[i].end + 1;
+          }
+          break;
+        }
+      }
+      if (!found) ok = false;
+      if (cur == last) break;
+    }
+    uc_free(regions);
+    if (!ok) ThrowUc(env, UC_ERR_READ_UNMAPPED, "uc_mem_read");
+  }
+  napi_value buf;
+  void* data = nullptr;
+  if (size > SIZE_MAX || napi_create_buffer(env, static_cast<size_t>(size), &data, &buf) != napi_ok) {
+    napi_value ignored;
+    bool pendingExc = false;
+    napi_is_exception_pending(env, &pendingExc);
+    if (pendingExc) napi_get_and_clear_last_exception(env, &ignored);
+    ThrowUc(env, UC_ERR_NOMEM, "mem_read: cannot allocate " + std::to_string(size) + " bytes");
+  }
+  Check(env, uc_mem_read(uc, addr, data, static_cast<size_t>(size)), "uc_mem_read");
+  return Napi::Value(env, buf);
+}
+
+Napi::Value Engine::MemWrite(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint64_t addr = ToU64(env, info[0], "address");
+  uint8_t* data = nullptr;
+  size_t len = 0;
+  if (!BytesOf(info[1], &data, &len)) ThrowUc(env, UC_ERR_ARG, "mem_write: data must be a Uint8Array/ArrayBuffer");
+  if (len == 0) return env.Undefined();
+  Check(env, uc_mem_write(uc, addr, data, len), "uc_mem_write");
+  return env.Undefined();
+}
+
+Napi::Value Engine::RegRead(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  int reg = ToInt(env, info[0], "reg");
+  int bytes = 8;
+  RegKind kind = arch == UC_ARCH_X86 ? X86RegKind(reg, &bytes) : REG_SCALAR;
+  if (kind == REG_UNSUPPORTED)
+    ThrowUc(env, UC_ERR_ARG, "reg_read: register " + std::to_string(reg) + " is not supported here (use msr_read for MSRs)");
+  alignas(16) uint64_t buf[16] = {0};  // 128 bytes: larger than any register Unicorn writes
+  Check(env, uc_reg_read(uc, reg, buf), "uc_reg_read");
+  if (kind == REG_WIDE) {
+    size_t words = (static_cast<size_t>(bytes) + 7) / 8;
+    if (bytes % 8) buf[words - 1] &= (uint64_t(1) << ((bytes % 8) * 8)) - 1;
+    return Napi::BigInt::New(env, 0, words, buf);
+  }
+  return Napi::BigInt::New(env, buf[0]);
+}
+
+Napi::Value Engine::RegWrite(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  int reg = ToInt(env, info[0], "reg");
+  int bytes = 8;
+  RegKind kind = arch == UC_ARCH_X86 ? X86RegKind(reg, &bytes) : REG_SCALAR;
+  if (kind == REG_UNSUPPORTED)
+    ThrowUc(env, UC_ERR_ARG, "reg_write: register " + std::to_string(reg) + " is not supported here (use msr_write for MSRs)");
+  alignas(16) uint64_t buf[16] = {0};
+  if (kind == REG_WIDE && info[1].IsBigInt()) {
+    auto bi = info[1].As<Napi::BigInt>();
+    int sign = 0;
+    size_t words = bi.WordCount();
+    if (words > (static_cast<size_t>(bytes) + 7) / 8) ThrowUc(env, UC_ERR_ARG, "reg_write: value too wide");
+    bi.ToWords(&sign, &words, buf);
+    if (sign) ThrowUc(env, UC_ERR_ARG, "reg_write: negative value for a vector register");
+  } else {
+    buf[0] = ToRegValue(env, info[1]);
+  }
+  Check(env, uc_reg_write(uc, reg, buf), "uc_reg_write");
+  return env.Undefined();
+}
+
+Napi::Value Engine::MsrRead(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  if (arch != UC_ARCH_X86) ThrowUc(env, UC_ERR_ARCH, "msr_read");
+  uc_x86_msr msr;
+  msr.rid = static_cast<uint32_t>(ToInt(env, info[0], "msr"));
+  msr.value = 0;
+  Check(env, uc_reg_read(uc, UC_X86_REG_MSR, &msr), "uc_reg_read(MSR)");
+  return Napi::BigInt::New(env, static_cast<uint64_t>(msr.value));
+}
+
+Napi::Value Engine::MsrWrite(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  if (arch != UC_ARCH_X86) ThrowUc(env, UC_ERR_ARCH, "msr_write");
+  uc_x86_msr msr;
+  msr.rid = static_cast<uint32_t>(ToInt(env, info[0], "msr"));
+  msr.value = ToRegValue(env, info[1]);
+  Check(env, uc_reg_write(uc, UC_X86_REG_MSR, &msr), "uc_reg_write(MSR)");
+  return env.Undefined();
+}
+
+// ---- JS hook trampolines ----------------------------------------------------------------------
+// Each runs on the JS thread inside uc_emu_start. A JS exception is parked in Engine::pending,
+// the engine is stopped, and emu_start/run rethrows it. Nothing may escape into Unicorn.
+template <typename F>
+Napi::Value CallJs(JsHook* hk, F&& makeArgs) {
+  Engine* e = hk->eng;
+  if (hk->dead || e == nullptr || !e->running || e->pending) return Napi::Value();
+  Napi::Env env = e->Env();
+  try {
+    std::vector<napi_value> args;
+    args.reserve(6);
+    args.push_back(e->Value());
+    makeArgs(env, args);
+    return hk->cb.Call(e->Value(), args);
+  } catch (Napi::Error& err) {
+    e->SetPending(std::move(err));
+  } catch (const std::exception& ex) {
+    e->SetPending(Napi::Error::New(env, std::string("nbemu hook: ") + ex.what()));
+  } catch (...) {
+    e->SetPending(Napi::Error::New(env, "nbemu hook: unknown native exception"));
+  }
+  return Napi::Value();
+}
+
+// Wraps a trampoline body in a handle scope and a catch-all.
+template <typename F>
+auto Guard(JsHook* hk, F&& body) -> decltype(body()) {
+  using R = decltype(body());
+  try {
+    Napi::HandleScope scope(hk->eng->Env());
+    return body();
+  } catch (...) {
+    if (hk->eng && hk->eng->uc) uc_emu_stop(hk->eng->uc);
+    return R();
+  }
+}
+
+void CodeTramp(uc_engine*, uint64_t address, uint32_t size, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  Guard(hk, [&] {
+    CallJs(hk, [&](Napi::Env env, std::vector<napi_value>& a) {
+      a.push_back(Napi::BigInt::New(env, address));
+      a.push_back(Napi::Number::New(env, size));
+    });
+  });
+}
+
+bool MemTramp(uc_engine*, uc_mem_type type, uint64_t address, int size, int64_t value, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  return Guard(hk, [&]() -> bool {
+    uint64_t v = static_cast<uint64_t>(value);
+    if (size > 0 && size < 8) v &= (uint64_t(1) << (size * 8)) - 1;
+    Napi::Value r = CallJs(hk, [&](Napi::Env env, std::vector<napi_value>& a) {
+      a.push_back(Napi::Number::New(env, type));
+      a.push_back(Napi::BigInt::New(env, address));
+      a.push_back(Napi::Number::New(env, size));
+      a.push_back(Napi::BigInt::New(env, v));
+    });
+    if (r.IsEmpty()) return false;
+    return r.ToBoolean().Value();
+  });
+}
+
+void MemValidTramp(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* ud) {
+  MemTramp(uc, type, address, size, value, ud);
+}
+
+void IntrTramp(uc_engine*, uint32_t intno, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  Guard(hk, [&] {
+    CallJs(hk, [&](Napi::Env env, std::vector<napi_value>& a) { a.push_back(Napi::Number::New(env, intno)); });
+  });
+}
+
+void SyscallTramp(uc_engine*, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  Guard(hk, [&] { CallJs(hk, [](Napi::Env, std::vector<napi_value>&) {}); });
+}
+
+int CpuidTramp(uc_engine*, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  return Guard(hk, [&]() -> int {
+    Napi::Value r = CallJs(hk, [](Napi::Env, std::vector<napi_value>&) {});
+    return (!r.IsEmpty() && r.ToBoolean().Value()) ? 1 : 0;
+  });
+}
+
+uint32_t InTramp(uc_engine*, uint32_t port, int size, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  return Guard(hk, [&]() -> uint32_t {
+    Napi::Value r = CallJs(hk, [&](Napi::Env env, std::vector<napi_value>& a) {
+      a.push_back(Napi::Number::New(env, port));
+      a.push_back(Napi::Number::New(env, size));
+    });
+    if (r.IsEmpty() || !r.IsNumber()) return 0;
+    return r.As<Napi::Number>().Uint32Value();
+  });
+}
+
+void OutTramp(uc_engine*, uint32_t port, int size, uint32_t value, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  Guard(hk, [&] {
+    CallJs(hk, [&](Napi::Env env, std::vector<napi_value>& a) {
+      a.push_back(Napi::Number::New(env, port));
+      a.push_back(Napi::Number::New(env, size));
+      a.push_back(Napi::Number::New(env, value));
+    });
+  });
+}
+
+bool InsnInvalidTramp(uc_engine*, void* ud) {
+  auto* hk = static_cast<JsHook*>(ud);
+  return Guard(hk, [&]() -> bool {
+    Napi::Value r = CallJs(hk, [](Napi::Env, std::vector<napi_value>&) {});
+    return !r.IsEmpty() && r.ToBoolean().Value();
+  });
+}
+
+constexpr int kMemInvalidBits = UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT;
+constexpr int kMemValidBits = UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE | UC_HOOK_MEM_FETCH | UC_HOOK_MEM_READ_AFTER;
+
+Napi::Value Engine::HookAdd(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  int type = ToInt(env, info[0], "type");
+  if (!info[1].IsFunction()) ThrowUc(env, UC_ERR_ARG, "hook_add: callback must be a function");
+  uint64_t begin = ToU64Or(env, info[2], 1, "begin");
+  uint64_t end = ToU64Or(env, info[3], 0, "end");
+  auto hk = std::make_unique<JsHook>();
+  hk->eng = this;
+  hk->type = type;
+  hk->cb = Napi::Persistent(info[1].As<Napi::Function>());
+  void* fn = nullptr;
+  uc_err err;
+  if (type == UC_HOOK_INSN) {
+    if (arch != UC_ARCH_X86) ThrowUc(env, UC_ERR_HOOK, "hook_add: UC_HOOK_INSN is only supported for x86 here");
+    hk->insn = ToInt(env, info[4], "instruction id");
+    switch (hk->insn) {
+      case UC_X86_INS_SYSCALL:
+      case UC_X86_INS_SYSENTER: fn = reinterpret_cast<void*>(&SyscallTramp); break;
+      case UC_X86_INS_IN: fn = reinterpret_cast<void*>(&InTramp); break;
+      case UC_X86_INS_OUT: fn = reinterpret_cast<void*>(&OutTramp); break;
+      case UC_X86_INS_CPUID: fn = reinterpret_cast<void*>(&CpuidTramp); break;
+      default: ThrowUc(env, UC_ERR_HOOK, "hook_add: unsupported instruction id " + std::to_string(hk->insn));
+    }
+    err = uc_hook_add(uc, &hk->h, type, fn, hk.get(), begin, end, hk->insn);
+  } else {
+    if (type == UC_HOOK_INTR) {
+      fn = reinterpret_cast<void*>(&IntrTramp);
+    } else if ((type & ~(UC_HOOK_CODE | UC_HOOK_BLOCK)) == 0 && type != 0) {
+      fn = reinterpret_cast<void*>(&CodeTramp);
+    } else if (type == UC_HOOK_INSN_INVALID) {
+      fn = reinterpret_cast<void*>(&InsnInvalidTramp);
+    } else if ((type & ~(kMemInvalidBits | kMemValidBits)) == 0 && type != 0) {
+      // Invalid-access hooks must return a bool; valid-access hooks return void. With both
+      // kinds in one mask, the bool-returning trampoline is used (ABI-compatible on x86-64).
+      fn = (type & kMemInvalidBits) ? reinterpret_cast<void*>(&MemTramp) : reinterpret_cast<void*>(&MemValidTramp);
+    } else {
+      ThrowUc(env, UC_ERR_HOOK, "hook_add: unsupported hook type " + std::to_string(type));
+    }
+    err = uc_hook_add(uc, &hk->h, type, fn, hk.get(), begin, end);
+  }
+  Check(env, err, "uc_hook_add");
+  uint32_t id = nextHookId_++;
+  if (nextHookId_ == 0) nextHookId_ = 1;
+  hooks_[id] = std::move(hk);
+  return Napi::Number::New(env, id);
+}
+
+Napi::Value Engine::HookDel(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  uint32_t id = static_cast<uint32_t>(ToInt(env, info[0], "hook handle"));
+  auto it = hooks_.find(id);
+  if (it == hooks_.end()) ThrowUc(env, UC_ERR_ARG, "hook_del: unknown hook handle " + std::to_string(id));
+  Check(env, uc_hook_del(uc, it->second->h), "uc_hook_del");
+  it->second->dead = true;
+  if (running)
+    deadHooks_.push_back(std::move(it->second));  // may be the hook currently executing
+  hooks_.erase(it);
+  return env.Undefined();
+}
+
+Napi::Value Engine::EmuStart(const Napi::CallbackInfo& info) {
+  CheckIdle("emu_start");
+  Napi::Env env = info.Env();
+  uint64_t begin = ToU64(env, info[0], "begin");
+  uint64_t until = ToU64(env, info[1], "until");
+  uint64_t timeout = ToU64Or(env, info[2], 0, "timeout");
+  uint64_t count = ToU64Or(env, info[3], 0, "count");
+  pending.reset();
+  SetExitsMode(false);
+  running = true;
+  uc_err err = uc_emu_start(uc, begin, until, timeout, static_cast<size_t>(count));
+  running = false;
+  AfterRun();
+  RethrowPending();
+  if (err != UC_ERR_OK) ThrowUc(env, err, "uc_emu_start");
+  return env.Undefined();
+}
+
+Napi::Value Engine::EmuStop(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Check(info.Env(), uc_emu_stop(uc), "uc_emu_stop");
+  return info.Env().Undefined();
+}
+
+Napi::Value Engine::ContextSave(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  AddonData* ad = Data(env);
+  Context* c = nullptr;
+  Napi::Object obj;
+  if (info.Length() > 0 && info[0].IsObject() && info[0].As<Napi::Object>().InstanceOf(ad->contextCtor.Value())) {
+    obj = info[0].As<Napi::Object>();  // save into an existing context (no allocation)
+    c = Context::Unwrap(obj);
+    if (c->ctx == nullptr || c->eng != this) ThrowUc(env, UC_ERR_ARG, "context_save: context is freed or belongs to another engine");
+  } else {
+    obj = ad->contextCtor.New({});
+    c = Context::Unwrap(obj);
+    uc_context* ctx = nullptr;
+    Check(env, uc_context_alloc(uc, &ctx), "uc_context_alloc");
+    c->ctx = ctx;
+    c->eng = this;
+    contexts.insert(c);
+  }
+  Check(env, uc_context_save(uc, c->ctx), "uc_context_save");
+  return obj;
+}
+
+Napi::Value Engine::ContextRestore(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  AddonData* ad = Data(env);
+  if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ad->contextCtor.Value()))
+    ThrowUc(env, UC_ERR_ARG, "context_restore: not a UnicornContext");
+  Context* c = Context::Unwrap(info[0].As<Napi::Object>());
+  if (c->ctx == nullptr || c->eng != this) ThrowUc(env, UC_ERR_ARG, "context_restore: context is freed or belongs to another engine");
+  Check(env, uc_context_restore(uc, c->ctx), "uc_context_restore");
+  return env.Undefined();
+}
+
+Napi::Value Engine::Query(const Napi::CallbackInfo& info) {
+  CheckOpen();
+  Napi::Env env = info.Env();
+  size_t result = 0;
+  Check(env, uc_query(uc, static_cast<uc_query_type>(ToInt(env, info[0], "query type")), &result), "uc_query");
+  return Napi::Number::New(env, static_cast<double>(result));
+}
+
+// Translated code is cached: after rewriting code bytes that already ran (uc_mem_write does not
+// invalidate translations, nor do writes through a mem_map_ptr buffer), drop the cached blocks.
+Napi::Value Engine::CtlRemoveCache(const Napi::CallbackInfo& info) {
+  CheckIdle("ctl_remove_cache");
+  Napi::Env env = info.Env();
+  uint64_t begin = ToU64(env, info[0], "begin");
+  uint64_t end = ToU64(env, info[1], "end");
+  Check(env, uc_ctl_remove_cache(uc, begin, end), "uc_ctl_remove_cache");
+  return env.Undefined();
+}
+
+Napi::Value Engine::CtlFlushTb(const Napi::CallbackInfo& info) {
+  CheckIdle("ctl_flush_tb");
+  Napi::Env env = info.Env();
+  // (2.0.x names this macro uc_ctl_flush_tlb, 2.1 uc_ctl_flush_tb: use the control directly.)
+  Check(env, uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)), "uc_ctl(UC_CTL_TB_FLUSH)");
+  return env.Undefined();
+}
+
+Napi::Value Engine::Close(const Napi::CallbackInfo& info) {
+  if (uc != nullptr) {
+    if (running) {
+      closePending = true;  // finish once uc_emu_start has returned
+      uc_emu_stop(uc);
+    } else {
+      DoClose();
+    }
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Engine::IsClosed(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), uc == nullptr || closePending);
+}
+
+// ---- TrapCpu implementation -----------------------------------------------------------------
+TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(info) {
+  Napi::Env env = info.Env();
+  AddonData* ad = Data(env);
+  if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ad->unicornCtor.Value()))
+    ThrowUc(env, UC_ERR_ARG, "TrapCpu: argument must be a Unicorn engine");
+  Engine* e = Engine::Unwrap(info[0].As<Napi::Object>());
+  e->CheckOpen();
+  if (e->arch != UC_ARCH_X86 || e->mode != UC_MODE_64) ThrowUc(env, UC_ERR_MODE, "TrapCpu needs an x86-64 engine");
+
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, TRAP_SLOTS * 8);
+  rec = static_cast<uint64_t*>(ab.Data());
+  std::memset(rec, 0, TRAP_SLOTS * 8);
+  recordRef_ = Napi::Persistent(ab);
+  napi_value big, u32;
+  if (napi_create_typedarray(env, napi_biguint64_array, TRAP_SLOTS, ab, 0, &big) != napi_ok ||
+      napi_create_typedarray(env, napi_uint32_array, TRAP_SLOTS * 2, ab, 0, &u32) != napi_ok)
+    throw Napi::Error::New(env);
+  Napi::Object self = info.This().As<Napi::Object>();
+  napi_value runFn;
+  if (napi_create_function(env, "run", NAPI_AUTO_LENGTH, &TrapCpu::RunRaw, this, &runFn) != napi_ok)
+    throw Napi::Error::New(env);
+  // The function points at this C++ object: tie its lifetime to the TrapCpu object (a cycle
+  // the GC collects as a whole), so a detached `const run = cpu.run` cannot outlive it.
+  Napi::Function(env, runFn).DefineProperty(Napi::PropertyDescriptor::Value("owner", self, napi_default));
+  self.DefineProperties({
+      Napi::PropertyDescriptor::Value("record", Napi::Value(env, big), napi_enumerable),
+      Napi::PropertyDescriptor::Value("u32", Napi::Value(env, u32), napi_enumerable),
+      Napi::PropertyDescriptor::Value("run", Napi::Value(env, runFn), napi_default),
+  });
+
+  for (int i = 0; i < 8; i++) sysPtrs_[i] = &rec[TRAP_RAX + i];
+  sysPtrs_[8] = &rec[TRAP_RIP];
+
+  uc_err err = uc_hook_add(e->uc, &hSys_, UC_HOOK_INSN, reinterpret_cast<void*>(&SyscallHook), this, 1, 0,
+                           UC_X86_INS_SYSCALL);
+  if (err == UC_ERR_OK)
+    err = uc_hook_add(e->uc, &hFault_, UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT, reinterpret_cast<void*>(&FaultHook),
+                      this, 1, 0);
+  if (err == UC_ERR_OK)
+    err = uc_hook_add(e->uc, &hIntr_, UC_HOOK_INTR, reinterpret_cast<void*>(&IntrHook), this, 1, 0);
+  if (err != UC_ERR_OK) {
+    if (hSys_) uc_hook_del(e->uc, hSys_);
+    if (hFault_) uc_hook_del(e->uc, hFault_);
+    hSys_ = hFault_ = hIntr_ = 0;
+    ThrowUc(env, err, "TrapCpu: uc_hook_add");
+  }
+  eng = e;
+  e->traps.insert(this);
+  engineRef_ = Napi::Persistent(info[0].As<Napi::Object>());
+  wd_ = ad->watchdog;
+  wd_->users++;
+}
+
+void TrapCpu::SyscallHook(uc_engine* uc, void* ud) {
+  auto* t = static_cast<TrapCpu*>(ud);
+  uint64_t* r = t->rec;
+  uc_reg_read_batch(uc, const_cast<int*>(kSysRegs), t->sysPtrs_, 9);
+  // Inside the hook Unicorn reports RIP = the address of the `syscall` itself (verified on
+  // 2.0.1; 2.1.x's helper_syscall is the same: hooks run before `eip += next_eip_addend`).
+  r[TRAP_RIP] += SYSCALL_INSN_LEN;
+  r[TRAP_KIND] = KIND_SYSCALL;
+  uc_emu_stop(uc);
+}
+
+bool TrapCpu::FaultHook(uc_engine*, uc_mem_type type, uint64_t address, int, int64_t, void* ud) {
+  auto* t = static_cast<TrapCpu*>(ud);
+  uint64_t* r = t->rec;
+  if (r[TRAP_KIND] == KIND_NONE) {
+    r[TRAP_KIND] = KIND_FAULT;
+    r[TRAP_DETAIL] = static_cast<uint64_t>(type);
+    r[TRAP_ADDR] = address;
+  }
+  return false;  // not handled: Unicorn stops with UC_ERR_*_UNMAPPED / *_PROT
+}
+
+void TrapCpu::IntrHook(uc_engine* uc, uint32_t intno, void* ud) {
+  auto* t = static_cast<TrapCpu*>(ud);
+  uint64_t* r = t->rec;
+  if (r[TRAP_KIND] == KIND_NONE) {
+    r[TRAP_KIND] = KIND_INTERRUPT;
+    r[TRAP_DETAIL] = intno;
+  }
+  uc_emu_stop(uc);
+}
+
+Napi::Value TrapCpu::Run(const Napi::CallbackInfo& info) {
+  double slice = 0;
+  if (info.Length() > 0 && info[0].IsNumber()) slice = info[0].As<Napi::Number>().DoubleValue();
+  return Napi::Number::New(info.Env(), RunCore(info.Env(), slice));
+}
+
+// The per-instance `run` (an own property whose function data is the TrapCpu): skips
+// napi_unwrap, which costs a private-symbol property lookup per call.
+napi_value TrapCpu::RunRaw(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, &data) != napi_ok) return nullptr;
+  double slice = 0;
+  if (argc >= 1) {
+    if (napi_get_value_double(env, argv[0], &slice) != napi_ok) slice = 0;
+  }
+  uint32_t kind;
+  try {
+    kind = static_cast<TrapCpu*>(data)->RunCore(Napi::Env(env), slice);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+    return nullptr;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+    return nullptr;
+  } catch (...) {
+    napi_throw_error(env, nullptr, "nbemu: unknown native exception in TrapCpu.run");
+    return nullptr;
+  }
+  napi_value out;
+  napi_create_uint32(env, kind, &out);
+  return out;
+}
+
+uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {
+  Engine* e = eng;
+  if (e == nullptr || e->uc == nullptr || e->closePending) ThrowUc(env, UC_ERR_HANDLE, "TrapCpu is disposed or its engine is closed");
+  if (e->running) ThrowUc(env, UC_ERR_ARG, "TrapCpu.run: the engine is already running (not re-entrant)");
+  if (!(slice >= 0)) slice = 0;
+  uc_engine* uc = e->uc;
+  e->SetExitsMode(true);
+  uint64_t* r = rec;
+
+  uint64_t flags = r[TRAP_RESULT_FLAGS];
+  if (flags & RESULT_PENDING) {
+    if (!(flags & RESULT_JUSTRETURN)) {
+      uint64_t eflags = 0;
+      uc_reg_read(uc, UC_X86_REG_EFLAGS, &eflags);
+      if (flags & RESULT_CARRY)
+        eflags |= 1;
+      else
+        eflags &= ~uint64_t(1);
+      static const int wregs[3] = {UC_X86_REG_RAX, UC_X86_REG_RDX, UC_X86_REG_EFLAGS};
+      void* wvals[3] = {&r[TRAP_RESULT_RAX], &r[TRAP_RESULT_RDX], &eflags};
+      uc_reg_write_batch(uc, const_cast<int*>(wregs), wvals, 3);
+    }
+    r[TRAP_RESULT_FLAGS] = 0;
+  }
+
+  uint64_t rip = 0;
+  uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+  r[TRAP_KIND] = KIND_NONE;
+  r[TRAP_DETAIL] = 0;
+
+  e->running = true;
+  bool sliced = slice > 0;
+  std::shared_ptr<Watchdog> wd;  // held locally: a hook may dispose() this TrapCpu mid-run
+  if (sliced) {
+    try {
+      wd = wd_;
+      wd->Arm(uc, slice);
+    } catch (...) {
+      e->running = false;
+      throw;
+    }
+  }
+  uc_err err = uc_emu_start(uc, rip, ~uint64_t(0), 0, 0);
+  bool fired = sliced ? wd->Disarm() : false;
+  e->running = false;
+
+  uint64_t kind = r[TRAP_KIND];
+  if (kind != KIND_SYSCALL) {
+    if (kind == KIND_NONE) {
+      if (err != UC_ERR_OK) {
+        kind = KIND_ERROR;
+        r[TRAP_DETAIL] = static_cast<uint64_t>(err);
+      } else if (fired) {
+        kind = KIND_SLICE;
+      } else {
+        kind = KIND_HALT;
+      }
+    }
+    uc_reg_read_batch(uc, const_cast<int*>(kSysRegs), sysPtrs_, 9);  // RIP as reported
+    r[TRAP_KIND] = kind;
+  }
+  e->AfterRun();
+  e->RethrowPending();
+  return static_cast<uint32_t>(kind);
+}
+
+// ---- module -------------------------------------------------------------------------------
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorClass: expected a constructor");
+  Data(info.Env())->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  unsigned int major = 0, minor = 0;
+  unsigned int combined = uc_version(&major, &minor);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("major", major);
+  o.Set("minor", minor);
+  o.Set("combined", combined);
+  o.Set("headerMajor", UC_API_MAJOR);
+  o.Set("headerMinor", UC_API_MINOR);
+  o.Set("headerPatch", UC_API_PATCH);
+  return o;
+}
+
+Napi::Value ArchSupported(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), uc_arch_supported(static_cast<uc_arch>(ToInt(info.Env(), info[0], "arch"))));
+}
+
+void EnvCleanup(void* arg) {
+  auto* wd = static_cast<std::shared_ptr<Watchdog>*>(arg);
+  (*wd)->Stop();
+  delete wd;
+}
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  auto* ad = new AddonData();
+  env.SetInstanceData<AddonData>(ad);
+  Napi::Function unicorn = Engine::Init(env);
+  Napi::Function trap = TrapCpu::Init(env);
+  Napi::Function context = Context::Init(env);
+  ad->unicornCtor = Napi::Persistent(unicorn);
+  ad->trapCtor = Napi::Persistent(trap);
+  ad->contextCtor = Napi::Persistent(context);
+  // Join the watchdog thread when this environment (main thread or worker) goes away.
+  napi_add_env_cleanup_hook(env, EnvCleanup, new std::shared_ptr<Watchdog>(ad->watchdog));
+  exports.Set("Unicorn", unicorn);
+  exports.Set("TrapCpu", trap);
+  exports.Set("UnicornContext", context);
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  exports.Set("version", Napi::Function::New(env, Version, "version"));
+  exports.Set("arch_supported", Napi::Function::New(env, ArchSupported, "arch_supported"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nbemu_unicorn, InitModule)

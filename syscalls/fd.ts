@@ -1,0 +1,171 @@
+// Descriptor and I/O calls: read, write, readv, writev, close, dup, dup2, dup3, fcntl, __fstat50.
+// Orders of checks follow sys/kern/sys_generic.c 1.130 and sys/kern/sys_descrip.c 1.48
+// (docs/netbsd-semantics.md §4–6).
+
+import {
+  EBADF, EINVAL, EPIPE, F_CLOSEM, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK, F_GETFD, F_GETFL,
+  F_GETNOSIGPIPE, F_MAXFD, F_SETFD, F_SETFL, F_SETNOSIGPIPE, FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK,
+  FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
+  OFLAGS, RLIMIT_NOFILE, SIGPIPE,
+} from '../src/kernel/constants.js';
+import { Errno } from '../src/kernel/errno.js';
+import type { File } from '../src/kernel/file.js';
+import type { Proc } from '../src/kernel/proc.js';
+import { Uio } from '../src/kernel/uio.js';
+import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { encodeStat } from './structs.js';
+
+/** fd_getfile plus the FREAD/FWRITE check of sys_read/sys_write: EBADF either way. */
+function fileFor(p: Proc, fd: number, mode: number): File {
+  const fp = p.fd.get(fd);
+  if (!(fp.flag & mode)) throw new Errno(EBADF);
+  return fp;
+}
+
+/** dofilewrite: EPIPE posts a process-directed SIGPIPE unless the file has FNOSIGPIPE. */
+function dofilewrite(p: Proc, fp: File, uio: Uio): number {
+  try {
+    return fp.write(uio, fp.nonblocking);
+  } catch (e) {
+    if (e instanceof Errno && e.errno === EPIPE && !(fp.flag & FNOSIGPIPE)) p.psignal(SIGPIPE);
+    throw e;
+  }
+}
+
+function nofileLimit(p: Proc, maxfiles: number): number {
+  return Math.min(Number(p.limits[RLIMIT_NOFILE]!.cur), maxfiles);
+}
+
+/** dodup (sys_descrip.c): dup2 passes flags 0, dup3 its flags. */
+function dodup(k: SysCtx, from: number, to: number, flags: number, isDup3: boolean): number {
+  const p = k.proc;
+  const fp = p.fd.get(from);
+  if (to < 0 || to >= nofileLimit(p, k.machine.files.maxfiles)) throw new Errno(EBADF);
+  // kern_descrip.c fd_dup2: flags other than these are EINVAL.
+  if (isDup3 && flags & ~(O_CLOEXEC | O_CLOFORK | O_NONBLOCK | O_NOSIGPIPE)) throw new Errno(EINVAL);
+  if (from === to) return to; // nothing changes, not even close-on-exec (netbsd-10 dup3 too)
+  p.fd.dupTo(from, to, (flags & O_CLOEXEC ? FD_CLOEXEC : 0) | (flags & O_CLOFORK ? FD_CLOFORK : 0));
+  fp.flag |= (flags & O_NONBLOCK ? FNONBLOCK : 0) | (flags & O_NOSIGPIPE ? FNOSIGPIPE : 0);
+  return to;
+}
+
+export const fdSyscalls: SyscallDescriptor[] = [
+  {
+    number: 3, name: 'read', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'nbyte', type: 'size' }],
+    handler(k, fd, buf, nbyte) {
+      const fp = fileFor(k.proc, fd, FREAD);
+      return fp.read(Uio.single(k.proc.vm, buf, nbyte, 'read'), fp.nonblocking);
+    },
+  },
+  {
+    number: 4, name: 'write', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'nbyte', type: 'size' }],
+    handler(k, fd, buf, nbyte) {
+      const fp = fileFor(k.proc, fd, FWRITE);
+      return dofilewrite(k.proc, fp, Uio.single(k.proc.vm, buf, nbyte, 'write'));
+    },
+  },
+  {
+    number: 120, name: 'readv', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'iovp', type: 'ptr' }, { name: 'iovcnt', type: 'int' }],
+    handler(k, fd, iovp, iovcnt) {
+      if (iovcnt === 0) throw new Errno(EINVAL); // do_filereadv: before the descriptor is looked up
+      const fp = fileFor(k.proc, fd, FREAD);
+      return fp.read(Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'read'), fp.nonblocking);
+    },
+  },
+  {
+    number: 121, name: 'writev', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'iovp', type: 'ptr' }, { name: 'iovcnt', type: 'int' }],
+    handler(k, fd, iovp, iovcnt) {
+      if (iovcnt === 0) throw new Errno(EINVAL);
+      const fp = fileFor(k.proc, fd, FWRITE);
+      return dofilewrite(k.proc, fp, Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'write'));
+    },
+  },
+  {
+    number: 6, name: 'close', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }],
+    handler(k, fd) {
+      k.proc.fd.close(fd);
+      return 0;
+    },
+  },
+  {
+    number: 41, name: 'dup', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }],
+    handler(k, fd) {
+      const fp = k.proc.fd.get(fd);
+      const nfd = k.proc.fd.alloc(0);
+      k.proc.fd.affix(nfd, fp, 0);
+      return nfd;
+    },
+  },
+  {
+    number: 90, name: 'dup2', class: 'file', support: full,
+    args: [{ name: 'from', type: 'fd' }, { name: 'to', type: 'fd' }],
+    handler: (k, from, to) => dodup(k, from, to, 0, false),
+  },
+  {
+    number: 454, name: 'dup3', class: 'file', support: full,
+    args: [{ name: 'from', type: 'fd' }, { name: 'to', type: 'fd' }, { name: 'flags', type: 'int' }],
+    handler: (k, from, to, flags) => dodup(k, from, to, flags, true),
+  },
+  {
+    number: 92, name: 'fcntl', class: 'file',
+    support: partial('record locks (F_GETLK, F_SETLK, F_SETLKW), F_GETOWN/F_SETOWN and F_GETPATH answer EINVAL'),
+    args: [{ name: 'fd', type: 'fd' }, { name: 'cmd', type: 'int' }, { name: 'arg', type: 'long' }],
+    handler(k, fd, cmd, arg) {
+      const fdp = k.proc.fd;
+      // Commands that act before the descriptor is looked up (sys_fcntl).
+      if (cmd === F_CLOSEM) {
+        if (fd < 0) throw new Errno(EBADF);
+        fdp.closeFrom(fd);
+        return 0;
+      }
+      if (cmd === F_MAXFD) return fdp.lastfile;
+      const slot = fdp.slot(fd);
+      const fp = slot.file;
+      switch (cmd) {
+        case F_DUPFD:
+        case F_DUPFD_CLOEXEC:
+        case F_DUPFD_CLOFORK: {
+          const min = arg % 0x1_0000_0000 >>> 0; // (u_int)newmin: a negative arg is huge
+          if (min >= nofileLimit(k.proc, k.machine.files.maxfiles)) throw new Errno(EINVAL);
+          const nfd = fdp.alloc(min);
+          fdp.affix(nfd, fp, cmd === F_DUPFD_CLOEXEC ? FD_CLOEXEC : cmd === F_DUPFD_CLOFORK ? FD_CLOFORK : 0);
+          return nfd;
+        }
+        case F_GETFD:
+          return slot.flags;
+        case F_SETFD:
+          slot.flags = arg & (FD_CLOEXEC | FD_CLOFORK);
+          return 0;
+        case F_GETFL:
+          return OFLAGS(fp.flag);
+        case F_SETFL: {
+          // FFLAGS adds one, so the access mode cannot change; O_NOSIGPIPE is not in FCNTLFLAGS.
+          fp.setStatusFlags((fp.flag & ~FCNTLFLAGS) | (FFLAGS(arg) & FCNTLFLAGS));
+          return 0;
+        }
+        case F_GETNOSIGPIPE:
+          return fp.flag & FNOSIGPIPE ? 1 : 0;
+        case F_SETNOSIGPIPE:
+          fp.flag = arg ? fp.flag | FNOSIGPIPE : fp.flag & ~FNOSIGPIPE;
+          return 0;
+        default:
+          throw new Errno(EINVAL);
+      }
+    },
+  },
+  {
+    number: 440, name: '__fstat50', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'sb', type: 'ptr' }],
+    handler(k, fd, sb) {
+      const st = k.proc.fd.get(fd).stat();
+      k.proc.vm.write(sb, encodeStat(st));
+      return 0;
+    },
+  },
+];
