@@ -1,7 +1,8 @@
 // Anonymous memory: mmap, munmap, mprotect (sys/uvm/uvm_mmap.c; docs/netbsd-semantics.md §12).
 
 import {
-  EINVAL, ENODEV, MAP_ANON, MAP_FIXED, MAP_PRIVATE, MAP_SHARED, PAGE_SIZE, VM_MAXUSER_ADDRESS,
+  EINVAL, ENODEV, MAP_ALIGNMENT_MASK, MAP_ALIGNMENT_SHIFT, MAP_ANON, MAP_FIXED, MAP_PRIVATE, MAP_SHARED,
+  PAGE_SHIFT, PAGE_SIZE, VM_MAXUSER_ADDRESS,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { roundPage } from '../src/kernel/vmspace.js';
@@ -26,6 +27,10 @@ export const memorySyscalls: SyscallDescriptor[] = [
       const pageoff = ((pos % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
       const size = roundPage(len + pageoff);
       if (len === 0) throw new Errno(EINVAL); // POSIX-2008; the stored uvm_mmap.c predates the check (unverified)
+      // MAP_ALIGNED(n): 2^n alignment, n from log2(PAGE_SIZE) to below the pointer width.
+      const alignShift = (flags & MAP_ALIGNMENT_MASK) >>> MAP_ALIGNMENT_SHIFT;
+      if (alignShift !== 0 && (alignShift < PAGE_SHIFT || alignShift >= 64)) throw new Errno(EINVAL);
+      const align = alignShift ? 2 ** alignShift : PAGE_SIZE;
       let at = addr;
       if (flags & MAP_FIXED) {
         at -= pageoff;
@@ -40,7 +45,7 @@ export const memorySyscalls: SyscallDescriptor[] = [
       }
       const vm = k.proc.vm;
       if (flags & MAP_FIXED) vm.unmap(at, size);
-      else at = vm.findSpace(size, addr - (addr % PAGE_SIZE));
+      else at = vm.findSpace(size, addr - (addr % PAGE_SIZE), align);
       vm.map(at, size, prot, 'anon');
       return at;
     },

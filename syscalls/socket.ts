@@ -1,12 +1,12 @@
 // Socket calls: socketpair and getsockopt (sys/kern/uipc_syscalls.c 1.180, uipc_socket.c 1.246).
 
 import {
-  ENOPROTOOPT, ENOTSOCK, SO_ERROR, SO_RCVBUF, SO_SNDBUF, SO_TYPE, SOL_SOCKET,
+  AF_LOCAL, ENOPROTOOPT, ENOTCONN, ENOTSOCK, SO_ERROR, SO_RCVBUF, SO_SNDBUF, SO_TYPE, SOL_SOCKET,
   SO_DEBUG, SO_ACCEPTCONN, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
   SO_OOBINLINE, SO_REUSEPORT, SO_NOSIGPIPE, SO_TIMESTAMP, SO_SNDLOWAT, SO_RCVLOWAT, FNOSIGPIPE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { SocketFile, type Socket } from '../src/kernel/socket.js';
+import { SS_ISCONNECTED, SocketFile, type Socket } from '../src/kernel/socket.js';
 import { socketpair } from '../src/kernel/uipc.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
@@ -43,7 +43,41 @@ function sogetopt(so: Socket, name: number): number {
   }
 }
 
+/**
+ * The unnamed local address (uipc_usrreq.c sun_noname): sun_len = offsetof(sun_path) = 2,
+ * sun_family = AF_LOCAL. Socket pairs are never bound, so both ends report it.
+ */
+const SUN_NONAME = Uint8Array.of(2, AF_LOCAL);
+
+/**
+ * do_sys_getpeername / getsockname (uipc_syscalls.c): the socket first (EBADF, ENOTSOCK), then
+ * ENOTCONN for an unconnected peer, then the caller's length (EFAULT), then min(len, sa_len)
+ * bytes of the address and the length actually copied.
+ */
+function copyoutSockname(k: SysCtx, fd: number, asa: number, alen: number, peer: boolean): number {
+  const { so } = getsock(k, fd);
+  if (peer && !(so.state & SS_ISCONNECTED)) throw new Errno(ENOTCONN);
+  if (asa === 0) return 0;
+  const vm = k.proc.vm;
+  const len = Math.min(vm.readU32(alen), SUN_NONAME.length);
+  vm.write(asa, SUN_NONAME.subarray(0, len));
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, len, true);
+  vm.write(alen, out);
+  return 0;
+}
+
 export const socketSyscalls: SyscallDescriptor[] = [
+  {
+    number: 31, name: 'getpeername', class: 'socket', support: partial('unnamed sockets only (bind arrives with filesystem sockets)'),
+    args: [{ name: 'fdes', type: 'fd' }, { name: 'asa', type: 'ptr' }, { name: 'alen', type: 'ptr' }],
+    handler: (k, fd, asa, alen) => copyoutSockname(k, fd, asa, alen, true),
+  },
+  {
+    number: 32, name: 'getsockname', class: 'socket', support: partial('unnamed sockets only (bind arrives with filesystem sockets)'),
+    args: [{ name: 'fdes', type: 'fd' }, { name: 'asa', type: 'ptr' }, { name: 'alen', type: 'ptr' }],
+    handler: (k, fd, asa, alen) => copyoutSockname(k, fd, asa, alen, false),
+  },
   {
     number: 135, name: 'socketpair', class: 'socket', support: full,
     args: [{ name: 'domain', type: 'int' }, { name: 'type', type: 'int' }, { name: 'protocol', type: 'int' }, { name: 'rsv', type: 'ptr' }],

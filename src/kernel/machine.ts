@@ -12,7 +12,7 @@ import {
 import { parseNetbsdElf } from '../loader/elf.js';
 import { mapSegments, setupStack } from '../loader/exec.js';
 import {
-  EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGTRAP,
+  EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSYS, SIGTRAP,
   signalName,
 } from './constants.js';
 import { Errno, errnoName } from './errno.js';
@@ -41,6 +41,12 @@ export interface MachineOptions {
 
 /** How a run ended: the first process's end, or a deadlock nbemu detected and reported. */
 export type RunOutcome = ExitStatus | { kind: 'deadlock'; report: string };
+
+/**
+ * The highest syscall number NetBSD 11 assigns (sys/kern/syscalls.master ends near 505;
+ * unverified): everything above up to SYS_NSYSENT - 1 is sys_nosys.
+ */
+const LAST_NETBSD_SYSCALL = 505;
 
 /** PSL_USERSET: the user rflags at exec (process-abi.md §2.6); bit 0 is the carry flag. */
 const PSL_USERSET = 0x202;
@@ -155,7 +161,7 @@ export class Machine {
     let rax: number;
     let carry = false;
     try {
-      if (!d) throw new Errno(this.nosys(code));
+      if (!d) throw new Errno(this.nosys(p, code));
       const a = decode(d, lo, hi);
       rax = d.handler(ctx, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
     } catch (e) {
@@ -200,12 +206,13 @@ export class Machine {
   }
 
   /**
-   * A number nbemu does not implement: ENOSYS, and a warning naming the call once. NetBSD's own
-   * unassigned slots are sys_nosys, which also posts SIGSYS (sys/kern/kern_stub.c); nbemu does not,
-   * because it cannot yet tell an unassigned slot from a call it merely lacks, and killing a
-   * program for the latter would be wrong.
+   * A number nbemu does not implement: ENOSYS, and a warning naming the call once. NetBSD's
+   * unassigned slots are sys_nosys, which also posts SIGSYS (sys/kern/kern_stub.c). nbemu posts
+   * SIGSYS only above the last number NetBSD 11 assigns, where it is sure the slot is empty; below
+   * it a call may be one NetBSD has and nbemu lacks, and killing the program for that would be wrong.
    */
-  private nosys(code: number): number {
+  private nosys(p: Proc, code: number): number {
+    if (code > LAST_NETBSD_SYSCALL) p.psignal(SIGSYS);
     const name = this.options.syscallName?.(code);
     this.warnOnce(`nosys:${code}`, `nbemu: syscall ${code}${name ? ` (${name})` : ''} is not implemented: it fails with ENOSYS`);
     return ENOSYS;

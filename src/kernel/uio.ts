@@ -3,7 +3,10 @@
 // a socket whose read faults keeps its data (sys/kern/uipc_socket.c soreceive: uiomove fails
 // before sbfree), and a write that faults sends nothing.
 
-import { EFAULT, EINVAL, IOV_MAX, PROT_READ, PROT_WRITE, SSIZE_MAX } from './constants.js';
+import { EFAULT, EINVAL, IOV_MAX, PROT_READ, PROT_WRITE } from './constants.js';
+
+/** Lengths are unsigned 64-bit; any at or past 2^63 is over SSIZE_MAX (a negative ssize_t). */
+const SSIZE_LIMIT = 2 ** 63;
 import { Errno } from './errno.js';
 import type { VmSpace } from './vmspace.js';
 
@@ -31,7 +34,7 @@ export class Uio {
 
   /** One buffer (read(2), write(2)). */
   static single(vm: VmSpace, base: number, len: number, direction: 'read' | 'write'): Uio {
-    if (len > SSIZE_MAX) throw new Errno(EINVAL); // sys/kern/sys_generic.c dofileread
+    if (len >= SSIZE_LIMIT) throw new Errno(EINVAL); // sys/kern/sys_generic.c dofileread
     return new Uio(vm, [{ base, len }], direction);
   }
 
@@ -49,10 +52,10 @@ export class Uio {
     for (let i = 0; i < iovcnt; i++) {
       const base = dv.getUint32(i * 16, true) + dv.getUint32(i * 16 + 4, true) * 0x1_0000_0000;
       const lenBig = dv.getBigUint64(i * 16 + 8, true);
-      if (lenBig > BigInt(SSIZE_MAX)) throw new Errno(EINVAL);
+      if (lenBig > 0x7fffffffffffffffn) throw new Errno(EINVAL);
       const len = Number(lenBig);
       total += len;
-      if (total > SSIZE_MAX) throw new Errno(EINVAL);
+      if (total >= SSIZE_LIMIT) throw new Errno(EINVAL);
       iov.push({ base, len });
     }
     return new Uio(vm, iov, direction);
