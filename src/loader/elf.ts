@@ -101,6 +101,12 @@ export function parseNetbsdElf(buf: Buffer): NetbsdElf {
     return fail(`malformed program headers (${(e as Error).message})`);
   }
 
+  // Every segment's bytes must be in the file (exec reads them: a short read fails the exec).
+  for (const [i, p] of programs.entries()) {
+    if ((p.type === 'load' || p.type === 'note' || p.type === 'interp') && p.offset + p.filesz > buf.length) {
+      fail(`truncated file: segment ${i} (${p.type}, offset ${hex(p.offset)}, ${p.filesz} bytes) lies outside it`);
+    }
+  }
   // The NetBSD signature first (netbsd_elf_probe): without it this is someone else's binary.
   const osversion = netbsdIdent(buf, programs);
   if (osversion === undefined) fail(`not a NetBSD program: ${describeForeign(buf, programs)}`);
@@ -109,7 +115,6 @@ export function parseNetbsdElf(buf: Buffer): NetbsdElf {
   const loads = programs.filter((p) => p.type === 'load');
   if (loads.length === 0) fail('no loadable segments');
   for (const [i, p] of loads.entries()) {
-    if (p.offset + p.filesz > buf.length) fail(`truncated file: segment ${i} (offset ${hex(p.offset)}, ${p.filesz} bytes) lies outside it`);
     if (p.filesz > p.memsz) fail(`segment ${i} has a file size larger than its memory size`);
     if (p.align > 1 && p.align % PAGE_SIZE === 0 && (p.vaddr - p.offset) % PAGE_SIZE !== 0) fail(`segment ${i} is not page-congruent with its file offset`);
   }

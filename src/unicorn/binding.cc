@@ -372,6 +372,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
     }
   }
   void DoClose();
+  void DropTranslations(uint64_t begin, uint64_t end);
 
  private:
   Napi::Value MemMap(const Napi::CallbackInfo& info);
@@ -877,6 +878,26 @@ bool InsnInvalidTramp(uc_engine*, void* ud) {
 constexpr int kMemInvalidBits = UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT;
 constexpr int kMemValidBits = UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE | UC_HOOK_MEM_FETCH | UC_HOOK_MEM_READ_AFTER;
 
+void Engine::DropTranslations(uint64_t begin, uint64_t end) {
+  uc_mem_region* regions = nullptr;
+  uint32_t count = 0;
+  if (uc_mem_regions(uc, &regions, &count) != UC_ERR_OK) return;
+  for (uint32_t i = 0; i < count; i++) {
+    if (!(regions[i].perms & UC_PROT_EXEC)) continue;
+    uint64_t lo = regions[i].begin, hi = regions[i].end;  // inclusive
+    if (begin <= end) {  // bounded hook: intersect
+      if (hi < begin || lo > end) continue;
+      if (lo < begin) lo = begin;
+      if (hi > end) hi = end;
+    }
+    // Instructions may start up to 15 bytes before the range and still overlap it.
+    uint64_t from = lo >= 16 ? lo - 16 : 0;
+    uint64_t to = hi == ~uint64_t(0) ? hi : hi + 1;
+    uc_ctl_remove_cache(uc, from, to);
+  }
+  uc_free(regions);
+}
+
 Napi::Value Engine::HookAdd(const Napi::CallbackInfo& info) {
   CheckOpen();
   Napi::Env env = info.Env();
@@ -919,6 +940,13 @@ Napi::Value Engine::HookAdd(const Napi::CallbackInfo& info) {
     err = uc_hook_add(uc, &hk->h, type, fn, hk.get(), begin, end);
   }
   Check(env, err, "uc_hook_add");
+  // Unicorn decides at translation time whether a block calls code/block/memory hooks, and
+  // keeps translated blocks across emu_start calls: without a flush, a hook added after the
+  // code already ran would silently never fire. (Not done from inside a hook.)
+  // A full TB flush costs ~200 ms in 2.0.1, so only the executable ranges the hook covers are
+  // invalidated.
+  if (!running && (type & (UC_HOOK_CODE | UC_HOOK_BLOCK | kMemValidBits | kMemInvalidBits)))
+    DropTranslations(begin, end);
   uint32_t id = nextHookId_++;
   if (nextHookId_ == 0) nextHookId_ = 1;
   hooks_[id] = std::move(hk);
