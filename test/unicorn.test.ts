@@ -79,7 +79,6 @@ const SYSCALL = [0x0f, 0x05];
 const HLT = [0xf4];
 const NOP = [0x90];
 const INC_RAX = [0x48, 0xff, 0xc0]; // inc rax
-const INC_RBX = [0x48, 0xff, 0xc3]; // inc rbx
 const JMP_SELF = [0xeb, 0xfe]; // jmp .
 const UD2 = [0x0f, 0x0b];
 const SETC_CL = [0x0f, 0x92, 0xc1]; // setc cl
@@ -584,5 +583,17 @@ describe('TrapCpu', () => {
     uc.close();
     expect(ucError(() => cpu.run(0)).code).toBe(UC_ERR_HANDLE);
     cpu.dispose();
+  });
+});
+
+describe('translation cache', () => {
+  it('rewritten code runs after ctl_remove_cache', () => {
+    const uc = machine(movEaxImm(1).concat(HLT));
+    uc.emu_start(CODE, 0);
+    expect(uc.reg_read(UC_X86_REG_RAX)).toBe(1n);
+    uc.mem_write(CODE, Uint8Array.from(movEaxImm(2)));
+    uc.ctl_remove_cache(CODE, CODE + 6);
+    uc.emu_start(CODE, 0);
+    expect(uc.reg_read(UC_X86_REG_RAX)).toBe(2n);
   });
 });

@@ -543,7 +543,7 @@ void Engine::DoClose() {
   hooks_.clear();
   deadHooks_.clear();
   bufs_.clear();  // the engine no longer points into these buffers
-  pending.reset();
+  // `pending` is kept: a hook may close() and then throw; emu_start still rethrows it.
 }
 
 Napi::Value Engine::MemMap(const Napi::CallbackInfo& info) {
@@ -651,20 +651,16 @@ Napi::Value Engine::MemRead(const Napi::CallbackInfo& info) {
     uint64_t last = addr + size - 1;
     bool ok = last >= addr;  // no wrap-around
     while (ok) {
-      bool found = false;
-      for (uint32_t i = 0; i < count; i++) {
-        if (regions[i].begin <= cur && cur <= regions[i].end) {
-          found = true;
-          if (regions[i].end >= last) {
-            cur = last;
-          } else {
-            cur = regions[i].end + 1;
-          }
-          break;
-        }
+      const uc_mem_region* hit = nullptr;
+      for (uint32_t i = 0; i < count && hit == nullptr; i++)
+        if (regions[i].begin <= cur && cur <= regions[i].end) hit = &regions[i];
+      if (hit == nullptr) {
+        ok = false;
+      } else if (hit->end >= last) {
+        break;  // the whole range is mapped
+      } else {
+        cur = hit->end + 1;
       }
-      if (!found) ok = false;
-      if (cur == last) break;
     }
     uc_free(regions);
     if (!ok) ThrowUc(env, UC_ERR_READ_UNMAPPED, "uc_mem_read");
@@ -890,8 +886,9 @@ void Engine::DropTranslations(uint64_t begin, uint64_t end) {
       if (lo < begin) lo = begin;
       if (hi > end) hi = end;
     }
-    // Instructions may start up to 15 bytes before the range and still overlap it.
-    uint64_t from = lo >= 16 ? lo - 16 : 0;
+    // Instructions may start up to 15 bytes before the range and still overlap it (but the
+    // start must stay mapped: Unicorn translates it to a physical address and gives up if not).
+    uint64_t from = lo - regions[i].begin >= 16 ? lo - 16 : regions[i].begin;
     uint64_t to = hi == ~uint64_t(0) ? hi : hi + 1;
     uc_ctl_remove_cache(uc, from, to);
   }

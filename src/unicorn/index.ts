@@ -94,6 +94,7 @@ export interface Unicorn {
   /**
    * Drop cached translations for [begin, end). Unicorn does not notice when code that already
    * ran is rewritten (by mem_write or through a mem_map_ptr buffer); call this afterwards.
+   * `begin` must be mapped (Unicorn silently does nothing otherwise).
    */
   ctl_remove_cache(begin: Address, end: Address): void;
   /** Drop every cached translation. */
