@@ -6,6 +6,7 @@ import { fdSyscalls } from './fd.js';
 import { lwpSyscalls } from './lwp.js';
 import { memorySyscalls } from './memory.js';
 import { processSyscalls } from './process.js';
+import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
@@ -13,6 +14,7 @@ import { NETBSD_SYSCALLS } from './netbsd-syscalls.js';
 
 export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...processSyscalls,
+  ...signalSyscalls,
   ...fdSyscalls,
   ...socketSyscalls,
   ...memorySyscalls,

@@ -361,6 +361,15 @@ export const SIGSYS = 12;
 export const SIGPIPE = 13;
 export const SIGALRM = 14;
 export const SIGTERM = 15;
+export const SIGURG = 16;
+export const SIGSTOP = 17;
+export const SIGTSTP = 18;
+export const SIGCONT = 19;
+export const SIGCHLD = 20;
+export const SIGTTIN = 21;
+export const SIGTTOU = 22;
+export const SIGUSR1 = 30;
+export const SIGUSR2 = 31;
 export const NSIG = 64;
 export const SIGNAL_NAMES = [
   '', 'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGEMT', 'SIGFPE', 'SIGKILL', 'SIGBUS',

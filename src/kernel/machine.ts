@@ -6,13 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  TRAP_ERROR, TRAP_FAULT, TRAP_HALT, TRAP_INTERRUPT, TRAP_SLICE, TRAP_SYSCALL, TRAP_RIP, TRAP_RSP,
-  UC_ERR_INSN_INVALID, UC_X86_REG_RBX, UC_X86_REG_RIP, UC_X86_REG_RSP, UC_X86_REG_EFLAGS,
+  TRAP_ADDR, TRAP_ERROR, TRAP_FAULT, TRAP_INTERRUPT, TRAP_SLICE, TRAP_SYSCALL, TRAP_RIP, TRAP_RSP,
+  UC_ERR_INSN_INVALID, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_UNMAPPED,
+  UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RDX, UC_X86_REG_RIP, UC_X86_REG_RSP, UC_X86_REG_EFLAGS,
 } from '../unicorn/index.js';
 import { parseNetbsdElf } from '../loader/elf.js';
 import { mapSegments, setupStack } from '../loader/exec.js';
 import {
-  EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSYS, SIGTRAP,
+  DFLSSIZ, EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSTOP, SIGSYS,
+  SIGTRAP,
   signalName,
 } from './constants.js';
 import { Errno, errnoName } from './errno.js';
@@ -20,6 +22,34 @@ import { Sleep, type FileTable } from './file.js';
 import { HostFile, hostFdStream, type HostStream } from './hostfile.js';
 import { Proc } from './proc.js';
 import { defaultAction, type ExitStatus } from './signal.js';
+import { SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, sendsig, sigbit, type SigInfo } from './sig.js';
+
+// Trap numbers (sys/arch/x86/include/trap.h) and the signals CPU exceptions become (trap.c).
+const T_PRIVINFLT = 0;
+const T_BPTFLT = 1;
+const T_ARITHTRAP = 2;
+const T_PROTFLT = 4;
+const T_TRCTRAP = 5;
+const T_PAGEFLT = 6;
+const T_ALIGNFLT = 7;
+const T_DIVIDE = 8;
+const T_XMM = 19;
+const ILL_ILLOPC = 1;
+const FPE_INTDIV = 1;
+const FPE_FLTINV = 7;
+const TRAP_BRKPT = 1;
+const TRAP_TRACE = 2;
+const BUS_ADRALN = 1;
+/** x86 exception vector → [signal, si_code, NetBSD trap number]. */
+const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
+  0: [SIGFPE, FPE_INTDIV, T_DIVIDE],
+  1: [SIGTRAP, TRAP_TRACE, T_TRCTRAP],
+  3: [SIGTRAP, TRAP_BRKPT, T_BPTFLT],
+  6: [SIGILL, ILL_ILLOPC, T_PRIVINFLT],
+  16: [SIGFPE, FPE_FLTINV, T_ARITHTRAP],
+  17: [SIGBUS, BUS_ADRALN, T_ALIGNFLT],
+  19: [SIGFPE, FPE_FLTINV, T_XMM],
+};
 import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 
 export interface MachineOptions {
@@ -91,6 +121,8 @@ export class Machine {
       p.uc.reg_write(UC_X86_REG_RSP, img.rsp);
       p.uc.reg_write(UC_X86_REG_RBX, img.psStrings);
       p.uc.reg_write(UC_X86_REG_EFLAGS, PSL_USERSET);
+      p.stackBase = img.stackBase;
+      p.stackSize = DFLSSIZ;
       const std = [this.options.stdin, this.options.stdout, this.options.stderr];
       const defaults = [0, 1, 2].map((fd) => hostFdStream(fd));
       std.forEach((stream, fd) => {
@@ -119,7 +151,8 @@ export class Machine {
         const asleep = this.syscall(first, ctx);
         if (asleep) return { kind: 'deadlock', report: this.deadlockReport() };
       } else if (kind !== TRAP_SLICE) this.trap(first, kind);
-      if (first.pendingSignals.size && !first.exited) this.postsig(first);
+      if (first.sig.pending.size && !first.exited) this.postsig(first);
+      if (first.stopped) return { kind: 'deadlock', report: `nbemu: deadlock: pid ${first.pid} (${first.comm}) was stopped by SIGSTOP and nothing can continue it` };
     }
     return first.exitStatus!;
   }
@@ -224,28 +257,77 @@ export class Machine {
     this.diag(line);
   }
 
-  /** A CPU exception becomes a signal (sys/arch/amd64/amd64/trap.c). */
+  /**
+   * A CPU exception becomes a signal (sys/arch/amd64/amd64/trap.c), delivered at once by
+   * trapsignal: a synchronous signal that is blocked or ignored cannot be skipped, so the action
+   * is reset to the default and the signal unblocked, which ends the process (kern_sig.c).
+   */
   private trap(p: Proc, kind: number): void {
     const u = p.cpu.u32;
-    let sig = SIGSEGV;
-    if (kind === TRAP_FAULT) sig = SIGSEGV; // page fault on an unmapped or protected page
-    else if (kind === TRAP_INTERRUPT) {
-      const intno = u[2]!;
-      sig = intno === 0 || intno === 16 || intno === 19 ? SIGFPE : intno === 1 || intno === 3 ? SIGTRAP : intno === 6 ? SIGILL : intno === 17 ? SIGBUS : SIGSEGV;
-    } else if (kind === TRAP_ERROR) sig = u[2] === UC_ERR_INSN_INVALID ? SIGILL : SIGSEGV;
-    else if (kind === TRAP_HALT) sig = SIGSEGV; // hlt in user mode is a protection fault
-    p.psignal(sig);
+    const detail = u[2]!;
+    let info: SigInfo;
+    if (kind === TRAP_FAULT) {
+      const addr = u[TRAP_ADDR * 2]! + u[TRAP_ADDR * 2 + 1]! * 0x1_0000_0000;
+      const unmapped = detail === UC_MEM_READ_UNMAPPED || detail === UC_MEM_WRITE_UNMAPPED || detail === UC_MEM_FETCH_UNMAPPED;
+      info = { signo: SIGSEGV, code: unmapped ? SEGV_MAPERR : SEGV_ACCERR, addr, trap: T_PAGEFLT };
+    } else if (kind === TRAP_INTERRUPT) {
+      const [signo, code, trap] = INTERRUPT_SIGNALS[detail] ?? [SIGSEGV, SEGV_MAPERR, T_PROTFLT];
+      info = { signo, code, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap };
+    } else if (kind === TRAP_ERROR && detail === UC_ERR_INSN_INVALID) {
+      info = { signo: SIGILL, code: ILL_ILLOPC, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap: T_PRIVINFLT };
+    } else {
+      // hlt (a privileged instruction in user mode) and anything else the engine refuses.
+      if (kind === TRAP_ERROR) this.warnOnce(`uc:${detail}`, `nbemu: the CPU engine stopped with error ${detail}; the program gets SIGSEGV`);
+      info = { signo: SIGSEGV, code: SEGV_ACCERR, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap: T_PROTFLT };
+    }
+    const s = p.sig;
+    const act = s.actions[info.signo]!;
+    if (act.handler === SIG_IGN || act.handler === SIG_DFL || (s.mask & sigbit(info.signo)) !== 0n) {
+      s.actions[info.signo] = { handler: SIG_DFL, mask: 0n, flags: 0, tramp: 0, vers: 0 };
+      s.mask &= ~sigbit(info.signo);
+    }
+    s.pending.set(info.signo, info);
   }
 
-  /** postsig with every action at its default (no handlers yet): terminate, core or ignore. */
+  /** Write a syscall's pending result into the registers now (before a frame saves them). */
+  private applyResult(p: Proc): void {
+    const u = p.cpu.u32;
+    const flags = u[24]!;
+    u[24] = 0;
+    if (!(flags & 1) || flags & 4) return;
+    p.uc.reg_write(UC_X86_REG_RAX, u[26]! + u[27]! * 0x1_0000_0000);
+    p.uc.reg_write(UC_X86_REG_RDX, u[28]! + u[29]! * 0x1_0000_0000);
+    const fl = p.uc.reg_read(UC_X86_REG_EFLAGS);
+    p.uc.reg_write(UC_X86_REG_EFLAGS, flags & 2 ? fl | 1n : fl & ~1n);
+  }
+
+  /**
+   * postsig for every deliverable signal (kern_sig.c issignal/postsig): the default action
+   * (terminate, core, ignore, stop), or a frame for the handler. Several may nest, as on NetBSD.
+   */
   private postsig(p: Proc): void {
-    for (const sig of [...p.pendingSignals].sort((a, b) => a - b)) {
-      p.pendingSignals.delete(sig);
-      const action = sig === SIGKILL ? 'terminate' : defaultAction(sig);
-      if (action === 'terminate' || action === 'core') {
-        p.exit({ kind: 'signaled', signal: sig, core: action === 'core' });
+    const s = p.sig;
+    for (let sig = s.deliverable(); sig !== 0 && !p.exited; sig = s.deliverable()) {
+      const info = s.pending.get(sig)!;
+      s.pending.delete(sig);
+      const act = s.actions[sig]!;
+      if (act.handler === SIG_IGN) continue;
+      if (act.handler === SIG_DFL) {
+        const action = sig === SIGKILL ? 'terminate' : defaultAction(sig);
+        if (action === 'terminate' || action === 'core') p.exit({ kind: 'signaled', signal: sig, core: action === 'core' });
+        else if (action === 'stop' && sig === SIGSTOP) p.stopped = true;
+        // The tty stop signals are discarded: the first process's group is orphaned (kern_sig.c).
+        continue;
+      }
+      this.applyResult(p);
+      const returnMask = s.oldmask ?? s.mask;
+      s.oldmask = undefined;
+      if (!sendsig(p, info, act, returnMask, info.trap ?? 0)) {
+        p.exit({ kind: 'signaled', signal: SIGILL, core: true }); // sigexit(SIGILL): no room for the frame
         return;
       }
+      s.mask |= act.mask;
+      if (act.flags & SA_RESETHAND) s.actions[sig] = { handler: SIG_DFL, mask: 0n, flags: 0, tramp: 0, vers: 0 };
     }
   }
 

@@ -8,6 +8,7 @@ import { FileDesc } from './filedesc.js';
 import type { FileTable } from './file.js';
 import type { ExitStatus } from './signal.js';
 import { VmSpace } from './vmspace.js';
+import { SI_NOINFO, SigState, type SigInfo } from './sig.js';
 
 export interface Rlimit {
   cur: bigint;
@@ -37,8 +38,13 @@ export class Proc {
   readonly limits: Rlimit[];
   /** l_private: the TLS pointer set by _lwp_setprivate (sys/kern/kern_lwp.c lwp_setprivate). */
   lwpPrivate = 0;
-  /** Signals posted and not yet delivered (p_sigpend). */
-  readonly pendingSignals = new Set<number>();
+  /** Actions, mask, pending signals and the alternate stack. */
+  readonly sig = new SigState();
+  /** p_stackbase and the stack's size, for getcontext's uc_stack. */
+  stackBase = 0;
+  stackSize = 0;
+  /** Stopped by SIGSTOP (nothing continues it yet). */
+  stopped = false;
   exitStatus: ExitStatus | undefined;
   /** Set while the process sleeps in a syscall that will be re-executed on wake-up. */
   sleepingOn: { wmesg: string; syscall: string } | undefined;
@@ -63,8 +69,8 @@ export class Proc {
   }
 
   /** psignal: post a signal to the process; it is acted on before the process runs again. */
-  psignal(sig: number): void {
-    this.pendingSignals.add(sig);
+  psignal(sig: number, info: Partial<SigInfo> = {}): void {
+    this.sig.post({ signo: sig, code: SI_NOINFO, ...info });
   }
 
   /** exit1 (sys/kern/kern_exit.c): close every descriptor (peers see end-of-file), release memory. */

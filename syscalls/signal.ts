@@ -1,0 +1,138 @@
+// Signal calls: __sigaction_sigtramp, __sigprocmask14, __sigpending14, __sigsuspend14,
+// __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
+
+import { EINTR, EINVAL, EJUSTRETURN, ESRCH, NSIG } from '../src/kernel/constants.js';
+import { Errno } from '../src/kernel/errno.js';
+import { Sleep } from '../src/kernel/file.js';
+import {
+  CANTMASK, SIGACTION_SIZE, SIGSET_SIZE, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER, STACK_T_SIZE,
+  UCONTEXT_SIZE, encodeSigaction, encodeSigset, getucontext, readSigset, setucontext, sigaction1,
+  sigaltstack1, type SigAction, type SigAltStack,
+} from '../src/kernel/sig.js';
+import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
+
+function readSigaction(bytes: Uint8Array): SigAction {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, SIGACTION_SIZE);
+  return {
+    handler: Number(dv.getBigUint64(0, true)),
+    mask: readSigset(bytes.subarray(8, 24)),
+    flags: dv.getInt32(24, true),
+    tramp: 0,
+    vers: 0,
+  };
+}
+
+function encodeStack(st: SigAltStack): Uint8Array {
+  const b = new Uint8Array(STACK_T_SIZE);
+  const dv = new DataView(b.buffer);
+  dv.setBigUint64(0, BigInt(st.sp), true);
+  dv.setBigUint64(8, BigInt(st.size), true);
+  dv.setInt32(16, st.flags, true);
+  return b;
+}
+
+/** The wait channel of sigsuspend: only a signal ends it. */
+const SIGSUSPEND = { wmesg: 'pause' };
+
+export const signalSyscalls: SyscallDescriptor[] = [
+  {
+    number: 340, name: '__sigaction_sigtramp', class: 'signal', support: full,
+    args: [{ name: 'signum', type: 'int' }, { name: 'nsa', type: 'ptr' }, { name: 'osa', type: 'ptr' }, { name: 'tramp', type: 'ptr' }, { name: 'vers', type: 'int' }],
+    handler(k, signum, nsa, osa, tramp, vers) {
+      const vm = k.proc.vm;
+      const n = nsa !== 0 ? readSigaction(vm.read(nsa, SIGACTION_SIZE)) : undefined; // copyin first
+      const old = sigaction1(k.proc.sig, signum, n, tramp, vers);
+      if (osa !== 0) vm.write(osa, encodeSigaction(old));
+      return 0;
+    },
+  },
+  {
+    number: 293, name: '__sigprocmask14', class: 'signal', support: full,
+    args: [{ name: 'how', type: 'int' }, { name: 'set', type: 'ptr' }, { name: 'oset', type: 'ptr' }],
+    handler(k, how, set, oset) {
+      const s = k.proc.sig;
+      const vm = k.proc.vm;
+      const nss = set !== 0 ? readSigset(vm.read(set, SIGSET_SIZE)) : undefined;
+      const old = s.mask;
+      if (nss !== undefined) {
+        // sigprocmask1: SIGKILL and SIGSTOP are silently left out of any mask.
+        if (how === SIG_BLOCK) s.mask |= nss & ~CANTMASK;
+        else if (how === SIG_UNBLOCK) s.mask &= ~nss;
+        else if (how === SIG_SETMASK) s.mask = nss & ~CANTMASK;
+        else throw new Errno(EINVAL);
+      }
+      if (oset !== 0) vm.write(oset, encodeSigset(old));
+      return 0;
+    },
+  },
+  {
+    number: 292, name: '__sigpending14', class: 'signal', support: full,
+    args: [{ name: 'set', type: 'ptr' }],
+    handler(k, set) {
+      let bits = 0n;
+      for (const sig of k.proc.sig.pending.keys()) bits |= 1n << BigInt(sig - 1);
+      k.proc.vm.write(set, encodeSigset(bits));
+      return 0;
+    },
+  },
+  {
+    number: 294, name: '__sigsuspend14', class: 'signal', support: full,
+    args: [{ name: 'set', type: 'ptr' }],
+    handler(k, set) {
+      const s = k.proc.sig;
+      const mask = readSigset(k.proc.vm.read(set, SIGSET_SIZE)) & ~CANTMASK;
+      const old = s.oldmask ?? s.mask;
+      s.mask = mask;
+      if (s.deliverable() === 0) {
+        s.mask = old;
+        throw new Sleep(SIGSUSPEND); // re-run when woken: the new mask is installed again then
+      }
+      // A signal is deliverable under the new mask: its frame restores the old mask (l_sigoldmask).
+      s.oldmask = old;
+      throw new Errno(EINTR);
+    },
+  },
+  {
+    number: 281, name: '__sigaltstack14', class: 'signal', support: full,
+    args: [{ name: 'nss', type: 'ptr' }, { name: 'oss', type: 'ptr' }],
+    handler(k, nssp, ossp) {
+      const vm = k.proc.vm;
+      let nss: SigAltStack | undefined;
+      if (nssp !== 0) {
+        const b = vm.read(nssp, STACK_T_SIZE);
+        const dv = new DataView(b.buffer, b.byteOffset, STACK_T_SIZE);
+        nss = { sp: Number(dv.getBigUint64(0, true)), size: Number(dv.getBigUint64(8, true)), flags: dv.getInt32(16, true) };
+      }
+      const old = sigaltstack1(k.proc.sig, nss);
+      if (ossp !== 0) vm.write(ossp, encodeStack(old));
+      return 0;
+    },
+  },
+  {
+    number: 37, name: 'kill', class: 'signal', support: partial('one process per machine for now: only the caller itself (its pid, 0 or -1) can be signalled'),
+    args: [{ name: 'pid', type: 'int' }, { name: 'signum', type: 'int' }],
+    handler(k, pid, signum) {
+      const p = k.proc;
+      if (signum < 0 || signum >= NSIG) throw new Errno(EINVAL);
+      if (pid !== p.pid && pid !== 0 && pid !== -1) throw new Errno(ESRCH);
+      if (signum !== 0) p.psignal(signum, { code: SI_USER, pid: p.pid, uid: p.cred.uid });
+      return 0;
+    },
+  },
+  {
+    number: 307, name: 'getcontext', class: 'signal', support: full,
+    args: [{ name: 'ucp', type: 'ptr' }],
+    handler(k, ucp) {
+      k.proc.vm.write(ucp, getucontext(k.proc));
+      return 0;
+    },
+  },
+  {
+    number: 308, name: 'setcontext', class: 'signal', support: full,
+    args: [{ name: 'ucp', type: 'ptr' }],
+    handler(k, ucp) {
+      setucontext(k.proc, k.proc.vm.read(ucp, UCONTEXT_SIZE));
+      throw new Errno(EJUSTRETURN); // the registers are the context's now
+    },
+  },
+];
