@@ -177,6 +177,10 @@ export const MSG_CTRUNC = 0x20;
 export const MSG_WAITALL = 0x40;
 export const MSG_DONTWAIT = 0x80;
 export const MSG_NOSIGNAL = 0x400;
+export const MSG_CMSG_CLOEXEC = 0x800;
+// Control message types (sys/sys/socket.h).
+export const SCM_RIGHTS = 0x1;
+export const SCM_CREDS = 0x4;
 
 // ---- Unix-domain socket buffer sizes: sys/kern/uipc_usrreq.c 1.179 (unpst_*, unpdg_*) ---------
 /** MCLBYTES (sys/arch/amd64/include/param.h): the default send low-water mark (soreserve). */

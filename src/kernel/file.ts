@@ -47,6 +47,8 @@ export interface StatInfo {
 export interface FileTable {
   nfiles: number;
   maxfiles: number;
+  /** unp_rights: descriptors in flight in SCM_RIGHTS messages, machine-wide. */
+  inflight: number;
 }
 
 export abstract class File {

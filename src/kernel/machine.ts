@@ -97,7 +97,7 @@ export class Machine {
 
   constructor(private readonly options: MachineOptions) {
     this.table = options.syscalls;
-    this.files = { nfiles: 0, maxfiles: options.maxfiles ?? MAXFILES };
+    this.files = { nfiles: 0, maxfiles: options.maxfiles ?? MAXFILES, inflight: 0 };
     this.ncpu = options.ncpu ?? 1;
     this.hostname = options.hostname ?? 'nbemu';
     this.diag = options.diagnostics ?? ((line) => process.stderr.write(`${line}\n`));

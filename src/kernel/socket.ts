@@ -17,10 +17,28 @@ export const SS_ISCONNECTED = 0x001;
 export const SS_CANTSENDMORE = 0x010;
 export const SS_CANTRCVMORE = 0x020;
 
+/**
+ * Control data riding with a record (an MT_CONTROL mbuf): descriptors in flight (SCM_RIGHTS),
+ * held by the buffer until received or discarded (uipc_usrreq.c unp_internalize/unp_dispose).
+ */
+export interface Control {
+  rights: File[];
+  /** The machine's file table, whose in-flight count these rights are part of. */
+  files: FileTable;
+}
+
 interface Record {
   data: Uint8Array;
   /** bytes of data already consumed (stream buffers are read piecemeal) */
   off: number;
+  control?: Control | undefined;
+}
+
+/** unp_dispose: drop the references of descriptors that will never be received. */
+export function disposeControl(c: Control | undefined): void {
+  if (!c) return;
+  c.files.inflight -= c.rights.length;
+  for (const f of c.rights.splice(0)) f.release();
 }
 
 /** struct sockbuf: a queue of records (datagrams) or of byte chunks (a stream). */
@@ -38,13 +56,14 @@ export class SockBuf implements WaitChannel {
     return this.hiwat - this.cc;
   }
 
-  append(data: Uint8Array): void {
-    this.queue.push({ data, off: 0 });
+  append(data: Uint8Array, control?: Control): void {
+    this.queue.push({ data, off: 0, control });
     this.cc += data.length;
   }
 
+  /** sorflush: discard everything, releasing descriptors in flight. */
   flush(): void {
-    this.queue.length = 0;
+    for (const r of this.queue.splice(0)) disposeControl(r.control);
     this.cc = 0;
   }
 }
@@ -104,9 +123,10 @@ export class Socket {
   /**
    * sosend for a connected local socket. Order of checks as in uipc_socket.c sosend:
    * can't-send-more (EPIPE), a pending so_error, not connected, record too large (EMSGSIZE),
-   * then room in the buffer (EAGAIN or sleep).
+   * then room in the buffer (EAGAIN or sleep); control data is internalized by the protocol
+   * (uipc_send) only once the data can go.
    */
-  send(uio: Uio, nonblock: boolean): number {
+  send(uio: Uio, nonblock: boolean, internalize?: () => Control): number {
     const resid = uio.resid;
     if (this.state & SS_CANTSENDMORE) throw new Errno(EPIPE);
     if (this.error) {
@@ -120,7 +140,8 @@ export class Socket {
     if (this.type === SOCK_DGRAM) {
       // uipc_send PRU_SEND for datagrams: sbappendaddr into the receiver, ENOBUFS when it is full.
       if (resid > peer.rcv.space) throw new Errno(ENOBUFS);
-      peer.rcv.append(uio.copyin(resid));
+      const control = internalize?.();
+      peer.rcv.append(uio.copyin(resid), control);
       return resid;
     }
     // Stream and seqpacket: the data goes straight into the peer's receive buffer, and the
@@ -131,12 +152,18 @@ export class Socket {
       throw new Sleep(this.snd);
     }
     const n = Math.min(space, resid);
-    peer.rcv.append(uio.copyin(n));
+    uio.check(n);
+    const control = internalize?.();
+    peer.rcv.append(uio.copyin(n), control);
     return n;
   }
 
-  /** soreceive: stream bytes coalesce; a record read short loses the rest of the record. */
-  receive(uio: Uio, nonblock: boolean, flags = 0): { n: number; truncated: boolean } {
+  /**
+   * soreceive: stream bytes coalesce up to the next record that carries control data; a record
+   * read short loses the rest of the record (MSG_TRUNC). The control data of the first record
+   * read is handed to the caller (who externalizes it), unless MSG_PEEK.
+   */
+  receive(uio: Uio, nonblock: boolean, flags = 0): { n: number; truncated: boolean; control?: Control | undefined } {
     const rcv = this.rcv;
     if (rcv.queue.length === 0) {
       if (this.error) {
@@ -151,20 +178,25 @@ export class Socket {
       throw new Sleep(rcv);
     }
     const peek = (flags & MSG_PEEK) !== 0;
+    const first = rcv.queue[0]!;
+    const control = peek ? undefined : first.control;
     if (this.atomic) {
-      const rec = rcv.queue[0]!;
-      const n = Math.min(uio.resid, rec.data.length);
-      uio.copyout(rec.data.subarray(0, n));
+      const n = Math.min(uio.resid, first.data.length);
+      uio.copyout(first.data.subarray(0, n));
       if (!peek) {
         rcv.queue.shift();
-        rcv.cc -= rec.data.length;
+        rcv.cc -= first.data.length;
       }
-      return { n, truncated: n < rec.data.length };
+      return { n, truncated: n < first.data.length, control };
     }
     let n = 0;
-    uio.check(Math.min(uio.resid, rcv.cc));
+    let avail = 0;
+    for (let i = 0; i < rcv.queue.length && (i === 0 || !rcv.queue[i]!.control); i++) avail += rcv.queue[i]!.data.length - rcv.queue[i]!.off;
+    uio.check(Math.min(uio.resid, avail));
+    if (!peek) first.control = undefined;
     for (let i = 0; i < rcv.queue.length && uio.resid > 0; ) {
       const rec = rcv.queue[i]!;
+      if (rec.control && (n > 0 || i > 0)) break; // the next message with control starts a new read
       const take = Math.min(uio.resid, rec.data.length - rec.off);
       uio.copyout(rec.data.subarray(rec.off, rec.off + take));
       n += take;
@@ -176,7 +208,7 @@ export class Socket {
       rcv.cc -= take;
       if (rec.off === rec.data.length) rcv.queue.shift();
     }
-    return { n, truncated: false };
+    return { n, truncated: false, control };
   }
 
   /**

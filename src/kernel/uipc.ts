@@ -3,13 +3,13 @@
 // (sys/kern/uipc_syscalls.c 1.180 makesocket, sys_socketpair). See docs/netbsd-semantics.md §2.
 
 import {
-  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EAFNOSUPPORT, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE,
+  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EAFNOSUPPORT, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE,
   FD_CLOEXEC, FD_CLOFORK, FNONBLOCK, FNOSIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM,
   SOCK_FLAGS_MASK, SOCK_NONBLOCK, SOCK_NOSIGPIPE, SOCK_RAW, SOCK_STREAM,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { Proc } from './proc.js';
-import { LOCAL_TYPES, Socket, SocketFile } from './socket.js';
+import { LOCAL_TYPES, Socket, SocketFile, type Control } from './socket.js';
 import type { FileTable } from './file.js';
 
 /** A protosw entry: (type, protocol) and whether its pr_connect2 can join two sockets. */
@@ -101,4 +101,43 @@ export function socketpair(p: Proc, files: FileTable, domain: number, type: numb
     abort();
     throw e;
   }
+}
+
+/** unp_rights_ratio (uipc_usrreq.c): at most maxfiles / 2 descriptors may be in flight. */
+const UNP_RIGHTS_RATIO = 2;
+
+/**
+ * unp_internalize: the descriptors of an SCM_RIGHTS message become references held by the
+ * message; a closed descriptor fails the whole send with EBADF, too many in flight with EAGAIN.
+ */
+export function internalizeRights(p: Proc, files: FileTable, fds: number[]): Control {
+  const held = fds.map((fd) => p.fd.get(fd));
+  if (files.inflight + held.length > files.maxfiles / UNP_RIGHTS_RATIO) throw new Errno(EAGAIN);
+  for (const f of held) f.hold();
+  files.inflight += held.length;
+  return { rights: held, files };
+}
+
+/**
+ * unp_externalize: the received descriptors get the lowest free numbers; `keep` of them are
+ * installed (the rest did not fit in the caller's control buffer and are discarded, so none
+ * leaks). EMSGSIZE if the process has no room for them.
+ */
+export function externalizeRights(p: Proc, c: Control, keep: number, fdflags: number): number[] {
+  const rights = c.rights.splice(0);
+  c.files.inflight -= rights.length;
+  const fds: number[] = [];
+  try {
+    for (const f of rights.slice(0, keep)) {
+      const fd = p.fd.alloc(0);
+      p.fd.affix(fd, f, fdflags);
+      fds.push(fd);
+    }
+  } catch (e) {
+    for (const fd of fds) p.fd.close(fd);
+    for (const f of rights) f.release();
+    throw e instanceof Errno && e.errno === EMFILE ? new Errno(EMSGSIZE) : e;
+  }
+  for (const f of rights) f.release(); // the message's references: installed files keep the slot's
+  return fds;
 }
