@@ -2,13 +2,11 @@
 
 import {
   EINVAL, ENODEV, MAP_ALIGNMENT_MASK, MAP_ALIGNMENT_SHIFT, MAP_ANON, MAP_FIXED, MAP_PRIVATE, MAP_SHARED,
-  PAGE_SHIFT, PAGE_SIZE, VM_MAXUSER_ADDRESS,
+  PAGE_SHIFT, PAGE_SIZE, VM_MAXUSER_ADDRESS, VM_PROT_ALL,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { roundPage } from '../src/kernel/vmspace.js';
 import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
-
-const VM_PROT_ALL = 7;
 
 /** range_test (uvm_mmap.c): inside the user address space and not wrapping, else EINVAL. */
 function rangeTest(addr: number, size: number): void {

@@ -1,11 +1,11 @@
 // Signal calls: __sigaction_sigtramp, __sigprocmask14, __sigpending14, __sigsuspend14,
 // __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
 
-import { EINTR, EINVAL, EJUSTRETURN, ESRCH, NSIG } from '../src/kernel/constants.js';
+import { EINTR, EINVAL, EJUSTRETURN, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep } from '../src/kernel/file.js';
 import {
-  CANTMASK, SIGACTION_SIZE, SIGSET_SIZE, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER, STACK_T_SIZE,
+  CANTMASK, SIGACTION_SIZE, SIGSET_SIZE, STACK_T_SIZE,
   UCONTEXT_SIZE, encodeSigaction, encodeSigset, getucontext, readSigset, setucontext, sigaction1,
   sigaltstack1, type SigAction, type SigAltStack,
 } from '../src/kernel/sig.js';

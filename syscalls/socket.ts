@@ -1,14 +1,15 @@
-// Socket calls: socketpair and getsockopt (sys/kern/uipc_syscalls.c 1.180, uipc_socket.c 1.246).
+// Socket calls on local sockets: socketpair, send and receive (with SCM_RIGHTS), names and options
+// (sys/kern/uipc_syscalls.c 1.180, uipc_socket.c 1.246, uipc_usrreq.c 1.179).
 
 import {
   AF_LOCAL, EINVAL, EISCONN, EMSGSIZE, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EPIPE, FD_CLOEXEC,
   IOV_MAX, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_TRUNC, SCM_RIGHTS, SIGPIPE,
-  SOCK_DGRAM, SO_ERROR, SO_RCVBUF, SO_SNDBUF, SO_TYPE, SOL_SOCKET,
+  SOCK_DGRAM, SS_ISCONNECTED, SO_ERROR, SO_RCVBUF, SO_SNDBUF, SO_TYPE, SOL_SOCKET,
   SO_DEBUG, SO_ACCEPTCONN, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
   SO_OOBINLINE, SO_REUSEPORT, SO_NOSIGPIPE, SO_TIMESTAMP, SO_SNDLOWAT, SO_RCVLOWAT, FNOSIGPIPE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { SS_ISCONNECTED, SocketFile, type Socket } from '../src/kernel/socket.js';
+import { SocketFile, type Socket } from '../src/kernel/socket.js';
 import { externalizeRights, internalizeRights, socketpair } from '../src/kernel/uipc.js';
 import { Uio } from '../src/kernel/uio.js';
 import type { Control } from '../src/kernel/socket.js';

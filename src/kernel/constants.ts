@@ -384,6 +384,63 @@ export const SIGNAL_NAMES = [
 export const signalName = (sig: number): string =>
   SIGNAL_NAMES[sig] ?? (sig >= 33 && sig < NSIG ? `SIGRTMIN+${sig - 33}` : `signal ${sig}`);
 
+
+// ---- Signal actions, masks, stacks, siginfo codes, contexts: sys/sys/signal.h, siginfo.h, ----
+// ucontext.h, sys/arch/amd64/include/mcontext.h
+export const SIG_DFL = 0;
+export const SIG_IGN = 1;
+// sigaction flags (sys/sys/signal.h)
+export const SA_ONSTACK = 0x0001;
+export const SA_RESTART = 0x0002;
+export const SA_RESETHAND = 0x0004;
+export const SA_NOCLDSTOP = 0x0008;
+export const SA_NODEFER = 0x0010;
+export const SA_NOCLDWAIT = 0x0020;
+export const SA_SIGINFO = 0x0040;
+export const SA_ALLBITS = 0x00ff;
+// sigprocmask how
+export const SIG_BLOCK = 1;
+export const SIG_UNBLOCK = 2;
+export const SIG_SETMASK = 3;
+// stack_t flags (sys/sys/signal.h)
+export const SS_ONSTACK = 0x0001;
+export const SS_DISABLE = 0x0004;
+export const SS_ALLBITS = 0x0005;
+export const MINSIGSTKSZ = 8192;
+// si_code values (sys/sys/siginfo.h)
+export const SI_USER = 0;
+export const SI_LWP = -5;
+export const SI_NOINFO = 32767;
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+// uc_flags (sys/sys/ucontext.h, sys/arch/amd64/include/mcontext.h)
+export const _UC_SIGMASK = 0x01;
+export const _UC_STACK = 0x02;
+export const _UC_CPU = 0x04;
+export const _UC_FPU = 0x08;
+export const _UC_SETSTACK = 0x00010000;
+export const _UC_CLRSTACK = 0x00020000;
+export const _UC_TLSBASE = 0x00080000;
+/** __SIGTRAMP_SIGINFO_VERSION (sys/sys/signal.h): the only trampoline ABI a native binary uses. */
+export const SIGTRAMP_SIGINFO_VERSION = 2;
+
+// ---- x86 trap numbers (sys/arch/x86/include/trap.h) and their si_codes (sys/sys/siginfo.h) ----
+export const T_PRIVINFLT = 0;
+export const T_BPTFLT = 1;
+export const T_ARITHTRAP = 2;
+export const T_PROTFLT = 4;
+export const T_TRCTRAP = 5;
+export const T_PAGEFLT = 6;
+export const T_ALIGNFLT = 7;
+export const T_DIVIDE = 8;
+export const T_XMM = 19;
+export const ILL_ILLOPC = 1;
+export const FPE_INTDIV = 1;
+export const FPE_FLTINV = 7;
+export const TRAP_BRKPT = 1;
+export const TRAP_TRACE = 2;
+export const BUS_ADRALN = 1;
+
 // ---- ELF auxiliary vector: sys/sys/exec_elf.h ------------------------------------------------
 export const AT_NULL = 0;
 export const AT_PHDR = 3;
@@ -400,6 +457,36 @@ export const AT_EGID = 2002;
 export const AT_RGID = 2003;
 export const AT_SUN_EXECNAME = 2014;
 export const MAXPATHLEN = 1024;
+
+// ---- so_state bits (sys/sys/socketvar.h) and local-socket tunables (sys/kern/uipc_usrreq.c) ----
+export const SS_ISCONNECTED = 0x001;
+export const SS_CANTSENDMORE = 0x010;
+export const SS_CANTRCVMORE = 0x020;
+/** unp_rights_ratio: at most maxfiles / 2 descriptors may be in flight in SCM_RIGHTS messages. */
+export const UNP_RIGHTS_RATIO = 2;
+
+// ---- amd64 user flags and selectors (sys/arch/x86/include/psl.h, segments.h; -----------------
+// lib/libpthread/arch/x86_64/pthread_md.h _INITCONTEXT_U_MD for the selector values)
+export const PSL_C = 0x1;
+export const PSL_I = 0x200;
+/** Flags a context may change (PSL_USER: CF PF AF ZF SF TF DF OF AC). */
+export const PSL_USER = 0x40dd5;
+/** TF | DF | AC: cleared on signal handler entry (machdep.c sendsig). */
+export const PSL_CLEARSIG = 0x40500;
+export const USER_CS = 0x1b;
+export const USER_DS = 0x23;
+/** VM_PROT_ALL (sys/uvm/uvm_prot.h): the protection bits mmap and mprotect keep. */
+export const VM_PROT_ALL = 7;
+
+// ---- Syscall dispatch and user registers ------------------------------------------------------
+/**
+ * The highest syscall number NetBSD 11 assigns (sys/kern/syscalls.master ends near 505;
+ * unverified): everything above up to SYS_NSYSENT - 1 is sys_nosys.
+ */
+export const LAST_NETBSD_SYSCALL = 505;
+
+/** PSL_USERSET: the user rflags at exec (process-abi.md §2.6); bit 0 is the carry flag. */
+export const PSL_USERSET = 0x202;
 
 // ---- What this kernel says it is (sys/sys/param.h __NetBSD_Version__, sys/conf/newvers.sh) ---
 export const NETBSD_VERSION = 1100000000; // 11.0

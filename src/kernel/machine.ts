@@ -14,32 +14,17 @@ import { parseNetbsdElf } from '../loader/elf.js';
 import { mapSegments, setupStack } from '../loader/exec.js';
 import {
   DFLSSIZ, EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSTOP, SIGSYS,
-  SIGTRAP,
-  signalName,
+  SIGTRAP, signalName, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
+  T_XMM, ILL_ILLOPC, FPE_INTDIV, FPE_FLTINV, TRAP_BRKPT, TRAP_TRACE, BUS_ADRALN, LAST_NETBSD_SYSCALL, PSL_USERSET,
+  SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN,
 } from './constants.js';
 import { Errno, errnoName } from './errno.js';
 import { Sleep, type FileTable } from './file.js';
 import { HostFile, hostFdStream, type HostStream } from './hostfile.js';
 import { Proc } from './proc.js';
 import { defaultAction, type ExitStatus } from './signal.js';
-import { SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, sendsig, sigbit, type SigInfo } from './sig.js';
+import { sendsig, sigbit, type SigInfo } from './sig.js';
 
-// Trap numbers (sys/arch/x86/include/trap.h) and the signals CPU exceptions become (trap.c).
-const T_PRIVINFLT = 0;
-const T_BPTFLT = 1;
-const T_ARITHTRAP = 2;
-const T_PROTFLT = 4;
-const T_TRCTRAP = 5;
-const T_PAGEFLT = 6;
-const T_ALIGNFLT = 7;
-const T_DIVIDE = 8;
-const T_XMM = 19;
-const ILL_ILLOPC = 1;
-const FPE_INTDIV = 1;
-const FPE_FLTINV = 7;
-const TRAP_BRKPT = 1;
-const TRAP_TRACE = 2;
-const BUS_ADRALN = 1;
 /** x86 exception vector → [signal, si_code, NetBSD trap number]. */
 const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
   0: [SIGFPE, FPE_INTDIV, T_DIVIDE],
@@ -71,15 +56,6 @@ export interface MachineOptions {
 
 /** How a run ended: the first process's end, or a deadlock nbemu detected and reported. */
 export type RunOutcome = ExitStatus | { kind: 'deadlock'; report: string };
-
-/**
- * The highest syscall number NetBSD 11 assigns (sys/kern/syscalls.master ends near 505;
- * unverified): everything above up to SYS_NSYSENT - 1 is sys_nosys.
- */
-const LAST_NETBSD_SYSCALL = 505;
-
-/** PSL_USERSET: the user rflags at exec (process-abi.md §2.6); bit 0 is the carry flag. */
-const PSL_USERSET = 0x202;
 
 export class Machine {
   readonly files: FileTable;

@@ -8,7 +8,8 @@ import { FileDesc } from './filedesc.js';
 import type { FileTable } from './file.js';
 import type { ExitStatus } from './signal.js';
 import { VmSpace } from './vmspace.js';
-import { SI_NOINFO, SigState, type SigInfo } from './sig.js';
+import { SigState, type SigInfo } from './sig.js';
+import { SI_NOINFO } from './constants.js';
 
 export interface Rlimit {
   cur: bigint;

@@ -6,47 +6,12 @@
 import * as U from '../unicorn/index.js';
 import {
   EINVAL, ENOMEM, NSIG, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, VM_MAXUSER_ADDRESS,
+  PSL_CLEARSIG, PSL_I, PSL_USER, USER_CS, USER_DS,
+  SIG_DFL, SIG_IGN, SA_ONSTACK, SA_NODEFER, SA_ALLBITS, SS_ONSTACK, SS_DISABLE, SS_ALLBITS, MINSIGSTKSZ, _UC_SIGMASK, _UC_STACK, _UC_CPU, _UC_FPU, _UC_SETSTACK, _UC_CLRSTACK, _UC_TLSBASE,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { defaultAction } from './signal.js';
 import type { Proc } from './proc.js';
-
-export const SIG_DFL = 0;
-export const SIG_IGN = 1;
-// sigaction flags (sys/sys/signal.h)
-export const SA_ONSTACK = 0x0001;
-export const SA_RESTART = 0x0002;
-export const SA_RESETHAND = 0x0004;
-export const SA_NOCLDSTOP = 0x0008;
-export const SA_NODEFER = 0x0010;
-export const SA_NOCLDWAIT = 0x0020;
-export const SA_SIGINFO = 0x0040;
-export const SA_ALLBITS = 0x00ff;
-// sigprocmask how
-export const SIG_BLOCK = 1;
-export const SIG_UNBLOCK = 2;
-export const SIG_SETMASK = 3;
-// stack_t flags (sys/sys/signal.h)
-export const SS_ONSTACK = 0x0001;
-export const SS_DISABLE = 0x0004;
-export const SS_ALLBITS = 0x0005;
-export const MINSIGSTKSZ = 8192;
-// si_code values (sys/sys/siginfo.h)
-export const SI_USER = 0;
-export const SI_LWP = -5;
-export const SI_NOINFO = 32767;
-export const SEGV_MAPERR = 1;
-export const SEGV_ACCERR = 2;
-// uc_flags (sys/sys/ucontext.h, sys/arch/amd64/include/mcontext.h)
-export const _UC_SIGMASK = 0x01;
-export const _UC_STACK = 0x02;
-export const _UC_CPU = 0x04;
-export const _UC_FPU = 0x08;
-export const _UC_SETSTACK = 0x00010000;
-export const _UC_CLRSTACK = 0x00020000;
-export const _UC_TLSBASE = 0x00080000;
-/** __SIGTRAMP_SIGINFO_VERSION (sys/sys/signal.h): the only trampoline ABI a native binary uses. */
-export const SIGTRAMP_SIGINFO_VERSION = 2;
 
 export const SIGSET_SIZE = 16;
 export const SIGACTION_SIZE = 32;
@@ -57,13 +22,6 @@ const MCONTEXT_OFFSET = 56;
 const FPREGS_OFFSET = MCONTEXT_OFFSET + 216; // __fpregs: 512-byte FXSAVE image
 const SIGFRAME_SIZE = 8 + SIGINFO_SIZE + UCONTEXT_SIZE; // struct sigframe_siginfo
 
-/** Selectors a user context carries (lib/libpthread/arch/x86_64/pthread_md.h _INITCONTEXT_U_MD). */
-const USER_CS = 0x1b;
-const USER_DS = 0x23;
-/** Flags a context may change (PSL_USER: CF PF AF ZF SF TF DF OF AC); IF stays set. */
-const PSL_USER = 0x40dd5;
-const PSL_CLEARSIG = 0x40500; // TF | DF | AC: cleared on handler entry (machdep.c sendsig)
-const PSL_I = 0x200;
 
 /** sigset_t as a bigint: signal n is bit n-1 (the 128-bit __bits[4] holds it the same way). */
 export type SigSet = bigint;

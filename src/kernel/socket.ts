@@ -6,16 +6,12 @@
 import {
   EAGAIN, ECONNRESET, EDESTADDRREQ, EMSGSIZE, ENOBUFS, ENOTCONN, EPIPE, S_IFSOCK, SOCK_DGRAM,
   SOCK_SEQPACKET, SOCK_STREAM, UNPDG_RECVSPACE, UNPDG_SENDSPACE, UNPST_RECVSPACE, UNPST_SENDSPACE,
-  FREAD, FWRITE, MSG_PEEK, MCLBYTES,
+  FREAD, FWRITE, MSG_PEEK, MCLBYTES, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, Sleep, emptyStat, type FileTable, type StatInfo, type WaitChannel } from './file.js';
 import type { Uio } from './uio.js';
 
-// so_state bits (sys/sys/socketvar.h)
-export const SS_ISCONNECTED = 0x001;
-export const SS_CANTSENDMORE = 0x010;
-export const SS_CANTRCVMORE = 0x020;
 
 /**
  * Control data riding with a record (an MT_CONTROL mbuf): descriptors in flight (SCM_RIGHTS),

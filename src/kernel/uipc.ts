@@ -3,7 +3,7 @@
 // (sys/kern/uipc_syscalls.c 1.180 makesocket, sys_socketpair). See docs/netbsd-semantics.md §2.
 
 import {
-  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EAFNOSUPPORT, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE,
+  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EAFNOSUPPORT, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
   FD_CLOEXEC, FD_CLOFORK, FNONBLOCK, FNOSIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM,
   SOCK_FLAGS_MASK, SOCK_NONBLOCK, SOCK_NOSIGPIPE, SOCK_RAW, SOCK_STREAM,
 } from './constants.js';
@@ -103,8 +103,6 @@ export function socketpair(p: Proc, files: FileTable, domain: number, type: numb
   }
 }
 
-/** unp_rights_ratio (uipc_usrreq.c): at most maxfiles / 2 descriptors may be in flight. */
-const UNP_RIGHTS_RATIO = 2;
 
 /**
  * unp_internalize: the descriptors of an SCM_RIGHTS message become references held by the

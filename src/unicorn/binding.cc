@@ -18,7 +18,9 @@
 #include <napi.h>
 #include <unicorn/unicorn.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <condition_variable>
 #include <cstdint>
@@ -31,6 +33,11 @@
 #include <unordered_set>
 #include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/uio.h>
+#include <unistd.h>
+#endif
 
 #if !defined(UC_API_MAJOR) || UC_API_MAJOR < 2
 #error "nbemu needs Unicorn 2.x (libunicorn-dev >= 2.0)"
@@ -487,6 +494,9 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
   std::shared_ptr<Watchdog> wd_;
   uc_hook hSys_ = 0, hFault_ = 0, hIntr_ = 0;
   void* sysPtrs_[9] = {};
+  // The engine's CPUX86State (regs[16], eip, eflags), found and verified by LocateX86Env, or
+  // nullptr: then registers go through uc_reg_*_batch. See the comment at LocateX86Env.
+  uint64_t* env_ = nullptr;
 };
 
 const int kSysRegs[9] = {UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX, UC_X86_REG_R10,
@@ -1066,6 +1076,129 @@ Napi::Value Engine::IsClosed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), uc == nullptr || closePending);
 }
 
+// ---- direct register access ---------------------------------------------------------------
+// Unicorn 2.0.x/2.1.x register access is slow for what the trap path needs: every uc_reg_read
+// of one GPR walks a chain of switches (~50 instructions), a write ~80, and reading EFLAGS
+// recomputes the lazy condition codes. The syscall hook reads 9 registers and each run() writes
+// 3, which was ~900 of the ~1400 instructions of a null syscall (callgrind).
+//
+// Both versions keep the guest registers at the start of QEMU's CPUX86State:
+//   uint64_t regs[16] (RAX RCX RDX RBX RSP RBP RSI RDI R8..R15), eip, eflags
+// and uc_reg_read/uc_reg_write of those registers are plain loads/stores of these fields (RIP
+// inside a syscall hook is env->eip = the syscall's address; between runs x86_cpu_exec_exit has
+// stored the full architectural flags in env->eflags, and x86_cpu_exec_enter reloads the
+// condition codes from env->eflags on the next run). The struct is internal, so it is found by
+// its contents, never by a hard-coded offset: the engine's registers are set to distinctive
+// values, the pointers reachable from the uc handle (uc->cpu, then cpu->env_ptr) are searched
+// for memory holding exactly those values, read with process_vm_readv so a wrong guess can
+// never fault, and the hit is then checked live (new values written through the API must
+// appear there; an EFLAGS write must land in env->eflags). Any doubt, or a platform without
+// process_vm_readv: nullptr, and the API path is used. The registers are restored afterwards.
+namespace envscan {
+
+bool SafeRead(uintptr_t addr, void* out, size_t n) {
+#if defined(__linux__)
+  struct iovec local = {out, n};
+  struct iovec remote = {reinterpret_cast<void*>(addr), n};
+  return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == static_cast<ssize_t>(n);
+#else
+  (void)addr;
+  (void)out;
+  (void)n;
+  return false;
+#endif
+}
+
+bool Plausible(uint64_t p) { return p >= 0x10000 && p < (uint64_t(1) << 47) && (p & 7) == 0; }
+
+constexpr int kRegs = 17;  // 16 GPRs + RIP, in CPUX86State order
+const int kEnvOrder[kRegs] = {UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP,
+                              UC_X86_REG_RBP, UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_R8,  UC_X86_REG_R9,
+                              UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14,
+                              UC_X86_REG_R15, UC_X86_REG_RIP};
+
+bool WriteAll(uc_engine* uc, const uint64_t* vals) {
+  void* ptrs[kRegs];
+  for (int i = 0; i < kRegs; i++) ptrs[i] = const_cast<uint64_t*>(&vals[i]);
+  return uc_reg_write_batch(uc, const_cast<int*>(kEnvOrder), ptrs, kRegs) == UC_ERR_OK;
+}
+
+bool Holds(uintptr_t env, const uint64_t* vals) {
+  uint64_t buf[kRegs];
+  return SafeRead(env, buf, sizeof buf) && std::memcmp(buf, vals, sizeof buf) == 0;
+}
+
+// Offsets that worked for an earlier engine (same library, same layout): tried first.
+ptrdiff_t gUcToCpu = -1, gCpuToEnv = -1;
+
+uintptr_t Search(uintptr_t ucp, const uint64_t* magic) {
+  if (gUcToCpu >= 0) {
+    uint64_t cpu = 0, env = 0;
+    if (SafeRead(ucp + gUcToCpu, &cpu, 8) && Plausible(cpu) && SafeRead(cpu + gCpuToEnv, &env, 8) &&
+        Plausible(env) && Holds(env, magic))
+      return env;
+  }
+  constexpr size_t kUcScan = 16384, kCpuScan = 4096;
+  std::vector<uint64_t> ucw(kUcScan / 8), cpuw(kCpuScan / 8);
+  for (size_t off = 0; off < kUcScan; off += 8) {
+    if (off % 4096 == 0 && !SafeRead(ucp + off, &ucw[off / 8], std::min<size_t>(4096, kUcScan - off))) break;
+    uint64_t cpu = ucw[off / 8];
+    if (!Plausible(cpu)) continue;
+    size_t got = kCpuScan;
+    while (got >= 64 && !SafeRead(cpu, cpuw.data(), got)) got /= 2;
+    if (got < 64) continue;
+    for (size_t j = 0; j < got / 8; j++) {
+      uint64_t env = cpuw[j];
+      // env lives inside the X86CPU object, after the CPUState (with its 32 KiB jump cache).
+      if (!Plausible(env) || env <= cpu || env - cpu > (uint64_t(1) << 20)) continue;
+      if (Holds(env, magic)) {
+        gUcToCpu = static_cast<ptrdiff_t>(off);
+        gCpuToEnv = static_cast<ptrdiff_t>(j * 8);
+        return env;
+      }
+    }
+  }
+  return 0;
+}
+
+uint64_t* LocateX86Env(uc_engine* uc) {
+  if (std::getenv("NBEMU_NO_DIRECT_REGS") != nullptr) return nullptr;
+  uint64_t saved[kRegs + 1];
+  void* sp[kRegs + 1];
+  int order[kRegs + 1];
+  for (int i = 0; i < kRegs; i++) order[i] = kEnvOrder[i];
+  order[kRegs] = UC_X86_REG_EFLAGS;
+  for (int i = 0; i <= kRegs; i++) sp[i] = &saved[i];
+  if (uc_reg_read_batch(uc, order, sp, kRegs + 1) != UC_ERR_OK) return nullptr;
+
+  uint64_t magic[kRegs];
+  uint64_t seed = 0x6e62656d75f00d00ull ^ reinterpret_cast<uintptr_t>(&magic);
+  for (int i = 0; i < kRegs; i++) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    magic[i] = seed ^ (uint64_t(i) << 56);
+  }
+  uintptr_t env = 0;
+  if (WriteAll(uc, magic)) env = Search(reinterpret_cast<uintptr_t>(uc), magic);
+  if (env != 0) {
+    // Live check: values written through the API appear there, and EFLAGS lands at index 17.
+    for (int i = 0; i < kRegs; i++) magic[i] = ~magic[i] + uint64_t(i);
+    uint64_t fl = 0;
+    bool ok = WriteAll(uc, magic) && Holds(env, magic);
+    const uint64_t probes[2] = {0x2d7, 0x202};  // CF PF AF ZF SF set, then clear
+    for (uint64_t v : probes) {
+      ok = ok && uc_reg_write(uc, UC_X86_REG_EFLAGS, &v) == UC_ERR_OK && SafeRead(env + 8 * kRegs, &fl, 8) && fl == v;
+    }
+    if (!ok) env = 0;
+  }
+  // Restore what the engine held (RIP last written = the saved one).
+  WriteAll(uc, saved);
+  uc_reg_write(uc, UC_X86_REG_EFLAGS, &saved[kRegs]);
+  if (env != 0 && !Holds(env, saved)) env = 0;
+  return reinterpret_cast<uint64_t*>(env);
+}
+
+}  // namespace envscan
+
 // ---- TrapCpu implementation -----------------------------------------------------------------
 TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(info) {
   Napi::Env env = info.Env();
@@ -1115,6 +1248,7 @@ TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(inf
   }
   eng = e;
   e->traps.insert(this);
+  if (!e->running) env_ = envscan::LocateX86Env(e->uc);
   engineRef_ = Napi::Persistent(info[0].As<Napi::Object>());
   wd_ = ad->watchdog;
   wd_->users++;
@@ -1123,7 +1257,20 @@ TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(inf
 void TrapCpu::SyscallHook(uc_engine* uc, void* ud) {
   auto* t = static_cast<TrapCpu*>(ud);
   uint64_t* r = t->rec;
-  uc_reg_read_batch(uc, const_cast<int*>(kSysRegs), t->sysPtrs_, 9);
+  if (const uint64_t* env = t->env_) {
+    // CPUX86State order: RAX RCX RDX RBX RSP RBP RSI RDI R8 R9 R10 .. R15, eip.
+    r[TRAP_RAX] = env[0];
+    r[TRAP_RDI] = env[7];
+    r[TRAP_RSI] = env[6];
+    r[TRAP_RDX] = env[2];
+    r[TRAP_R10] = env[10];
+    r[TRAP_R8] = env[8];
+    r[TRAP_R9] = env[9];
+    r[TRAP_RSP] = env[4];
+    r[TRAP_RIP] = env[16];
+  } else {
+    uc_reg_read_batch(uc, const_cast<int*>(kSysRegs), t->sysPtrs_, 9);
+  }
   // Inside the hook Unicorn reports RIP = the address of the `syscall` itself (verified on
   // 2.0.1; 2.1.x's helper_syscall is the same: hooks run before `eip += next_eip_addend`).
   r[TRAP_RIP] += SYSCALL_INSN_LEN;
@@ -1197,7 +1344,18 @@ uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {
   uint64_t* r = rec;
 
   uint64_t flags = r[TRAP_RESULT_FLAGS];
-  if (flags & RESULT_PENDING) {
+  uint64_t* regs = env_;
+  uint64_t rip = 0;
+  if (regs != nullptr) {
+    if ((flags & (RESULT_PENDING | RESULT_JUSTRETURN)) == RESULT_PENDING) {
+      regs[0] = r[TRAP_RESULT_RAX];
+      regs[2] = r[TRAP_RESULT_RDX];
+      // env->eflags holds the full flags between runs; the next run reloads CF from it.
+      regs[17] = (regs[17] & ~uint64_t(1)) | ((flags & RESULT_CARRY) ? 1 : 0);
+    }
+    if (flags & RESULT_PENDING) r[TRAP_RESULT_FLAGS] = 0;
+    rip = regs[16];
+  } else if (flags & RESULT_PENDING) {
     if (!(flags & RESULT_JUSTRETURN)) {
       uint64_t eflags = 0;
       uc_reg_read(uc, UC_X86_REG_EFLAGS, &eflags);
@@ -1211,9 +1369,7 @@ uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {
     }
     r[TRAP_RESULT_FLAGS] = 0;
   }
-
-  uint64_t rip = 0;
-  uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+  if (regs == nullptr) uc_reg_read(uc, UC_X86_REG_RIP, &rip);
   r[TRAP_KIND] = KIND_NONE;
   r[TRAP_DETAIL] = 0;
 
