@@ -4,7 +4,6 @@
 // Silent when Unicorn is found. On Debian/Ubuntu as root it installs libunicorn-dev itself.
 'use strict';
 const fs = require('fs');
-const path = require('path');
 const { spawnSync } = require('child_process');
 
 const MESSAGE =
@@ -21,15 +20,10 @@ function pkgConfigHasUnicorn() {
   }
 }
 
-function headerPresent() {
-  const dirs = ['/usr/include', '/usr/local/include', '/opt/homebrew/include', '/opt/local/include'];
-  return dirs.some((d) => fs.existsSync(path.join(d, 'unicorn', 'unicorn.h')));
-}
-
-// The build takes its flags from pkg-config, so pkg-config must know Unicorn; a bare header
-// in a standard include directory is accepted too (the default -lunicorn then usually works).
+// binding.gyp takes its compiler and linker flags from pkg-config, so pkg-config must know
+// Unicorn: a bare header without unicorn.pc would still fail in the build.
 function found() {
-  return pkgConfigHasUnicorn() || headerPresent();
+  return pkgConfigHasUnicorn();
 }
 
 function isDebianLike() {

@@ -18,7 +18,7 @@ options:
 
 The program inherits nbemu's environment, changed by -E and -U. nbemu's exit status is the
 program's; a program ended by a signal gives 128 + the signal number and one line on stderr.
-Status 126: the file is not a program nbemu can run; 127: no such file; 125: deadlock.`;
+Status 126: the file is not a program nbemu can run; 127: no such file; 125: deadlock (the\nprocesses that wait, and on what, are listed on stderr).`;
 
 const OPTIONS = {
   E: { type: 'string', short: 'E', multiple: true },

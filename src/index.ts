@@ -13,17 +13,23 @@ export type { HostStream } from './kernel/hostfile.js';
 export { SYSCALLS, ALL_SYSCALLS } from '../syscalls/index.js';
 export { signalName } from './kernel/constants.js';
 
-/** A standard stream for the guest: inherit a host descriptor, collect into a buffer, feed a fixed input, or none (closed). */
-export type StreamOption = 'inherit' | 'pipe' | 'closed' | number | Uint8Array | string | HostStream;
+/**
+ * A standard stream for the guest: inherit nbemu's own descriptor, another host descriptor,
+ * 'pipe' to collect the output into RunResult (stdout, stderr), a fixed input (a string or bytes;
+ * stdin), 'closed' for no descriptor at all, or a HostStream of your own.
+ */
+export type OutputOption = 'inherit' | 'pipe' | 'closed' | number | HostStream;
+export type InputOption = 'inherit' | 'closed' | number | Uint8Array | string | HostStream;
+type StreamOption = OutputOption | InputOption;
 
 export interface RunOptions {
   /** argv of the program; argv[0] defaults to the path. */
   argv?: string[];
   /** The environment, as NAME=VALUE strings or a record. Default: none. */
   env?: string[] | Record<string, string>;
-  stdin?: StreamOption;
-  stdout?: StreamOption;
-  stderr?: StreamOption;
+  stdin?: InputOption;
+  stdout?: OutputOption;
+  stderr?: OutputOption;
   /** kern.maxfiles (the machine-wide open-file limit). */
   maxfiles?: number;
   /** Where nbemu's own diagnostics go (default: the host's stderr). */
