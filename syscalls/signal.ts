@@ -3,7 +3,7 @@
 
 import { EINTR, EINVAL, EJUSTRETURN, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { Sleep } from '../src/kernel/file.js';
+import { Sleep, WaitQueue } from '../src/kernel/sleepq.js';
 import {
   CANTMASK, SIGACTION_SIZE, SIGSET_SIZE, STACK_T_SIZE,
   UCONTEXT_SIZE, encodeSigaction, encodeSigset, getucontext, readSigset, setucontext, sigaction1,
@@ -32,7 +32,7 @@ function encodeStack(st: SigAltStack): Uint8Array {
 }
 
 /** The wait channel of sigsuspend: only a signal ends it. */
-const SIGSUSPEND = { wmesg: 'pause' };
+const SIGSUSPEND = new WaitQueue('pause');
 
 export const signalSyscalls: SyscallDescriptor[] = [
   {
@@ -81,14 +81,12 @@ export const signalSyscalls: SyscallDescriptor[] = [
     handler(k, set) {
       const s = k.proc.sig;
       const mask = readSigset(k.proc.vm.read(set, SIGSET_SIZE)) & ~CANTMASK;
-      const old = s.oldmask ?? s.mask;
+      // sigsuspend1: the old mask is kept in l_sigoldmask and the new one stays installed while
+      // the process sleeps, so exactly the signals it unblocks wake it; the frame of the signal
+      // that does restores the old mask, and the call always ends with EINTR.
+      s.oldmask ??= s.mask;
       s.mask = mask;
-      if (s.deliverable() === 0) {
-        s.mask = old;
-        throw new Sleep(SIGSUSPEND); // re-run when woken: the new mask is installed again then
-      }
-      // A signal is deliverable under the new mask: its frame restores the old mask (l_sigoldmask).
-      s.oldmask = old;
+      if (s.deliverable() === 0) throw new Sleep(SIGSUSPEND, undefined, 'eintr');
       throw new Errno(EINTR);
     },
   },

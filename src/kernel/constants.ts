@@ -424,6 +424,14 @@ export const _UC_TLSBASE = 0x00080000;
 /** __SIGTRAMP_SIGINFO_VERSION (sys/sys/signal.h): the only trampoline ABI a native binary uses. */
 export const SIGTRAMP_SIGINFO_VERSION = 2;
 
+// SIGCHLD si_codes (sys/sys/siginfo.h)
+export const CLD_EXITED = 1;
+export const CLD_KILLED = 2;
+export const CLD_DUMPED = 3;
+export const CLD_TRAPPED = 4;
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
+
 // ---- x86 trap numbers (sys/arch/x86/include/trap.h) and their si_codes (sys/sys/siginfo.h) ----
 export const T_PRIVINFLT = 0;
 export const T_BPTFLT = 1;

@@ -9,21 +9,7 @@ import type { Uio } from './uio.js';
 /** DTYPE_* of sys/sys/file.h. */
 export type FileType = 'vnode' | 'socket' | 'pipe' | 'kqueue' | 'misc';
 
-/** What an LWP waits on when a call must sleep (a wait channel, like NetBSD's wchan). */
-export interface WaitChannel {
-  readonly wmesg: string;
-}
-
-/**
- * Thrown by a file operation that must sleep. The caller's syscall is parked and re-executed
- * from the start when the channel is woken (the ERESTART path of sys/kern/kern_sleepq.c
- * callers); with nothing else able to run, the machine reports a deadlock instead of hanging.
- */
-export class Sleep extends Error {
-  constructor(readonly chan: WaitChannel) {
-    super(`sleeping on ${chan.wmesg}`);
-  }
-}
+export { Sleep } from './sleepq.js';
 
 /** The fields of struct stat (sys/sys/stat.h) a file fills in; the rest are zero. */
 export interface StatInfo {

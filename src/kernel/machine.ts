@@ -10,20 +10,22 @@ import {
   UC_ERR_INSN_INVALID, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_UNMAPPED,
   UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RDX, UC_X86_REG_RIP, UC_X86_REG_RSP, UC_X86_REG_EFLAGS,
 } from '../unicorn/index.js';
-import { parseNetbsdElf } from '../loader/elf.js';
-import { mapSegments, setupStack } from '../loader/exec.js';
+import { parseNetbsdElf, type NetbsdElf } from '../loader/elf.js';
+import { mapSegments, setupStack, type ExecArgs } from '../loader/exec.js';
 import {
   DFLSSIZ, EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSTOP, SIGSYS,
   SIGTRAP, signalName, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
   T_XMM, ILL_ILLOPC, FPE_INTDIV, FPE_FLTINV, TRAP_BRKPT, TRAP_TRACE, BUS_ADRALN, LAST_NETBSD_SYSCALL, PSL_USERSET,
-  SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN,
+  SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, SA_RESTART, SA_NOCLDSTOP, EINTR, SIGCHLD, CLD_EXITED,
+  CLD_KILLED, CLD_DUMPED, CLD_STOPPED,
 } from './constants.js';
 import { Errno, errnoName } from './errno.js';
-import { Sleep, type FileTable } from './file.js';
+import type { FileTable } from './file.js';
+import { Sleep } from './sleepq.js';
 import { HostFile, hostFdStream, type HostStream } from './hostfile.js';
-import { Proc } from './proc.js';
+import { Proc, type Credentials, type Scheduler } from './proc.js';
 import { defaultAction, type ExitStatus } from './signal.js';
-import { sendsig, sigbit, type SigInfo } from './sig.js';
+import { defaultSigaction, sendsig, sigbit, type SigInfo } from './sig.js';
 
 /** x86 exception vector → [signal, si_code, NetBSD trap number]. */
 const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
@@ -36,6 +38,11 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
   19: [SIGFPE, FPE_FLTINV, T_XMM],
 };
 import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
+import type { KernelHooks, SyscallEvent } from './hooks.js';
+
+/** A time slice: the watchdog stops a process that ran this long while others wait. */
+const SLICE_US = 10_000;
+const SLICE_MS = SLICE_US / 1000;
 
 export interface MachineOptions {
   /** The syscall table (syscalls/index.ts). */
@@ -52,21 +59,29 @@ export interface MachineOptions {
   diagnostics?: (line: string) => void;
   /** NetBSD's name for a syscall number, for messages about calls nbemu lacks. */
   syscallName?: (code: number) => string | undefined;
+  /** Tracing, injection and test hooks (also settable later as machine.hooks). */
+  hooks?: KernelHooks;
 }
 
 /** How a run ended: the first process's end, or a deadlock nbemu detected and reported. */
 export type RunOutcome = ExitStatus | { kind: 'deadlock'; report: string };
 
-export class Machine {
+export class Machine implements Scheduler {
   readonly files: FileTable;
   readonly procs = new Map<number, Proc>();
   readonly ncpu: number;
   readonly hostname: string;
   readonly bootTime = Date.now();
-  private nextPid = 2; // pid 1 is the (virtual) init that adopts the first program
+  /** Observation points (tracing, injection, tests); undefined costs nothing. */
+  hooks: KernelHooks | undefined;
+  private nextPid = 2; // pid 1 is the (virtual) init that adopts orphans and reaps them
   private readonly table: SyscallTable;
   private readonly diag: (line: string) => void;
   private readonly warned = new Set<string>();
+  private readonly runq: Proc[] = [];
+  private readonly timers = new Map<Proc, number>();
+  private seq = 0;
+  private readonly ctx: SysCtx;
   /** The six argument registers of the current trap, as 32-bit halves. */
   private readonly lo = [0, 0, 0, 0, 0, 0];
   private readonly hi = [0, 0, 0, 0, 0, 0];
@@ -77,10 +92,24 @@ export class Machine {
     this.ncpu = options.ncpu ?? 1;
     this.hostname = options.hostname ?? 'nbemu';
     this.diag = options.diagnostics ?? ((line) => process.stderr.write(`${line}\n`));
+    this.hooks = options.hooks;
+    const ctx: SysCtx = {
+      machine: this,
+      proc: undefined as unknown as Proc,
+      rdx: 0,
+      stackArg: (i) => ctx.proc.vm.readBigU64(this.stackPointer(ctx.proc) + 8 * (i - 6)),
+    };
+    this.ctx = ctx;
   }
 
   get syscalls(): SyscallTable {
     return this.table;
+  }
+
+  newProc(ppid: number, cred: Credentials, comm: string): Proc {
+    const p = new Proc(this.nextPid++, ppid, cred, comm, this.files, this);
+    this.procs.set(p.pid, p);
+    return p;
   }
 
   /** Create the first process from a program file, with the standard descriptors 0, 1, 2. */
@@ -88,49 +117,103 @@ export class Machine {
     const image = fs.readFileSync(file);
     const elf = parseNetbsdElf(image);
     const cred = { uid: process.getuid?.() ?? 0, euid: process.geteuid?.() ?? 0, gid: process.getgid?.() ?? 0, egid: process.getegid?.() ?? 0 };
-    const p = new Proc(this.nextPid++, 1, cred, path.basename(file).slice(0, 16), this.files);
+    const p = this.newProc(1, cred, path.basename(file).slice(0, 16));
     try {
-      mapSegments(p.vm, elf, image);
-      const img = setupStack(p.vm, elf, { argv, envp, execname: path.resolve(file), uid: cred.euid, gid: cred.egid });
-      // setregs (sys/arch/amd64/amd64/machdep.c): rip = entry, rsp, rbx = ps_strings, the rest 0.
-      p.uc.reg_write(UC_X86_REG_RIP, img.entry);
-      p.uc.reg_write(UC_X86_REG_RSP, img.rsp);
-      p.uc.reg_write(UC_X86_REG_RBX, img.psStrings);
-      p.uc.reg_write(UC_X86_REG_EFLAGS, PSL_USERSET);
-      p.stackBase = img.stackBase;
-      p.stackSize = DFLSSIZ;
+      loadImage(p, elf, image, { argv, envp, execname: path.resolve(file), uid: cred.euid, gid: cred.egid });
       const std = [this.options.stdin, this.options.stdout, this.options.stderr];
-      const defaults = [0, 1, 2].map((fd) => hostFdStream(fd));
       std.forEach((stream, fd) => {
         if (stream === null) return;
-        p.fd.affix(fd, new HostFile(this.files, stream ?? defaults[fd]!, fd));
+        p.fd.affix(fd, new HostFile(this.files, stream ?? hostFdStream(fd), fd));
       });
     } catch (e) {
-      p.exit({ kind: 'exited', code: 0 });
+      p.release({ kind: 'exited', code: 0 });
+      this.procs.delete(p.pid);
       throw e;
     }
-    this.procs.set(p.pid, p);
+    this.setRunnable(p);
     return p;
   }
 
-  /** Run until the first process ends (or nothing can run any more). */
-  run(first: Proc): RunOutcome {
-    const ctx: SysCtx = {
-      machine: this,
-      proc: first,
-      rdx: 0,
-      stackArg: (i) => first.vm.readBigU64(this.stackPointer(first) + 8 * (i - 6)),
-    };
-    while (!first.exited) {
-      const kind = first.cpu.run(0);
-      if (kind === TRAP_SYSCALL) {
-        const asleep = this.syscall(first, ctx);
-        if (asleep) return { kind: 'deadlock', report: this.deadlockReport() };
-      } else if (kind !== TRAP_SLICE) this.trap(first, kind);
-      if (first.sig.pending.size && !first.exited) this.postsig(first);
-      if (first.stopped) return { kind: 'deadlock', report: `nbemu: deadlock: pid ${first.pid} (${first.comm}) was stopped by SIGSTOP and nothing can continue it` };
+  // ---- The scheduler ------------------------------------------------------------------------
+
+  setRunnable(p: Proc): void {
+    if (!this.runq.includes(p)) this.runq.push(p);
+  }
+
+  addTimer(p: Proc, when: number): void {
+    this.timers.set(p, when);
+  }
+
+  removeTimer(p: Proc): void {
+    this.timers.delete(p);
+  }
+
+  /** Wake the sleepers whose deadline has passed; the earliest deadline still pending, if any. */
+  private fireTimers(): number | undefined {
+    if (this.timers.size === 0) return undefined;
+    const now = performance.now();
+    let next: number | undefined;
+    for (const [p, when] of [...this.timers]) {
+      if (when <= now) {
+        p.timedOut = true;
+        p.wake();
+      } else if (next === undefined || when < next) next = when;
     }
-    return first.exitStatus!;
+    return next;
+  }
+
+  /**
+   * Run until the first process ends, switching between runnable processes (each runs until it
+   * sleeps, exits, or uses up its time slice). With nothing runnable and no timer pending, the
+   * machine reports a deadlock instead of hanging. Processes still alive when the first one ends
+   * are ended with it.
+   */
+  run(first: Proc): RunOutcome {
+    try {
+      while (!first.exited) {
+        const next = this.fireTimers();
+        const p = this.runq.shift();
+        if (p) {
+          this.runSlice(p);
+          continue;
+        }
+        if (next !== undefined) {
+          sleepHost(next - performance.now());
+          continue;
+        }
+        return { kind: 'deadlock', report: this.deadlockReport() };
+      }
+      return first.exitStatus!;
+    } finally {
+      this.shutdown();
+    }
+  }
+
+  /** End every process still alive (the run is over). */
+  shutdown(): void {
+    for (const p of this.procs.values()) if (!p.exited) p.release({ kind: 'signaled', signal: SIGKILL, core: false });
+    this.runq.length = 0;
+    this.timers.clear();
+  }
+
+  /** Run one process until it sleeps, stops, exits or is preempted. */
+  private runSlice(p: Proc): void {
+    if (p.state !== 'runnable') return;
+    p.state = 'running';
+    const start = performance.now();
+    if (p.sig.pending.size) this.postsig(p);
+    while (p.state === 'running') {
+      const others = this.runq.length > 0 || this.timers.size > 0;
+      const kind = p.cpu.run(others ? SLICE_US : 0);
+      if (kind === TRAP_SYSCALL) this.syscall(p);
+      else if (kind !== TRAP_SLICE) trapsignal(p, kind, (key, line) => this.warnOnce(key, line));
+      if (p.state === 'running' && p.sig.pending.size) this.postsig(p);
+      if (p.state === 'running' && (kind === TRAP_SLICE || (this.runq.length > 0 && performance.now() - start > SLICE_MS))) {
+        p.state = 'runnable';
+        this.runq.push(p);
+      }
+    }
+    p.cpuMs += performance.now() - start;
   }
 
   private stackPointer(p: Proc): number {
@@ -138,12 +221,10 @@ export class Machine {
     return u[TRAP_RSP * 2]! + u[TRAP_RSP * 2 + 1]! * 0x1_0000_0000;
   }
 
-  /**
-   * Service one syscall trap. Returns true when the caller must sleep (the call will be
-   * re-executed when it is woken).
-   */
-  private syscall(p: Proc, ctx: SysCtx): boolean {
+  /** Service one syscall trap (sys/arch/amd64/amd64/syscall.c syscall()). */
+  private syscall(p: Proc): void {
     const u = p.cpu.u32;
+    const ctx = this.ctx;
     // syscall(2) and __syscall(2) take the real number as their first argument (syscall.c).
     let code = u[8]! & 511; // SYS_NSYSENT - 1
     let first = 5; // TRAP_RDI
@@ -163,47 +244,92 @@ export class Machine {
       lo[5] = Number(v & 0xffffffffn);
       hi[5] = Number(v >> 32n);
     }
+    const resumed = p.restartPending;
+    p.restartPending = false;
+    if (!resumed) p.restartState = undefined;
 
     const d = this.table.get(code);
     ctx.proc = p;
     ctx.rdx = 0;
-    let rax: number;
+    const hooks = this.hooks;
+    let ev: SyscallEvent | undefined;
+    let rax = 0;
     let carry = false;
     try {
       if (!d) throw new Errno(this.nosys(p, code));
       const a = decode(d, lo, hi);
-      rax = d.handler(ctx, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+      if (hooks) {
+        ev = this.event(p, code, d, a, resumed);
+        const decision = hooks.syscallEntry?.(ev, p);
+        if (decision) {
+          ev.injected = true;
+          if ('errno' in decision) throw new Errno(decision.errno);
+          ctx.rdx = decision.rdx ?? 0;
+          rax = decision.retval;
+        } else rax = d.handler(ctx, ev.args[0]!, ev.args[1]!, ev.args[2]!, ev.args[3]!, ev.args[4]!, ev.args[5]!);
+      } else rax = d.handler(ctx, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
     } catch (e) {
       if (e instanceof Errno) {
         if (e.errno === EJUSTRETURN) {
-          u[24] = 4;
-          return false;
+          if (!p.exited) u[24] = 4;
+          if (ev) this.exitHook(ev, p, 0, 0, undefined);
+          return;
         }
         if (e.errno === ERESTART) {
           this.restart(p);
-          return false;
+          return;
         }
         rax = e.errno;
         carry = true;
       } else if (e instanceof Sleep) {
-        // Nothing else can run yet (one process): the sleep can never end.
-        p.sleepingOn = { wmesg: e.chan.wmesg, syscall: d?.name ?? String(code) };
+        // Park the caller; the call runs again from the start when it is woken (or interrupted).
         this.restart(p);
-        return true;
+        p.restartPending = true;
+        p.restartMode = e.mode;
+        if (!ev && hooks && d) ev = this.event(p, code, d, decode(d, lo, hi), resumed);
+        if (ev) hooks?.syscallSleep?.(ev, p);
+        p.sleep(e.queues, e.deadline, d?.name ?? String(code));
+        return;
       } else {
         this.warnOnce(`internal:${code}`, `nbemu: internal error in ${d?.name ?? code}(): ${(e as Error).stack ?? e}; the call fails with EIO`);
         rax = EIO;
         carry = true;
       }
     }
-    if (p.exited) return false;
+    if (ev) {
+      this.exitHook(ev, p, carry ? undefined : rax, ctx.rdx, carry ? rax : undefined);
+      if (ev.errno !== undefined) {
+        carry = true;
+        rax = ev.errno;
+      } else {
+        carry = false;
+        rax = ev.result ?? 0;
+        ctx.rdx = ev.rdx;
+      }
+    }
+    if (p.exited || p.cpu !== p.cpu) return;
     u[24] = carry ? 3 : 1;
     u[25] = 0;
     u[26] = rax >>> 0;
     u[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
     u[28] = ctx.rdx >>> 0;
     u[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
-    return false;
+  }
+
+  private event(p: Proc, code: number, d: SyscallDescriptor, a: number[], resumed: boolean): SyscallEvent {
+    const raw = this.lo.map((l, i) => (BigInt(this.hi[i]!) << 32n) | BigInt(l));
+    return {
+      seq: ++this.seq, pid: p.pid, lwp: 1, number: code, name: d.name, descriptor: d, args: [...a], raw, resumed,
+      start: performance.now(), end: 0, result: undefined, rdx: 0, errno: undefined, injected: false,
+    };
+  }
+
+  private exitHook(ev: SyscallEvent, p: Proc, result: number | undefined, rdx: number, errno: number | undefined): void {
+    ev.end = performance.now();
+    ev.result = result;
+    ev.rdx = rdx;
+    ev.errno = errno;
+    this.hooks?.syscallExit?.(ev, p);
   }
 
   /** ERESTART: back up over the 2-byte syscall instruction so it runs again (syscall.c). */
@@ -234,90 +360,122 @@ export class Machine {
   }
 
   /**
-   * A CPU exception becomes a signal (sys/arch/amd64/amd64/trap.c), delivered at once by
-   * trapsignal: a synchronous signal that is blocked or ignored cannot be skipped, so the action
-   * is reset to the default and the signal unblocked, which ends the process (kern_sig.c).
-   */
-  private trap(p: Proc, kind: number): void {
-    const u = p.cpu.u32;
-    const detail = u[2]!;
-    let info: SigInfo;
-    if (kind === TRAP_FAULT) {
-      const addr = u[TRAP_ADDR * 2]! + u[TRAP_ADDR * 2 + 1]! * 0x1_0000_0000;
-      const unmapped = detail === UC_MEM_READ_UNMAPPED || detail === UC_MEM_WRITE_UNMAPPED || detail === UC_MEM_FETCH_UNMAPPED;
-      info = { signo: SIGSEGV, code: unmapped ? SEGV_MAPERR : SEGV_ACCERR, addr, trap: T_PAGEFLT };
-    } else if (kind === TRAP_INTERRUPT) {
-      const [signo, code, trap] = INTERRUPT_SIGNALS[detail] ?? [SIGSEGV, SEGV_MAPERR, T_PROTFLT];
-      info = { signo, code, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap };
-    } else if (kind === TRAP_ERROR && detail === UC_ERR_INSN_INVALID) {
-      info = { signo: SIGILL, code: ILL_ILLOPC, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap: T_PRIVINFLT };
-    } else {
-      // hlt (a privileged instruction in user mode) and anything else the engine refuses.
-      if (kind === TRAP_ERROR) this.warnOnce(`uc:${detail}`, `nbemu: the CPU engine stopped with error ${detail}; the program gets SIGSEGV`);
-      info = { signo: SIGSEGV, code: SEGV_ACCERR, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap: T_PROTFLT };
-    }
-    const s = p.sig;
-    const act = s.actions[info.signo]!;
-    if (act.handler === SIG_IGN || act.handler === SIG_DFL || (s.mask & sigbit(info.signo)) !== 0n) {
-      s.actions[info.signo] = { handler: SIG_DFL, mask: 0n, flags: 0, tramp: 0, vers: 0 };
-      s.mask &= ~sigbit(info.signo);
-    }
-    s.pending.set(info.signo, info);
-  }
-
-  /** Write a syscall's pending result into the registers now (before a frame saves them). */
-  private applyResult(p: Proc): void {
-    const u = p.cpu.u32;
-    const flags = u[24]!;
-    u[24] = 0;
-    if (!(flags & 1) || flags & 4) return;
-    p.uc.reg_write(UC_X86_REG_RAX, u[26]! + u[27]! * 0x1_0000_0000);
-    p.uc.reg_write(UC_X86_REG_RDX, u[28]! + u[29]! * 0x1_0000_0000);
-    const fl = p.uc.reg_read(UC_X86_REG_EFLAGS);
-    p.uc.reg_write(UC_X86_REG_EFLAGS, flags & 2 ? fl | 1n : fl & ~1n);
-  }
-
-  /**
    * postsig for every deliverable signal (kern_sig.c issignal/postsig): the default action
-   * (terminate, core, ignore, stop), or a frame for the handler. Several may nest, as on NetBSD.
+   * (terminate, core, ignore, stop), or a frame for the handler. A call parked in a sleep that
+   * the signal interrupts ends with EINTR unless the action has SA_RESTART (then it runs again
+   * after the handler); sigsuspend always ends with EINTR.
    */
   private postsig(p: Proc): void {
     const s = p.sig;
-    for (let sig = s.deliverable(); sig !== 0 && !p.exited; sig = s.deliverable()) {
+    for (let sig = s.deliverable(); sig !== 0 && p.state === 'running'; sig = s.deliverable()) {
       const info = s.pending.get(sig)!;
       s.pending.delete(sig);
       const act = s.actions[sig]!;
       if (act.handler === SIG_IGN) continue;
       if (act.handler === SIG_DFL) {
         const action = sig === SIGKILL ? 'terminate' : defaultAction(sig);
-        if (action === 'terminate' || action === 'core') p.exit({ kind: 'signaled', signal: sig, core: action === 'core' });
-        else if (action === 'stop' && sig === SIGSTOP) p.stopped = true;
-        // The tty stop signals are discarded: the first process's group is orphaned (kern_sig.c).
+        this.hooks?.signal?.(p, info, action);
+        if (action === 'terminate' || action === 'core') this.exit1(p, { kind: 'signaled', signal: sig, core: action === 'core' });
+        else if (action === 'stop' && (sig === SIGSTOP || p.parent !== undefined)) this.stop(p, sig);
+        // The tty stop signals are discarded in an orphaned process group (kern_sig.c).
         continue;
       }
-      this.applyResult(p);
+      if (p.restartPending && (p.restartMode === 'eintr' || !(act.flags & SA_RESTART))) {
+        // The interrupted call returns EINTR: step over the syscall instruction again.
+        p.restartPending = false;
+        p.restartState = undefined;
+        p.uc.reg_write(UC_X86_REG_RIP, Number(p.uc.reg_read(UC_X86_REG_RIP)) + 2);
+        const u = p.cpu.u32;
+        u[24] = 3;
+        u[26] = EINTR;
+        u[27] = 0;
+        u[28] = 0;
+        u[29] = 0;
+      }
+      this.hooks?.signal?.(p, info, 'handler');
+      applyResult(p);
       const returnMask = s.oldmask ?? s.mask;
       s.oldmask = undefined;
       if (!sendsig(p, info, act, returnMask, info.trap ?? 0)) {
-        p.exit({ kind: 'signaled', signal: SIGILL, core: true }); // sigexit(SIGILL): no room for the frame
+        this.exit1(p, { kind: 'signaled', signal: SIGILL, core: true }); // sigexit(SIGILL): no room for the frame
         return;
       }
       s.mask |= act.mask;
-      if (act.flags & SA_RESETHAND) s.actions[sig] = { handler: SIG_DFL, mask: 0n, flags: 0, tramp: 0, vers: 0 };
+      if (act.flags & SA_RESETHAND) s.actions[sig] = defaultSigaction();
     }
+  }
+
+  /** A stop signal's default action: the process waits for SIGCONT; its parent may see it with WUNTRACED. */
+  private stop(p: Proc, sig: number): void {
+    p.state = 'stopped';
+    p.stopSignal = sig;
+    p.stopReported = false;
+    if (p.parent) {
+      p.parent.childq.wakeup();
+      if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_STOPPED, pid: p.pid, uid: p.cred.uid });
+    }
+  }
+
+  /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
+  continueProc(p: Proc): void {
+    if (p.state !== 'stopped') return;
+    p.state = 'runnable';
+    this.setRunnable(p);
+  }
+
+  /**
+   * exit1 (sys/kern/kern_exit.c): the process's files are closed (peers see end-of-file), its
+   * children go to init, and it becomes a zombie its parent collects with wait4 — or, when its
+   * parent is init, it is reaped at once. The parent gets SIGCHLD.
+   */
+  exit1(p: Proc, status: ExitStatus): void {
+    if (p.exited) return;
+    this.hooks?.exit?.(p, status);
+    p.release(status);
+    this.runq.splice(this.runq.indexOf(p) >>> 0, this.runq.includes(p) ? 1 : 0);
+    for (const c of p.children) {
+      c.parent = undefined;
+      c.ppid = 1;
+      if (c.exited) this.procs.delete(c.pid);
+    }
+    p.children.clear();
+    if (p.vforkParent) {
+      p.vforkParent.vforkq.wakeup();
+      p.vforkParent = undefined;
+    }
+    const parent = p.parent;
+    if (!parent) {
+      if (p !== this.firstOf(p)) this.procs.delete(p.pid);
+      return;
+    }
+    parent.childq.wakeup();
+    const code = status.kind === 'exited' ? CLD_EXITED : status.core ? CLD_DUMPED : CLD_KILLED;
+    parent.psignal(SIGCHLD, { code, pid: p.pid, uid: p.cred.uid });
+  }
+
+  /** The first process stays in the table after it ends, for run() to report. */
+  private firstOf(p: Proc): Proc | undefined {
+    return p.pid === 2 ? p : undefined;
+  }
+
+  /** Collect a zombie child: it leaves the process table. */
+  reap(p: Proc): void {
+    p.parent?.children.delete(p);
+    this.procs.delete(p.pid);
   }
 
   private deadlockReport(): string {
     const lines = ['nbemu: deadlock: every process is asleep and no timer is pending'];
     for (const p of this.procs.values()) {
-      if (p.sleepingOn) lines.push(`nbemu:   pid ${p.pid} (${p.comm}) sleeps in ${p.sleepingOn.syscall}() on ${p.sleepingOn.wmesg}`);
+      if (p.state === 'sleeping' && p.sleepingOn) lines.push(`nbemu:   pid ${p.pid} (${p.comm}) sleeps in ${p.sleepingOn.syscall}() on ${p.sleepingOn.wmesg}`);
+      else if (p.state === 'stopped') lines.push(`nbemu:   pid ${p.pid} (${p.comm}) is stopped by ${signalName(p.stopSignal)}`);
     }
     return lines.join('\n');
   }
 
-  /** exit(2) and the default action of a fatal signal both end here. */
+  /** exit(2) ends here. */
   exitProc(p: Proc, status: ExitStatus): void {
-    p.exit(status);
+    this.exit1(p, status);
   }
 
   describeSignal(sig: number): string {
@@ -327,6 +485,71 @@ export class Machine {
   errnoName(errno: number): string {
     return errnoName(errno);
   }
+}
+
+/** Block the host thread (nothing in the machine can run until a timer fires). */
+function sleepHost(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(ms, 1000));
+}
+
+/**
+ * Load a NetBSD ELF image into a process (exec_elf.c, kern_exec.c): segments, stack, auxv, and
+ * setregs (sys/arch/amd64/amd64/machdep.c): rip = entry, rsp, rbx = ps_strings, the rest 0.
+ */
+export function loadImage(p: Proc, elf: NetbsdElf, image: Buffer, args: ExecArgs): void {
+  mapSegments(p.vm, elf, image);
+  const img = setupStack(p.vm, elf, args);
+  p.uc.reg_write(UC_X86_REG_RIP, img.entry);
+  p.uc.reg_write(UC_X86_REG_RSP, img.rsp);
+  p.uc.reg_write(UC_X86_REG_RBX, img.psStrings);
+  p.uc.reg_write(UC_X86_REG_EFLAGS, PSL_USERSET);
+  p.stackBase = img.stackBase;
+  p.stackSize = DFLSSIZ;
+  p.lwpPrivate = 0;
+}
+
+/** Write a syscall's pending result into the registers now (before a frame saves them). */
+export function applyResult(p: Proc): void {
+  const u = p.cpu.u32;
+  const flags = u[24]!;
+  u[24] = 0;
+  if (!(flags & 1) || flags & 4) return;
+  p.uc.reg_write(UC_X86_REG_RAX, u[26]! + u[27]! * 0x1_0000_0000);
+  p.uc.reg_write(UC_X86_REG_RDX, u[28]! + u[29]! * 0x1_0000_0000);
+  const fl = p.uc.reg_read(UC_X86_REG_EFLAGS);
+  p.uc.reg_write(UC_X86_REG_EFLAGS, flags & 2 ? fl | 1n : fl & ~1n);
+}
+
+/**
+ * A CPU exception becomes a signal (sys/arch/amd64/amd64/trap.c), delivered at once by
+ * trapsignal: a synchronous signal that is blocked or ignored cannot be skipped, so the action
+ * is reset to the default and the signal unblocked, which ends the process (kern_sig.c).
+ */
+function trapsignal(p: Proc, kind: number, warn: (key: string, line: string) => void): void {
+  const u = p.cpu.u32;
+  const detail = u[2]!;
+  let info: SigInfo;
+  if (kind === TRAP_FAULT) {
+    const addr = u[TRAP_ADDR * 2]! + u[TRAP_ADDR * 2 + 1]! * 0x1_0000_0000;
+    const unmapped = detail === UC_MEM_READ_UNMAPPED || detail === UC_MEM_WRITE_UNMAPPED || detail === UC_MEM_FETCH_UNMAPPED;
+    info = { signo: SIGSEGV, code: unmapped ? SEGV_MAPERR : SEGV_ACCERR, addr, trap: T_PAGEFLT };
+  } else if (kind === TRAP_INTERRUPT) {
+    const [signo, code, trap] = INTERRUPT_SIGNALS[detail] ?? [SIGSEGV, SEGV_MAPERR, T_PROTFLT];
+    info = { signo, code, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap };
+  } else if (kind === TRAP_ERROR && detail === UC_ERR_INSN_INVALID) {
+    info = { signo: SIGILL, code: ILL_ILLOPC, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap: T_PRIVINFLT };
+  } else {
+    // hlt (a privileged instruction in user mode) and anything else the engine refuses.
+    if (kind === TRAP_ERROR) warn(`uc:${detail}`, `nbemu: the CPU engine stopped with error ${detail}; the program gets SIGSEGV`);
+    info = { signo: SIGSEGV, code: SEGV_ACCERR, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap: T_PROTFLT };
+  }
+  const s = p.sig;
+  const act = s.actions[info.signo]!;
+  if (act.handler === SIG_IGN || act.handler === SIG_DFL || (s.mask & sigbit(info.signo)) !== 0n) {
+    s.actions[info.signo] = defaultSigaction();
+    s.mask &= ~sigbit(info.signo);
+  }
+  s.pending.set(info.signo, info);
 }
 
 const decoded = [0, 0, 0, 0, 0, 0];

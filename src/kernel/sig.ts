@@ -5,7 +5,7 @@
 
 import * as U from '../unicorn/index.js';
 import {
-  EINVAL, ENOMEM, NSIG, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, VM_MAXUSER_ADDRESS,
+  EINVAL, ENOMEM, NSIG, SA_RESTART, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, VM_MAXUSER_ADDRESS,
   PSL_CLEARSIG, PSL_I, PSL_USER, USER_CS, USER_DS,
   SIG_DFL, SIG_IGN, SA_ONSTACK, SA_NODEFER, SA_ALLBITS, SS_ONSTACK, SS_DISABLE, SS_ALLBITS, MINSIGSTKSZ, _UC_SIGMASK, _UC_STACK, _UC_CPU, _UC_FPU, _UC_SETSTACK, _UC_CLRSTACK, _UC_TLSBASE,
 } from './constants.js';
@@ -28,7 +28,6 @@ export type SigSet = bigint;
 export const sigbit = (sig: number): bigint => 1n << BigInt(sig - 1);
 /** sigcantmask: SIGKILL and SIGSTOP can never be blocked. */
 export const CANTMASK = sigbit(SIGKILL) | sigbit(SIGSTOP);
-const ALL_SIGNALS = (1n << BigInt(NSIG - 1)) - 1n;
 
 export interface SigAction {
   handler: number;
@@ -54,18 +53,23 @@ export interface SigAltStack {
   flags: number;
 }
 
+/** All 128 bits of a sigset_t are kept, as NetBSD copies them (sigprocmask1 removes only sigcantmask). */
 export function readSigset(bytes: Uint8Array): SigSet {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, 16);
-  return (BigInt(dv.getUint32(0, true)) | (BigInt(dv.getUint32(4, true)) << 32n)) & ALL_SIGNALS;
+  let set = 0n;
+  for (let w = 3; w >= 0; w--) set = (set << 32n) | BigInt(dv.getUint32(w * 4, true));
+  return set;
 }
 
 export function encodeSigset(set: SigSet): Uint8Array {
   const b = new Uint8Array(SIGSET_SIZE);
   const dv = new DataView(b.buffer);
-  dv.setUint32(0, Number(set & 0xffffffffn), true);
-  dv.setUint32(4, Number((set >> 32n) & 0xffffffffn), true);
+  for (let w = 0; w < 4; w++) dv.setUint32(w * 4, Number((set >> BigInt(32 * w)) & 0xffffffffn), true);
   return b;
 }
+
+/** execsigs (kern_sig.c): the action every signal has after exec: SIG_DFL, empty mask, SA_RESTART. */
+export const defaultSigaction = (): SigAction => ({ handler: SIG_DFL, mask: 0n, flags: SA_RESTART, tramp: 0, vers: 0 });
 
 export function encodeSigaction(sa: SigAction): Uint8Array {
   const b = new Uint8Array(SIGACTION_SIZE);
@@ -94,7 +98,7 @@ export function encodeSiginfo(si: SigInfo): Uint8Array {
 
 /** Per-process signal state (struct sigacts) and the LWP's mask and alternate stack. */
 export class SigState {
-  readonly actions: SigAction[] = Array.from({ length: NSIG }, () => ({ handler: SIG_DFL, mask: 0n, flags: 0, tramp: 0, vers: 0 }));
+  readonly actions: SigAction[] = Array.from({ length: NSIG }, defaultSigaction);
   mask: SigSet = 0n;
   /** Pending signals with their siginfo, lowest number delivered first (firstsig). */
   readonly pending = new Map<number, SigInfo>();

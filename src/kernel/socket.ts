@@ -9,7 +9,8 @@ import {
   FREAD, FWRITE, MSG_PEEK, MCLBYTES, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
 } from './constants.js';
 import { Errno } from './errno.js';
-import { File, Sleep, emptyStat, type FileTable, type StatInfo, type WaitChannel } from './file.js';
+import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
+import { Sleep, WaitQueue } from './sleepq.js';
 import type { Uio } from './uio.js';
 
 
@@ -38,15 +39,17 @@ export function disposeControl(c: Control | undefined): void {
 }
 
 /** struct sockbuf: a queue of records (datagrams) or of byte chunks (a stream). */
-export class SockBuf implements WaitChannel {
+export class SockBuf extends WaitQueue {
   cc = 0;
   readonly queue: Record[] = [];
   constructor(
     public hiwat: number,
     /** sb_lowat as soreserve sets it: 1 for receive, min(MCLBYTES, hiwat) for send. */
     public lowat: number,
-    readonly wmesg: string,
-  ) {}
+    wmesg: string,
+  ) {
+    super(wmesg);
+  }
 
   get space(): number {
     return this.hiwat - this.cc;
