@@ -3,12 +3,14 @@
 // (docs/netbsd-semantics.md §4–6).
 
 import {
-  EBADF, EINVAL, EPIPE, F_CLOSEM, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK, F_GETFD, F_GETFL,
+  EAGAIN, EBADF, EFAULT, EINVAL, EPIPE, F_CLOSEM, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK, F_GETFD, F_GETFL,
   F_GETNOSIGPIPE, F_MAXFD, F_SETFD, F_SETFL, F_SETNOSIGPIPE, FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK,
   FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
   OFLAGS, RLIMIT_NOFILE, SIGPIPE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
+import { Sleep } from '../src/kernel/sleepq.js';
+import { Pipe, PipeFile } from '../src/kernel/pipe.js';
 import type { File } from '../src/kernel/file.js';
 import type { Proc } from '../src/kernel/proc.js';
 import { Uio } from '../src/kernel/uio.js';
@@ -22,11 +24,27 @@ function fileFor(p: Proc, fd: number, mode: number): File {
   return fp;
 }
 
-/** dofilewrite: EPIPE posts a process-directed SIGPIPE unless the file has FNOSIGPIPE. */
+/**
+ * dofilewrite: a blocking write goes on until everything is written, sleeping whenever the
+ * file is full; what was written before a sleep is kept across the call's re-executions (and
+ * is the result if a signal interrupts it). A non-blocking write returns the count so far.
+ * EPIPE posts a process-directed SIGPIPE unless the file has FNOSIGPIPE.
+ */
 function dofilewrite(p: Proc, fp: File, uio: Uio): number {
+  const st = (p.restartState as { done: number } | undefined) ?? { done: 0 };
+  uio.skip(st.done);
+  const nonblock = fp.nonblocking;
   try {
-    return fp.write(uio, fp.nonblocking);
+    do {
+      st.done += fp.write(uio, nonblock);
+    } while (uio.resid > 0 && !nonblock);
+    return st.done;
   } catch (e) {
+    if (e instanceof Sleep) {
+      p.restartState = st;
+      throw e;
+    }
+    if (st.done > 0 && e instanceof Errno && e.errno === EAGAIN) return st.done;
     if (e instanceof Errno && e.errno === EPIPE && !(fp.flag & FNOSIGPIPE)) p.psignal(SIGPIPE);
     throw e;
   }
@@ -49,7 +67,58 @@ function dodup(k: SysCtx, from: number, to: number, flags: number, isDup3: boole
   return to;
 }
 
+/**
+ * pipe1 (sys/kern/sys_pipe.c + uipc_syscalls.c): a read end and a write end, the descriptors
+ * allocated in that order (EMFILE, ENFILE), with the O_* flags of pipe2 applied to both.
+ */
+function makePipe(k: SysCtx, flags: number): [number, number, () => void] {
+  const p = k.proc;
+  const pipe = new Pipe(p.cred.euid, p.cred.egid);
+  const fdflags = (flags & O_CLOEXEC ? FD_CLOEXEC : 0) | (flags & O_CLOFORK ? FD_CLOFORK : 0);
+  const fflag = (flags & O_NONBLOCK ? FNONBLOCK : 0) | (flags & O_NOSIGPIPE ? FNOSIGPIPE : 0);
+  const rfd = p.fd.allocForNewFile();
+  p.fd.affix(rfd, new PipeFile(k.machine.files, pipe, 'read', fflag), fdflags);
+  try {
+    const wfd = p.fd.allocForNewFile();
+    p.fd.affix(wfd, new PipeFile(k.machine.files, pipe, 'write', fflag), fdflags);
+    return [rfd, wfd, () => {
+      p.fd.close(wfd);
+      p.fd.close(rfd);
+    }];
+  } catch (e) {
+    p.fd.close(rfd);
+    throw e;
+  }
+}
+
 export const fdSyscalls: SyscallDescriptor[] = [
+  {
+    number: 42, name: 'pipe', class: 'file', support: full, args: [],
+    handler(k) {
+      const [r, w] = makePipe(k, 0);
+      k.rdx = w; // both descriptors come back in registers: rax, rdx
+      return r;
+    },
+  },
+  {
+    number: 453, name: 'pipe2', class: 'file', support: full,
+    args: [{ name: 'fildes', type: 'ptr' }, { name: 'flags', type: 'int' }],
+    handler(k, fildes, flags) {
+      if (flags & ~(O_CLOEXEC | O_CLOFORK | O_NONBLOCK | O_NOSIGPIPE)) throw new Errno(EINVAL);
+      const [r, w, abort] = makePipe(k, flags);
+      const out = new Uint8Array(8);
+      const dv = new DataView(out.buffer);
+      dv.setInt32(0, r, true);
+      dv.setInt32(4, w, true);
+      try {
+        k.proc.vm.write(fildes, out);
+      } catch (e) {
+        abort();
+        throw e instanceof Errno ? e : new Errno(EFAULT);
+      }
+      return 0;
+    },
+  },
   {
     number: 3, name: 'read', class: 'file', support: full,
     args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'nbyte', type: 'size' }],

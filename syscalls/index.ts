@@ -5,7 +5,7 @@ import type { SyscallDescriptor, SyscallTable } from '../src/kernel/syscall.js';
 import { fdSyscalls } from './fd.js';
 import { lwpSyscalls } from './lwp.js';
 import { memorySyscalls } from './memory.js';
-import { processSyscalls } from './process.js';
+import { lifecycleSyscalls, processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
 import { sysctlSyscalls } from './sysctl.js';
@@ -14,6 +14,7 @@ import { NETBSD_SYSCALLS } from './netbsd-syscalls.js';
 
 export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...processSyscalls,
+  ...lifecycleSyscalls,
   ...signalSyscalls,
   ...fdSyscalls,
   ...socketSyscalls,

@@ -1,9 +1,12 @@
 // Process identity and limits: exit, getpid, getppid, the uid/gid calls, issetugid,
 // getrlimit, setrlimit (sys/kern/kern_exit.c, kern_prot.c, kern_resource.c).
 
-import { EINVAL, EJUSTRETURN, EPERM, RLIMIT_NOFILE, RLIM_NLIMITS } from '../src/kernel/constants.js';
+import { EACCES, EINVAL, EJUSTRETURN, EPERM, ESRCH, RLIMIT_NOFILE, RLIM_NLIMITS } from '../src/kernel/constants.js';
+import { execve1, fork1, wait1 } from '../src/kernel/lifecycle.js';
+import type { Proc } from '../src/kernel/proc.js';
+import { Sleep } from '../src/kernel/sleepq.js';
 import { Errno } from '../src/kernel/errno.js';
-import { full, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
 export const processSyscalls: SyscallDescriptor[] = [
   {
@@ -76,6 +79,117 @@ export const processSyscalls: SyscallDescriptor[] = [
       }
       lim.cur = cur;
       lim.max = max;
+      return 0;
+    },
+  },
+];
+
+// ---- Processes: fork, vfork, wait4, execve, process groups and sessions --------------------------
+
+function findProc(k: SysCtx, pid: number): Proc {
+  const p = pid === 0 ? k.proc : k.machine.procs.get(pid);
+  if (!p || p.exited) throw new Errno(ESRCH);
+  return p;
+}
+
+/** struct rusage (sys/sys/resource.h), 144 bytes: user and system time of a process. */
+function encodeRusage(cpuMs: number): Uint8Array {
+  const b = new Uint8Array(144);
+  const dv = new DataView(b.buffer);
+  const sec = Math.floor(cpuMs / 1000);
+  dv.setBigInt64(0, BigInt(sec), true);
+  dv.setInt32(8, Math.floor((cpuMs - sec * 1000) * 1000), true);
+  return b;
+}
+
+export const lifecycleSyscalls: SyscallDescriptor[] = [
+  {
+    number: 2, name: 'fork', class: 'process', support: full, args: [],
+    handler(k) {
+      const child = fork1(k.machine, k.proc);
+      k.rdx = 0;
+      return child.pid;
+    },
+  },
+  {
+    number: 66, name: 'vfork', class: 'process',
+    support: partial('the child gets a copy of the address space rather than sharing it; the parent still waits until it execs or exits'),
+    args: [],
+    handler(k) {
+      // The parent sleeps (PPWAIT, not interruptible) until the child execs or exits, then returns its pid.
+      const p = k.proc;
+      const st = p.restartState as { child: Proc } | undefined;
+      const child = st?.child ?? fork1(k.machine, p);
+      if (!st) child.vforkParent = p;
+      if (child.vforkParent === p) {
+        p.restartState = { child };
+        throw new Sleep(p.vforkq, undefined, 'nointr');
+      }
+      k.rdx = 0;
+      return child.pid;
+    },
+  },
+  {
+    number: 449, name: '__wait450', class: 'process', support: partial('rusage reports user time only'),
+    args: [{ name: 'pid', type: 'int' }, { name: 'status', type: 'ptr' }, { name: 'options', type: 'int' }, { name: 'rusage', type: 'ptr' }],
+    handler(k, pid, status, options, rusage) {
+      const r = wait1(k.machine, k.proc, pid, options);
+      if (r.pid === 0) return 0;
+      if (status !== 0) k.proc.vm.writeI32(status, r.status);
+      if (rusage !== 0) k.proc.vm.write(rusage, encodeRusage(r.child?.cpuMs ?? 0));
+      return r.pid;
+    },
+  },
+  {
+    number: 59, name: 'execve', class: 'process', support: partial('static NetBSD ELF programs; #! scripts and dynamic binaries fail with ENOEXEC'),
+    args: [{ name: 'path', type: 'ptr' }, { name: 'argp', type: 'ptr' }, { name: 'envp', type: 'ptr' }],
+    handler(k, path, argp, envp) {
+      execve1(k.machine, k.proc, path, argp, envp);
+      throw new Errno(EJUSTRETURN); // the registers are the new image's
+    },
+  },
+  { number: 81, name: 'getpgrp', class: 'process', support: full, args: [], handler: (k) => k.proc.pgid },
+  {
+    number: 207, name: 'getpgid', class: 'process', support: full, args: [{ name: 'pid', type: 'int' }],
+    handler: (k, pid) => findProc(k, pid).pgid,
+  },
+  {
+    number: 286, name: 'getsid', class: 'process', support: full, args: [{ name: 'pid', type: 'int' }],
+    handler: (k, pid) => findProc(k, pid).sid,
+  },
+  {
+    number: 147, name: 'setsid', class: 'process', support: full, args: [],
+    handler(k) {
+      // sys_setsid → proc_enterpgrp: not for a group leader, nor if a group of that id exists.
+      const p = k.proc;
+      if (p.pgid === p.pid || [...k.machine.procs.values()].some((q) => !q.exited && q.pgid === p.pid)) throw new Errno(EPERM);
+      p.sid = p.pid;
+      p.pgid = p.pid;
+      return p.sid;
+    },
+  },
+  {
+    number: 82, name: 'setpgid', class: 'process', support: full,
+    args: [{ name: 'pid', type: 'int' }, { name: 'pgid', type: 'int' }],
+    handler(k, pid, pgid) {
+      // sys_setpgid (kern_prot.c): the caller or one of its children, not after the child's
+      // exec, in the caller's session, not a session leader, into an existing group of the session.
+      const p = k.proc;
+      if (pgid < 0) throw new Errno(EINVAL);
+      const target = pid === 0 || pid === p.pid ? p : k.machine.procs.get(pid);
+      if (!target || target.exited || (target !== p && target.parent !== p)) throw new Errno(ESRCH);
+      if (target !== p && target.execed) throw new Errno(EACCES);
+      if (target.sid !== p.sid || target.sid === target.pid) throw new Errno(EPERM);
+      const group = pgid === 0 ? target.pid : pgid;
+      if (group !== target.pid && ![...k.machine.procs.values()].some((q) => !q.exited && q.pgid === group && q.sid === p.sid)) throw new Errno(EPERM);
+      target.pgid = group;
+      return 0;
+    },
+  },
+  {
+    number: 350, name: 'sched_yield', class: 'process', support: full, args: [],
+    handler(k) {
+      k.machine.yieldProc(k.proc);
       return 0;
     },
   },

@@ -1,7 +1,7 @@
 // Signal calls: __sigaction_sigtramp, __sigprocmask14, __sigpending14, __sigsuspend14,
 // __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
 
-import { EINTR, EINVAL, EJUSTRETURN, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
+import { EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIGCONT, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep, WaitQueue } from '../src/kernel/sleepq.js';
 import {
@@ -9,7 +9,7 @@ import {
   UCONTEXT_SIZE, encodeSigaction, encodeSigset, getucontext, readSigset, setucontext, sigaction1,
   sigaltstack1, type SigAction, type SigAltStack,
 } from '../src/kernel/sig.js';
-import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { full, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
 function readSigaction(bytes: Uint8Array): SigAction {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, SIGACTION_SIZE);
@@ -107,13 +107,27 @@ export const signalSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 37, name: 'kill', class: 'signal', support: partial('one process per machine for now: only the caller itself (its pid, 0 or -1) can be signalled'),
+    number: 37, name: 'kill', class: 'signal', support: full,
     args: [{ name: 'pid', type: 'int' }, { name: 'signum', type: 'int' }],
     handler(k, pid, signum) {
+      // sys_kill / killpg1 (kern_sig.c): pid > 0 one process, 0 the caller's group, -1 every
+      // process the caller may signal but init and itself, < -1 the group -pid. Signal 0 only checks.
       const p = k.proc;
       if (signum < 0 || signum >= NSIG) throw new Errno(EINVAL);
-      if (pid !== p.pid && pid !== 0 && pid !== -1) throw new Errno(ESRCH);
-      if (signum !== 0) p.psignal(signum, { code: SI_USER, pid: p.pid, uid: p.cred.uid });
+      const all = [...k.machine.procs.values()].filter((q) => !q.exited);
+      const targets = pid > 0 ? all.filter((q) => q.pid === pid)
+        : pid === 0 ? all.filter((q) => q.pgid === p.pgid)
+        : pid === -1 ? all.filter((q) => q !== p)
+        : all.filter((q) => q.pgid === -pid);
+      if (targets.length === 0) throw new Errno(ESRCH);
+      // kauth: root may signal anyone; others only processes with a matching real or effective uid.
+      const allowed = targets.filter((q) => p.cred.euid === 0 || p.cred.uid === q.cred.uid || p.cred.euid === q.cred.uid);
+      if (allowed.length === 0) throw new Errno(EPERM);
+      if (signum === 0) return 0;
+      for (const q of allowed) {
+        q.psignal(signum, { code: SI_USER, pid: p.pid, uid: p.cred.uid });
+        if (signum === SIGCONT) k.machine.continueProc(q);
+      }
       return 0;
     },
   },

@@ -496,6 +496,27 @@ export const LAST_NETBSD_SYSCALL = 505;
 /** PSL_USERSET: the user rflags at exec (process-abi.md §2.6); bit 0 is the carry flag. */
 export const PSL_USERSET = 0x202;
 
+// ---- wait(2) options and status encoding: sys/sys/wait.h --------------------------------------
+export const WNOHANG = 0x00000001;
+export const WUNTRACED = 0x00000002;
+export const WALTSIG = 0x00000004;
+export const WALLSIG = 0x00000008;
+export const WCONTINUED = 0x00000010;
+export const WEXITED = 0x00000020;
+export const WTRAPPED = 0x00000040;
+export const WNOWAIT = 0x00010000;
+export const WNOZOMBIE = 0x00020000;
+export const WOPTSCHECKED = 0x00040000;
+/** W_STOPCODE(sig) = sig << 8 | _WSTOPPED (0177); W_EXITCODE(ret, sig) = ret << 8 | sig; WCOREFLAG 0200. */
+export const WSTOPPED_CODE = 0o177;
+export const WCOREFLAG = 0o200;
+export const WCONTINUED_STATUS = 0xffff;
+/** ARG_MAX (sys/sys/syslimits.h): the most bytes of arguments and environment execve takes. */
+export const ARG_MAX = 256 * 1024;
+/** Pipes (sys/sys/pipe.h): the buffer, and PIPE_BUF (sys/sys/syslimits.h), the atomic write size. */
+export const PIPE_SIZE = 16384;
+export const PIPE_BUF = 512;
+
 // ---- What this kernel says it is (sys/sys/param.h __NetBSD_Version__, sys/conf/newvers.sh) ---
 export const NETBSD_VERSION = 1100000000; // 11.0
 export const OSTYPE = 'NetBSD';

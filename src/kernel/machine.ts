@@ -39,6 +39,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
 };
 import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
+import { parentDiscardsZombies } from './lifecycle.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
 const SLICE_US = 10_000;
@@ -81,6 +82,8 @@ export class Machine implements Scheduler {
   private readonly runq: Proc[] = [];
   private readonly timers = new Map<Proc, number>();
   private seq = 0;
+  /** The process whose end ends the run (it stays in the table for run() to report). */
+  private first: Proc | undefined;
   private readonly ctx: SysCtx;
   /** The six argument registers of the current trap, as 32-bit halves. */
   private readonly lo = [0, 0, 0, 0, 0, 0];
@@ -169,6 +172,7 @@ export class Machine implements Scheduler {
    * are ended with it.
    */
   run(first: Proc): RunOutcome {
+    this.first = first;
     try {
       while (!first.exited) {
         const next = this.fireTimers();
@@ -271,7 +275,7 @@ export class Machine implements Scheduler {
     } catch (e) {
       if (e instanceof Errno) {
         if (e.errno === EJUSTRETURN) {
-          if (!p.exited) u[24] = 4;
+          if (!p.exited) p.cpu.u32[24] = 4;
           if (ev) this.exitHook(ev, p, 0, 0, undefined);
           return;
         }
@@ -307,13 +311,14 @@ export class Machine implements Scheduler {
         ctx.rdx = ev.rdx;
       }
     }
-    if (p.exited || p.cpu !== p.cpu) return;
-    u[24] = carry ? 3 : 1;
-    u[25] = 0;
-    u[26] = rax >>> 0;
-    u[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
-    u[28] = ctx.rdx >>> 0;
-    u[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
+    if (p.exited) return;
+    const out = p.cpu.u32; // execve gives the process a new CPU: write to the one that will run
+    out[24] = carry ? 3 : 1;
+    out[25] = 0;
+    out[26] = rax >>> 0;
+    out[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
+    out[28] = ctx.rdx >>> 0;
+    out[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
   }
 
   private event(p: Proc, code: number, d: SyscallDescriptor, a: number[], resumed: boolean): SyscallEvent {
@@ -381,14 +386,16 @@ export class Machine implements Scheduler {
         continue;
       }
       if (p.restartPending && (p.restartMode === 'eintr' || !(act.flags & SA_RESTART))) {
-        // The interrupted call returns EINTR: step over the syscall instruction again.
+        // The interrupted call returns EINTR — or, when it had already moved data, the count so
+        // far (dofilewrite: a partial transfer is a success). Step over the syscall instruction.
+        const done = (p.restartState as { done?: number } | undefined)?.done ?? 0;
         p.restartPending = false;
         p.restartState = undefined;
         p.uc.reg_write(UC_X86_REG_RIP, Number(p.uc.reg_read(UC_X86_REG_RIP)) + 2);
         const u = p.cpu.u32;
-        u[24] = 3;
-        u[26] = EINTR;
-        u[27] = 0;
+        u[24] = done > 0 ? 1 : 3;
+        u[26] = done > 0 ? done >>> 0 : EINTR;
+        u[27] = done > 0 ? Math.floor(done / 0x1_0000_0000) : 0;
         u[28] = 0;
         u[29] = 0;
       }
@@ -414,6 +421,13 @@ export class Machine implements Scheduler {
       p.parent.childq.wakeup();
       if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_STOPPED, pid: p.pid, uid: p.cred.uid });
     }
+  }
+
+  /** sched_yield: the caller goes to the back of the run queue. */
+  yieldProc(p: Proc): void {
+    if (this.runq.length === 0) return;
+    p.state = 'runnable';
+    this.runq.push(p);
   }
 
   /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
@@ -445,17 +459,13 @@ export class Machine implements Scheduler {
     }
     const parent = p.parent;
     if (!parent) {
-      if (p !== this.firstOf(p)) this.procs.delete(p.pid);
+      if (p !== this.first) this.procs.delete(p.pid); // init reaps it
       return;
     }
+    if (parentDiscardsZombies(parent)) this.reap(p);
     parent.childq.wakeup();
     const code = status.kind === 'exited' ? CLD_EXITED : status.core ? CLD_DUMPED : CLD_KILLED;
     parent.psignal(SIGCHLD, { code, pid: p.pid, uid: p.cred.uid });
-  }
-
-  /** The first process stays in the table after it ends, for run() to report. */
-  private firstOf(p: Proc): Proc | undefined {
-    return p.pid === 2 ? p : undefined;
   }
 
   /** Collect a zombie child: it leaves the process table. */

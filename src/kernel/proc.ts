@@ -74,7 +74,7 @@ export class Proc implements Sleeper {
   sleepQueues: WaitQueue[] = [];
   /** The parked syscall will be re-executed; 'eintr' calls (sigsuspend) never restart. */
   restartPending = false;
-  restartMode: 'restart' | 'eintr' = 'restart';
+  restartMode: 'restart' | 'eintr' | 'nointr' = 'restart';
   /** State a sleeping syscall keeps across its re-executions (a deadline, progress so far). */
   restartState: unknown;
   /** Set when a timer ended the sleep. */
@@ -82,6 +82,8 @@ export class Proc implements Sleeper {
   /** Stopped by a stop signal, and the signal (for wait4's WUNTRACED status). */
   stopSignal = 0;
   stopReported = true;
+  /** The process has called execve (setpgid on it from the parent is EACCES). */
+  execed = false;
   /** user and system time consumed, in ms (rusage). */
   cpuMs = 0;
 
@@ -129,7 +131,7 @@ export class Proc implements Sleeper {
     if (this.state === 'stopped' && (sig === SIGKILL || sig === 19 /* SIGCONT */)) {
       this.state = 'sleeping';
       this.wake();
-    } else if (this.state === 'sleeping' && (sig === SIGKILL || (this.sig.mask & sigbit(sig)) === 0n)) this.wake();
+    } else if (this.state === 'sleeping' && (sig === SIGKILL || ((this.sig.mask & sigbit(sig)) === 0n && this.restartMode !== 'nointr'))) this.wake();
   }
 
   /** Park on the given queues until one is woken (or the deadline, a performance.now() ms). */

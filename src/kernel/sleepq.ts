@@ -41,8 +41,11 @@ export class Sleep extends Error {
   constructor(
     queues: WaitQueue | WaitQueue[],
     readonly deadline?: number,
-    /** 'eintr': a signal always ends the call with EINTR, even with SA_RESTART (sigsuspend). */
-    readonly mode: 'restart' | 'eintr' = 'restart',
+    /**
+     * 'eintr': a signal always ends the call with EINTR, even with SA_RESTART (sigsuspend);
+     * 'nointr': signals do not end the sleep at all (vfork's wait for its child).
+     */
+    readonly mode: 'restart' | 'eintr' | 'nointr' = 'restart',
   ) {
     const qs = Array.isArray(queues) ? queues : [queues];
     super(`sleeping on ${qs.map((q) => q.wmesg).join(', ') || 'a timer'}`);

@@ -141,6 +141,7 @@ export class Socket {
       if (resid > peer.rcv.space) throw new Errno(ENOBUFS);
       const control = internalize?.();
       peer.rcv.append(uio.copyin(resid), control);
+      peer.rcv.wakeup(); // sorwakeup
       return resid;
     }
     // Stream and seqpacket: the data goes straight into the peer's receive buffer, and the
@@ -154,6 +155,7 @@ export class Socket {
     uio.check(n);
     const control = internalize?.();
     peer.rcv.append(uio.copyin(n), control);
+    peer.rcv.wakeup(); // sorwakeup
     return n;
   }
 
@@ -185,6 +187,7 @@ export class Socket {
       if (!peek) {
         rcv.queue.shift();
         rcv.cc -= first.data.length;
+        this.peer?.snd.wakeup(); // unp_rcvd: the sender has room again
       }
       return { n, truncated: n < first.data.length, control };
     }
@@ -207,6 +210,7 @@ export class Socket {
       rcv.cc -= take;
       if (rec.off === rec.data.length) rcv.queue.shift();
     }
+    if (!peek && n > 0) this.peer?.snd.wakeup(); // unp_rcvd
     return { n, truncated: false, control };
   }
 
@@ -221,8 +225,12 @@ export class Socket {
     this.peer = undefined;
     this.state &= ~SS_ISCONNECTED;
     this.rcv.flush();
+    this.rcv.wakeup();
+    this.snd.wakeup();
     if (!peer || peer.peer !== this) return;
     peer.peer = undefined;
+    peer.rcv.wakeup();
+    peer.snd.wakeup();
     if (this.type === SOCK_DGRAM) {
       peer.error = ECONNRESET;
       peer.state &= ~SS_ISCONNECTED;

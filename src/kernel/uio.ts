@@ -61,6 +61,11 @@ export class Uio {
     return new Uio(vm, iov, direction);
   }
 
+  /** Pass over n bytes already transferred by an earlier run of a restarted call. */
+  skip(n: number): void {
+    this.advance(Math.min(n, this.resid));
+  }
+
   /** Would moving the next n bytes fault? (checked before a file commits to the transfer) */
   check(n: number): void {
     const prot = this.direction === 'read' ? PROT_WRITE : PROT_READ;

@@ -1,0 +1,184 @@
+// Process life: fork (sys/kern/kern_fork.c fork1), execve (sys/kern/kern_exec.c execve1) and
+// wait (sys/kern/kern_exit.c do_sys_waitid / wait4). exit1 lives in machine.ts beside the
+// scheduler it hands the process back to.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as U from '../unicorn/index.js';
+import {
+  E2BIG, EACCES, ECHILD, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOEXEC, ENOTDIR, FD_CLOEXEC, FD_CLOFORK,
+  ARG_MAX, MAXPATHLEN, SA_NOCLDWAIT, SIGCHLD, SIG_IGN, SS_DISABLE, WCOREFLAG, WNOHANG, WSTOPPED_CODE, WUNTRACED,
+  WALTSIG, WALLSIG, WCONTINUED, WEXITED, WNOWAIT, WTRAPPED, WNOZOMBIE,
+} from './constants.js';
+import { Errno } from './errno.js';
+import { ExecFormatError, parseNetbsdElf } from '../loader/elf.js';
+import { loadImage, type Machine } from './machine.js';
+import type { Proc } from './proc.js';
+import { defaultSigaction, SigState } from './sig.js';
+import type { ExitStatus } from './signal.js';
+import { Sleep } from './sleepq.js';
+
+/** The registers a fork copies (the whole user-visible CPU state of the LWP). */
+const CPU_REGS = [
+  U.UC_X86_REG_RAX, U.UC_X86_REG_RBX, U.UC_X86_REG_RCX, U.UC_X86_REG_RDX, U.UC_X86_REG_RSI, U.UC_X86_REG_RDI,
+  U.UC_X86_REG_RBP, U.UC_X86_REG_RSP, U.UC_X86_REG_R8, U.UC_X86_REG_R9, U.UC_X86_REG_R10, U.UC_X86_REG_R11,
+  U.UC_X86_REG_R12, U.UC_X86_REG_R13, U.UC_X86_REG_R14, U.UC_X86_REG_R15, U.UC_X86_REG_RIP, U.UC_X86_REG_EFLAGS,
+  U.UC_X86_REG_FS_BASE, U.UC_X86_REG_GS_BASE, U.UC_X86_REG_MXCSR, U.UC_X86_REG_FPCW,
+  ...Array.from({ length: 16 }, (_, i) => U.UC_X86_REG_XMM0 + i),
+];
+
+/**
+ * fork1: a new process with a copy of the caller's address space (nothing writable shared),
+ * registers, TLS pointer, limits, signal actions, mask and alternate stack (no pending signals),
+ * and descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
+ * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
+ */
+export function fork1(m: Machine, parent: Proc): Proc {
+  const child = m.newProc(parent.pid, { ...parent.cred }, parent.comm);
+  child.parent = parent;
+  parent.children.add(child);
+  child.pgid = parent.pgid;
+  child.sid = parent.sid;
+  child.limits = parent.limits.map((l) => ({ ...l }));
+  for (const r of parent.vm.mappings) child.vm.map(r.start, r.end - r.start, r.prot, r.name).bytes.set(r.bytes);
+  for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
+  child.lwpPrivate = parent.lwpPrivate;
+  child.stackBase = parent.stackBase;
+  child.stackSize = parent.stackSize;
+  for (const [fd, slot] of parent.fd.entries()) child.fd.affix(fd, slot.file, slot.flags);
+  child.fd.closeFlagged(FD_CLOFORK);
+  const s = new SigState();
+  parent.sig.actions.forEach((a, i) => (s.actions[i] = { ...a }));
+  s.mask = parent.sig.mask;
+  s.altstack = { ...parent.sig.altstack };
+  child.sig = s;
+  // The child's first run returns from fork: rax 0, rdx 1, carry clear.
+  const u = child.cpu.u32;
+  u[24] = 1;
+  u[26] = 0;
+  u[27] = 0;
+  u[28] = 1;
+  u[29] = 0;
+  m.setRunnable(child);
+  return child;
+}
+
+/** Read a NUL-terminated array of string pointers (execve's argv and envp). */
+function copyinStrings(p: Proc, addr: number, budget: { left: number }): string[] {
+  const out: string[] = [];
+  if (addr === 0) return out;
+  for (let i = 0; ; i++) {
+    const ptr = p.vm.readU64(addr + i * 8);
+    if (ptr === 0) return out;
+    const s = p.vm.readString(ptr, ARG_MAX + 1, E2BIG);
+    budget.left -= Buffer.byteLength(s) + 1;
+    if (budget.left < 0) throw new Errno(E2BIG);
+    out.push(s);
+  }
+}
+
+/** namei's answer for a host path, as NetBSD errno values. */
+function hostErrno(e: unknown): number {
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return ENOENT;
+    case 'ENOTDIR':
+      return ENOTDIR;
+    case 'EACCES':
+    case 'EPERM':
+      return EACCES;
+    case 'ENAMETOOLONG':
+      return ENAMETOOLONG;
+    default:
+      return ENOENT;
+  }
+}
+
+/**
+ * execve1: the new program replaces the image. Everything that can fail is checked before the
+ * old image is given up (copyin of the path and arguments, the file, its format); after that
+ * the close-on-exec descriptors are closed, caught signals reset to the default (ignored ones
+ * stay ignored), the alternate stack disabled, and a vfork parent released.
+ */
+export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp: number): void {
+  const file = p.vm.readString(pathp, MAXPATHLEN, ENAMETOOLONG);
+  if (argvp === 0) throw new Errno(EINVAL); // kern_exec.c copyinargs: "null args"
+  const budget = { left: ARG_MAX };
+  const argv = copyinStrings(p, argvp, budget);
+  const envp = copyinStrings(p, envpp, budget);
+  if (file === '') throw new Errno(ENOENT);
+  let image: Buffer;
+  try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) throw new Errno(EACCES);
+    if (!st.isFile() || (st.mode & 0o111) === 0) throw new Errno(EACCES);
+    image = fs.readFileSync(file);
+  } catch (e) {
+    if (e instanceof Errno) throw e;
+    throw new Errno((e as NodeJS.ErrnoException).code === 'EISDIR' ? EISDIR : hostErrno(e));
+  }
+  let elf;
+  try {
+    elf = parseNetbsdElf(image);
+  } catch (e) {
+    if (e instanceof ExecFormatError) throw new Errno(ENOEXEC);
+    throw e;
+  }
+  // Past the point of no return.
+  p.newImage();
+  loadImage(p, elf, image, { argv, envp, execname: path.resolve(file), uid: p.cred.euid, gid: p.cred.egid });
+  p.comm = path.basename(file).slice(0, 16);
+  p.fd.closeFlagged(FD_CLOEXEC);
+  const s = p.sig;
+  s.actions.forEach((a, i) => {
+    const ignored = a.handler === SIG_IGN;
+    s.actions[i] = defaultSigaction();
+    if (ignored) s.actions[i]!.handler = SIG_IGN;
+  });
+  s.altstack = { sp: 0, size: 0, flags: SS_DISABLE };
+  s.oldmask = undefined;
+  p.restartState = undefined;
+  p.execed = true;
+  if (p.vforkParent) {
+    p.vforkParent.vforkq.wakeup();
+    p.vforkParent = undefined;
+  }
+}
+
+/** The wait status word of sys/sys/wait.h. */
+export function waitStatus(st: ExitStatus): number {
+  return st.kind === 'exited' ? (st.code & 0xff) << 8 : st.signal | (st.core ? WCOREFLAG : 0);
+}
+
+const WAIT_OPTIONS = WNOHANG | WUNTRACED | WALTSIG | WALLSIG | WCONTINUED | WEXITED | WNOWAIT | WTRAPPED | WNOZOMBIE;
+
+/**
+ * do_sys_wait: the first child matching `pid` (-1 any, 0 the caller's group, < -1 the group
+ * -pid) that has exited — or stopped, with WUNTRACED. ECHILD when no child matches, 0 with
+ * WNOHANG when none is ready, else the caller sleeps until a child changes state. A collected
+ * zombie leaves the process table even if the status cannot be copied out.
+ */
+export function wait1(m: Machine, p: Proc, pid: number, options: number): { pid: number; status: number; child?: Proc } {
+  if (options & ~WAIT_OPTIONS) throw new Errno(EINVAL);
+  const matches = [...p.children].filter((c) => (pid === -1 ? true : pid === 0 ? c.pgid === p.pgid : pid < 0 ? c.pgid === -pid : c.pid === pid));
+  if (matches.length === 0) throw new Errno(ECHILD);
+  for (const c of matches) {
+    if (c.exitStatus) {
+      if (!(options & WNOWAIT)) m.reap(c);
+      return { pid: c.pid, status: waitStatus(c.exitStatus), child: c };
+    }
+    if (options & WUNTRACED && c.state === 'stopped' && !c.stopReported) {
+      if (!(options & WNOWAIT)) c.stopReported = true;
+      return { pid: c.pid, status: (c.stopSignal << 8) | WSTOPPED_CODE, child: c };
+    }
+  }
+  if (options & WNOHANG) return { pid: 0, status: 0 };
+  throw new Sleep(p.childq);
+}
+
+/** Children of a parent that ignores SIGCHLD (or set SA_NOCLDWAIT) are not kept as zombies. */
+export function parentDiscardsZombies(parent: Proc): boolean {
+  const a = parent.sig.actions[SIGCHLD]!;
+  return a.handler === SIG_IGN || (a.flags & SA_NOCLDWAIT) !== 0;
+}
+

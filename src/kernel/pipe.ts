@@ -1,0 +1,116 @@
+// Pipes (sys/kern/sys_pipe.c): a one-way byte buffer of PIPE_SIZE between a read end and a write
+// end. Reads return what is there (end-of-file once the writer is gone and the buffer empty);
+// writes of at most PIPE_BUF bytes are atomic; writing with no reader is EPIPE (and SIGPIPE).
+
+import { EAGAIN, EPIPE, FREAD, FWRITE, PIPE_BUF, PIPE_SIZE, S_IFIFO } from './constants.js';
+import { Errno } from './errno.js';
+import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
+import { Sleep, WaitQueue } from './sleepq.js';
+import type { Uio } from './uio.js';
+
+let nextIno = 1;
+
+export class Pipe {
+  readonly chunks: Uint8Array[] = [];
+  cc = 0;
+  readers = 0;
+  writers = 0;
+  /** Readers sleep here until data or end-of-file; writers until there is room. */
+  readonly readq = new WaitQueue('piperd');
+  readonly writeq = new WaitQueue('pipewr');
+  readonly ino = nextIno++;
+  readonly created = Date.now();
+
+  constructor(readonly uid: number, readonly gid: number) {}
+
+  get space(): number {
+    return PIPE_SIZE - this.cc;
+  }
+
+  read(uio: Uio, nonblock: boolean): number {
+    if (this.cc === 0) {
+      if (this.writers === 0 || uio.resid === 0) return 0;
+      if (nonblock) throw new Errno(EAGAIN);
+      throw new Sleep(this.readq);
+    }
+    let n = 0;
+    uio.check(Math.min(uio.resid, this.cc));
+    while (uio.resid > 0 && this.chunks.length) {
+      const c = this.chunks[0]!;
+      const take = Math.min(uio.resid, c.length);
+      uio.copyout(c.subarray(0, take));
+      if (take === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(take);
+      this.cc -= take;
+      n += take;
+    }
+    this.writeq.wakeup();
+    return n;
+  }
+
+  /** One step of pipe_write: as much as fits (all of a PIPE_BUF-sized write, or nothing). */
+  write(uio: Uio, nonblock: boolean): number {
+    if (this.readers === 0) throw new Errno(EPIPE);
+    const resid = uio.resid;
+    if (resid === 0) return 0;
+    const atomic = resid <= PIPE_BUF;
+    if (this.space === 0 || (atomic && this.space < resid)) {
+      if (nonblock) throw new Errno(EAGAIN);
+      throw new Sleep(this.writeq);
+    }
+    const n = Math.min(resid, this.space);
+    this.chunks.push(uio.copyin(n));
+    this.cc += n;
+    this.readq.wakeup();
+    return n;
+  }
+}
+
+
+/** One end of a pipe as an open file (pipeops in sys_pipe.c). */
+export class PipeFile extends File {
+  constructor(
+    table: FileTable,
+    readonly pipe: Pipe,
+    readonly end: 'read' | 'write',
+    flag: number,
+  ) {
+    super('pipe', (end === 'read' ? FREAD : FWRITE) | flag, table);
+    if (end === 'read') pipe.readers++;
+    else pipe.writers++;
+  }
+
+  override read(uio: Uio, nonblock: boolean): number {
+    return this.pipe.read(uio, nonblock);
+  }
+
+  override write(uio: Uio, nonblock: boolean): number {
+    return this.pipe.write(uio, nonblock);
+  }
+
+  /** pipe_stat: a FIFO, owner read/write, the bytes buffered as its size. */
+  stat(): StatInfo {
+    const p = this.pipe;
+    return {
+      ...emptyStat(S_IFIFO | 0o600),
+      ino: p.ino,
+      uid: p.uid,
+      gid: p.gid,
+      size: p.cc,
+      blksize: PIPE_SIZE,
+      atimeMs: p.created,
+      mtimeMs: p.created,
+      ctimeMs: p.created,
+      birthtimeMs: p.created,
+    };
+  }
+
+  /** pipeclose: the other end sees end-of-file (reader gone: writers get EPIPE). */
+  protected close(): void {
+    const p = this.pipe;
+    if (this.end === 'read') p.readers--;
+    else p.writers--;
+    p.readq.wakeup();
+    p.writeq.wakeup();
+  }
+}

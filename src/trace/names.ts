@@ -1,0 +1,206 @@
+// Symbolic names for the trace: NetBSD's flag sets and enumerations, built from the one constants
+// module (src/kernel/constants.ts). Only names used for display live here; a few values the
+// kernel does not use yet are spelled out with the header they come from.
+
+import * as C from '../kernel/constants.js';
+
+export type FlagTable = ReadonlyArray<readonly [number, string]>;
+export type EnumTable = ReadonlyMap<number, string>;
+
+const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
+
+/** `A|B|0x40` — known bits by name, unknown bits in hex; `0` when nothing is set. */
+export function flagsText(value: number, table: FlagTable, zero = '0'): string {
+  let rest = value >>> 0;
+  const parts: string[] = [];
+  for (const [bit, name] of table) {
+    if (bit !== 0 && (rest & bit) >>> 0 === bit >>> 0) {
+      parts.push(name);
+      rest = (rest & ~bit) >>> 0;
+    }
+  }
+  if (rest) parts.push(hex(rest));
+  return parts.length ? parts.join('|') : zero;
+}
+
+/** The name of an enumerated value, or the number itself. */
+export function enumText(value: number, table: EnumTable): string {
+  return table.get(value) ?? String(value);
+}
+
+const enumOf = (entries: Array<[number, string]>): EnumTable => new Map(entries);
+
+export const AF_NAMES = enumOf([
+  [C.AF_UNSPEC, 'AF_UNSPEC'], [C.AF_LOCAL, 'AF_LOCAL'], [C.AF_INET, 'AF_INET'], [C.AF_INET6, 'AF_INET6'], [C.AF_ROUTE, 'AF_ROUTE'],
+]);
+
+export const SOCK_TYPE_NAMES = enumOf([
+  [C.SOCK_STREAM, 'SOCK_STREAM'], [C.SOCK_DGRAM, 'SOCK_DGRAM'], [C.SOCK_RAW, 'SOCK_RAW'], [C.SOCK_RDM, 'SOCK_RDM'], [C.SOCK_SEQPACKET, 'SOCK_SEQPACKET'],
+]);
+
+export const SOCK_FLAG_NAMES: FlagTable = [
+  [C.SOCK_NONBLOCK, 'SOCK_NONBLOCK'], [C.SOCK_CLOEXEC, 'SOCK_CLOEXEC'], [C.SOCK_NOSIGPIPE, 'SOCK_NOSIGPIPE'], [C.SOCK_CLOFORK, 'SOCK_CLOFORK'],
+];
+
+/** socket(2)/socketpair(2) type: the type by name, then its flags (`SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC`). */
+export function sockTypeText(value: number): string {
+  const type = value & ~C.SOCK_FLAGS_MASK;
+  const flags = value & C.SOCK_FLAGS_MASK;
+  const t = enumText(type, SOCK_TYPE_NAMES);
+  return flags ? `${t}|${flagsText(flags, SOCK_FLAG_NAMES)}` : t;
+}
+
+export const MSG_NAMES: FlagTable = [
+  [C.MSG_OOB, 'MSG_OOB'], [C.MSG_PEEK, 'MSG_PEEK'], [0x4, 'MSG_DONTROUTE'], [C.MSG_EOR, 'MSG_EOR'], [C.MSG_TRUNC, 'MSG_TRUNC'],
+  [C.MSG_CTRUNC, 'MSG_CTRUNC'], [C.MSG_WAITALL, 'MSG_WAITALL'], [C.MSG_DONTWAIT, 'MSG_DONTWAIT'], [0x100, 'MSG_BCAST'],
+  [0x200, 'MSG_MCAST'], [C.MSG_NOSIGNAL, 'MSG_NOSIGNAL'], [C.MSG_CMSG_CLOEXEC, 'MSG_CMSG_CLOEXEC'], [0x1000, 'MSG_NBIO'],
+  [0x2000, 'MSG_WAITFORONE'], [0x4000, 'MSG_NOTIFICATION'],
+];
+
+export const SOL_NAMES = enumOf([[C.SOL_SOCKET, 'SOL_SOCKET'], [0, 'IPPROTO_IP'], [6, 'IPPROTO_TCP'], [17, 'IPPROTO_UDP']]);
+
+export const SO_NAMES = enumOf([
+  [C.SO_DEBUG, 'SO_DEBUG'], [C.SO_ACCEPTCONN, 'SO_ACCEPTCONN'], [C.SO_REUSEADDR, 'SO_REUSEADDR'], [C.SO_KEEPALIVE, 'SO_KEEPALIVE'],
+  [C.SO_DONTROUTE, 'SO_DONTROUTE'], [C.SO_BROADCAST, 'SO_BROADCAST'], [C.SO_USELOOPBACK, 'SO_USELOOPBACK'], [C.SO_LINGER, 'SO_LINGER'],
+  [C.SO_OOBINLINE, 'SO_OOBINLINE'], [C.SO_REUSEPORT, 'SO_REUSEPORT'], [C.SO_NOSIGPIPE, 'SO_NOSIGPIPE'], [C.SO_TIMESTAMP, 'SO_TIMESTAMP'],
+  [C.SO_SNDBUF, 'SO_SNDBUF'], [C.SO_RCVBUF, 'SO_RCVBUF'], [C.SO_SNDLOWAT, 'SO_SNDLOWAT'], [C.SO_RCVLOWAT, 'SO_RCVLOWAT'],
+  [C.SO_ERROR, 'SO_ERROR'], [C.SO_TYPE, 'SO_TYPE'], [C.SO_OVERFLOWED, 'SO_OVERFLOWED'], [C.SO_NOHEADER, 'SO_NOHEADER'],
+  [C.SO_SNDTIMEO, 'SO_SNDTIMEO'], [C.SO_RCVTIMEO, 'SO_RCVTIMEO'],
+]);
+
+export const SCM_NAMES = enumOf([[C.SCM_RIGHTS, 'SCM_RIGHTS'], [C.SCM_CREDS, 'SCM_CREDS'], [0x8, 'SCM_TIMESTAMP']]);
+
+/** open(2)-style flags (O_RDONLY/O_WRONLY/O_RDWR as the access mode, then the rest). */
+export const O_FLAG_NAMES: FlagTable = [
+  [C.O_NONBLOCK, 'O_NONBLOCK'], [C.O_APPEND, 'O_APPEND'], [C.O_SHLOCK, 'O_SHLOCK'], [C.O_EXLOCK, 'O_EXLOCK'], [C.O_ASYNC, 'O_ASYNC'],
+  [C.O_FSYNC, 'O_FSYNC'], [C.O_NOFOLLOW, 'O_NOFOLLOW'], [C.O_CREAT, 'O_CREAT'], [C.O_TRUNC, 'O_TRUNC'], [C.O_EXCL, 'O_EXCL'],
+  [C.O_NOCTTY, 'O_NOCTTY'], [C.O_DSYNC, 'O_DSYNC'], [C.O_RSYNC, 'O_RSYNC'], [C.O_ALT_IO, 'O_ALT_IO'], [C.O_DIRECT, 'O_DIRECT'],
+  [C.O_DIRECTORY, 'O_DIRECTORY'], [C.O_CLOEXEC, 'O_CLOEXEC'], [C.O_NOSIGPIPE, 'O_NOSIGPIPE'], [C.O_CLOFORK, 'O_CLOFORK'],
+];
+const ACCMODE = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', '0x3'];
+
+export function openFlagsText(value: number): string {
+  const rest = value & ~C.O_ACCMODE;
+  const mode = ACCMODE[value & C.O_ACCMODE]!;
+  return rest ? `${mode}|${flagsText(rest, O_FLAG_NAMES)}` : mode;
+}
+
+/** Flags without an access mode (dup3, pipe2): `O_CLOEXEC|O_NONBLOCK`, or 0. */
+export function oFlagsText(value: number): string {
+  return flagsText(value, [[C.O_RDWR, 'O_RDWR'], [C.O_WRONLY, 'O_WRONLY'], ...O_FLAG_NAMES]);
+}
+
+export const FD_FLAG_NAMES: FlagTable = [[C.FD_CLOEXEC, 'FD_CLOEXEC'], [C.FD_CLOFORK, 'FD_CLOFORK']];
+
+export const FCNTL_NAMES = enumOf([
+  [C.F_DUPFD, 'F_DUPFD'], [C.F_GETFD, 'F_GETFD'], [C.F_SETFD, 'F_SETFD'], [C.F_GETFL, 'F_GETFL'], [C.F_SETFL, 'F_SETFL'],
+  [C.F_GETOWN, 'F_GETOWN'], [C.F_SETOWN, 'F_SETOWN'], [C.F_GETLK, 'F_GETLK'], [C.F_SETLK, 'F_SETLK'], [C.F_SETLKW, 'F_SETLKW'],
+  [C.F_CLOSEM, 'F_CLOSEM'], [C.F_MAXFD, 'F_MAXFD'], [C.F_DUPFD_CLOEXEC, 'F_DUPFD_CLOEXEC'], [C.F_GETNOSIGPIPE, 'F_GETNOSIGPIPE'],
+  [C.F_SETNOSIGPIPE, 'F_SETNOSIGPIPE'], [C.F_GETPATH, 'F_GETPATH'], [C.F_ADD_SEALS, 'F_ADD_SEALS'], [C.F_GET_SEALS, 'F_GET_SEALS'],
+  [C.F_DUPFD_CLOFORK, 'F_DUPFD_CLOFORK'],
+]);
+
+export const RLIMIT_NAMES = enumOf([
+  [C.RLIMIT_CPU, 'RLIMIT_CPU'], [C.RLIMIT_FSIZE, 'RLIMIT_FSIZE'], [C.RLIMIT_DATA, 'RLIMIT_DATA'], [C.RLIMIT_STACK, 'RLIMIT_STACK'],
+  [C.RLIMIT_CORE, 'RLIMIT_CORE'], [C.RLIMIT_RSS, 'RLIMIT_RSS'], [C.RLIMIT_MEMLOCK, 'RLIMIT_MEMLOCK'], [C.RLIMIT_NPROC, 'RLIMIT_NPROC'],
+  [C.RLIMIT_NOFILE, 'RLIMIT_NOFILE'], [C.RLIMIT_SBSIZE, 'RLIMIT_SBSIZE'], [C.RLIMIT_AS, 'RLIMIT_AS'], [C.RLIMIT_NTHR, 'RLIMIT_NTHR'],
+]);
+
+export const PROT_NAMES: FlagTable = [[C.PROT_READ, 'PROT_READ'], [C.PROT_WRITE, 'PROT_WRITE'], [C.PROT_EXEC, 'PROT_EXEC']];
+
+export const MAP_NAMES: FlagTable = [
+  [C.MAP_SHARED, 'MAP_SHARED'], [C.MAP_PRIVATE, 'MAP_PRIVATE'], [C.MAP_FIXED, 'MAP_FIXED'], [C.MAP_RENAME, 'MAP_RENAME'],
+  [C.MAP_NORESERVE, 'MAP_NORESERVE'], [C.MAP_INHERIT, 'MAP_INHERIT'], [C.MAP_HASSEMAPHORE, 'MAP_HASSEMAPHORE'],
+  [C.MAP_TRYFIXED, 'MAP_TRYFIXED'], [C.MAP_WIRED, 'MAP_WIRED'], [C.MAP_ANON, 'MAP_ANON'], [C.MAP_STACK, 'MAP_STACK'],
+];
+
+/** mmap flags, with MAP_ALIGNED(n) for the alignment field. */
+export function mapFlagsText(value: number): string {
+  const align = (value >>> C.MAP_ALIGNMENT_SHIFT) & 0xff;
+  const s = flagsText(value & ~C.MAP_ALIGNMENT_MASK, MAP_NAMES);
+  return align ? `${s === '0' ? '' : `${s}|`}MAP_ALIGNED(${align})` : s;
+}
+
+export const CLOCK_NAMES = enumOf([
+  [C.CLOCK_REALTIME, 'CLOCK_REALTIME'], [C.CLOCK_VIRTUAL, 'CLOCK_VIRTUAL'], [C.CLOCK_PROF, 'CLOCK_PROF'],
+  [C.CLOCK_MONOTONIC, 'CLOCK_MONOTONIC'], [C.CLOCK_THREAD_CPUTIME_ID, 'CLOCK_THREAD_CPUTIME_ID'],
+  [C.CLOCK_PROCESS_CPUTIME_ID, 'CLOCK_PROCESS_CPUTIME_ID'],
+]);
+
+export const SIGPROCMASK_HOW = enumOf([[C.SIG_BLOCK, 'SIG_BLOCK'], [C.SIG_UNBLOCK, 'SIG_UNBLOCK'], [C.SIG_SETMASK, 'SIG_SETMASK']]);
+
+export const SA_NAMES: FlagTable = [
+  [C.SA_ONSTACK, 'SA_ONSTACK'], [C.SA_RESTART, 'SA_RESTART'], [C.SA_RESETHAND, 'SA_RESETHAND'], [C.SA_NOCLDSTOP, 'SA_NOCLDSTOP'],
+  [C.SA_NODEFER, 'SA_NODEFER'], [C.SA_NOCLDWAIT, 'SA_NOCLDWAIT'], [C.SA_SIGINFO, 'SA_SIGINFO'],
+];
+
+export const SS_NAMES: FlagTable = [[C.SS_ONSTACK, 'SS_ONSTACK'], [C.SS_DISABLE, 'SS_DISABLE']];
+
+export const SYSARCH_OPS = enumOf([
+  [C.X86_GET_GSBASE, 'X86_GET_GSBASE'], [C.X86_GET_FSBASE, 'X86_GET_FSBASE'], [C.X86_SET_GSBASE, 'X86_SET_GSBASE'],
+  [C.X86_SET_FSBASE, 'X86_SET_FSBASE'],
+]);
+
+/** sysctl MIB names, for the top two levels nbemu answers (sys/sys/sysctl.h). */
+export const CTL_NAMES = enumOf([[C.CTL_KERN, 'CTL_KERN'], [C.CTL_VM, 'CTL_VM'], [C.CTL_HW, 'CTL_HW']]);
+export const CTL_SECOND: ReadonlyMap<number, EnumTable> = new Map([
+  [C.CTL_KERN, enumOf([
+    [C.KERN_OSTYPE, 'KERN_OSTYPE'], [C.KERN_OSRELEASE, 'KERN_OSRELEASE'], [C.KERN_OSREV, 'KERN_OSREV'], [C.KERN_VERSION, 'KERN_VERSION'],
+    [C.KERN_MAXFILES, 'KERN_MAXFILES'], [C.KERN_HOSTNAME, 'KERN_HOSTNAME'], [C.KERN_ARND, 'KERN_ARND'],
+  ])],
+  [C.CTL_HW, enumOf([
+    [C.HW_MACHINE, 'HW_MACHINE'], [C.HW_NCPU, 'HW_NCPU'], [C.HW_PAGESIZE, 'HW_PAGESIZE'], [C.HW_MACHINE_ARCH, 'HW_MACHINE_ARCH'],
+    [C.HW_NCPUONLINE, 'HW_NCPUONLINE'], [C.HW_PHYSMEM64, 'HW_PHYSMEM64'],
+  ])],
+]);
+
+/** si_code names (sys/sys/siginfo.h): the generic ones, then the per-signal ones. */
+const SI_GENERIC = enumOf([
+  [C.SI_USER, 'SI_USER'], [-1, 'SI_QUEUE'], [-2, 'SI_TIMER'], [-3, 'SI_ASYNCIO'], [-4, 'SI_MESGQ'], [C.SI_LWP, 'SI_LWP'],
+  [C.SI_NOINFO, 'SI_NOINFO'],
+]);
+const SI_BY_SIGNAL: ReadonlyMap<number, EnumTable> = new Map([
+  [C.SIGSEGV, enumOf([[C.SEGV_MAPERR, 'SEGV_MAPERR'], [C.SEGV_ACCERR, 'SEGV_ACCERR']])],
+  [C.SIGILL, enumOf([[C.ILL_ILLOPC, 'ILL_ILLOPC'], [2, 'ILL_ILLOPN'], [3, 'ILL_ILLADR'], [4, 'ILL_ILLTRP'], [5, 'ILL_PRVOPC'], [6, 'ILL_PRVREG'], [7, 'ILL_COPROC'], [8, 'ILL_BADSTK']])],
+  [C.SIGFPE, enumOf([[C.FPE_INTDIV, 'FPE_INTDIV'], [2, 'FPE_INTOVF'], [3, 'FPE_FLTDIV'], [4, 'FPE_FLTOVF'], [5, 'FPE_FLTUND'], [6, 'FPE_FLTRES'], [C.FPE_FLTINV, 'FPE_FLTINV'], [8, 'FPE_FLTSUB']])],
+  [C.SIGBUS, enumOf([[C.BUS_ADRALN, 'BUS_ADRALN'], [2, 'BUS_ADRERR'], [3, 'BUS_OBJERR']])],
+  [C.SIGTRAP, enumOf([[C.TRAP_BRKPT, 'TRAP_BRKPT'], [C.TRAP_TRACE, 'TRAP_TRACE']])],
+  [C.SIGCHLD, enumOf([
+    [C.CLD_EXITED, 'CLD_EXITED'], [C.CLD_KILLED, 'CLD_KILLED'], [C.CLD_DUMPED, 'CLD_DUMPED'], [C.CLD_TRAPPED, 'CLD_TRAPPED'],
+    [C.CLD_STOPPED, 'CLD_STOPPED'], [C.CLD_CONTINUED, 'CLD_CONTINUED'],
+  ])],
+]);
+
+export function siCodeText(signo: number, code: number): string {
+  if (code <= 0 || code === C.SI_NOINFO) return enumText(code, SI_GENERIC);
+  return SI_BY_SIGNAL.get(signo)?.get(code) ?? String(code);
+}
+
+/** Signal name for a number, or the number when out of range. */
+export function signalText(sig: number): string {
+  return sig > 0 && sig < C.NSIG ? C.signalName(sig) : String(sig);
+}
+
+/** errno name and message (sys/sys/errno.h), or `E<n>` for a number nbemu has no name for. */
+export function errnoText(errno: number): { name: string; message: string } {
+  const e = C.ERRNO_NAMES[errno];
+  return e ? { name: e[0], message: e[1] } : { name: `E${errno}`, message: `Unknown error: ${errno}` };
+}
+
+/** errno by name (`ENFILE`) or number (`23`); undefined if neither. */
+export function errnoByName(s: string): number | undefined {
+  if (/^\d+$/.test(s)) return Number(s);
+  for (const [n, [name]] of Object.entries(C.ERRNO_NAMES)) if (name === s.toUpperCase()) return Number(n);
+  return undefined;
+}
+
+export const S_IFMT_NAMES = enumOf([
+  [C.S_IFIFO, 'S_IFIFO'], [C.S_IFCHR, 'S_IFCHR'], [C.S_IFDIR, 'S_IFDIR'], [C.S_IFREG, 'S_IFREG'], [C.S_IFSOCK, 'S_IFSOCK'],
+  [0o060000, 'S_IFBLK'], [0o120000, 'S_IFLNK'], [0o160000, 'S_IFWHT'],
+]);
+
+export function modeText(mode: number): string {
+  const fmt = mode & C.S_IFMT;
+  const perm = (mode & ~C.S_IFMT).toString(8).padStart(4, '0');
+  return fmt ? `${enumText(fmt, S_IFMT_NAMES)}|${perm}` : perm;
+}
