@@ -2,6 +2,7 @@
 // Anything absent answers ENOSYS (src/kernel/machine.ts).
 
 import type { SyscallDescriptor, SyscallTable } from '../src/kernel/syscall.js';
+import { eventSyscalls } from './event.js';
 import { fdSyscalls } from './fd.js';
 import { lwpSyscalls } from './lwp.js';
 import { memorySyscalls } from './memory.js';
@@ -17,6 +18,7 @@ export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...lifecycleSyscalls,
   ...signalSyscalls,
   ...fdSyscalls,
+  ...eventSyscalls,
   ...socketSyscalls,
   ...memorySyscalls,
   ...lwpSyscalls,

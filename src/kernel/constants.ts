@@ -496,6 +496,20 @@ export const LAST_NETBSD_SYSCALL = 505;
 /** PSL_USERSET: the user rflags at exec (process-abi.md §2.6); bit 0 is the carry flag. */
 export const PSL_USERSET = 0x202;
 
+// ---- poll(2) events: sys/sys/poll.h -----------------------------------------------------------
+export const POLLIN = 0x0001;
+export const POLLPRI = 0x0002;
+export const POLLOUT = 0x0004;
+export const POLLRDNORM = 0x0040;
+export const POLLWRNORM = POLLOUT;
+export const POLLRDBAND = 0x0080;
+export const POLLWRBAND = 0x0100;
+export const POLLERR = 0x0008;
+export const POLLHUP = 0x0010;
+export const POLLNVAL = 0x0020;
+/** FD_SETSIZE (sys/sys/fd_set.h): the default fd_set size; select clamps nd to the table size. */
+export const FD_SETSIZE = 256;
+
 // ---- wait(2) options and status encoding: sys/sys/wait.h --------------------------------------
 export const WNOHANG = 0x00000001;
 export const WUNTRACED = 0x00000002;

@@ -2,7 +2,8 @@
 // f_flag holds the status flags (FREAD, FWRITE, FNONBLOCK, FAPPEND, FNOSIGPIPE); descriptor
 // flags (close-on-exec, close-on-fork) live in the descriptor slot instead (filedesc.ts).
 
-import { EBADF, EINVAL, ENOTTY, FNONBLOCK, S_IFCHR } from './constants.js';
+import { EBADF, EINVAL, ENOTTY, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
+import type { WaitQueue } from './sleepq.js';
 import { Errno } from './errno.js';
 import type { Uio } from './uio.js';
 
@@ -81,6 +82,19 @@ export abstract class File {
   }
 
   abstract stat(): StatInfo;
+
+  /**
+   * fo_poll: which of `events` (POLL* bits) are ready now. Files that never block (the host's
+   * standard streams, for now) are always ready.
+   */
+  poll(events: number): number {
+    return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+  }
+
+  /** The queues a poller sleeps on to hear of readiness changes (selrecord's selinfo). */
+  pollQueues(): WaitQueue[] {
+    return [];
+  }
 
   ioctl(_cmd: number): number {
     throw new Errno(ENOTTY);

@@ -60,6 +60,7 @@ export function fork1(m: Machine, parent: Proc): Proc {
   u[28] = 1;
   u[29] = 0;
   m.setRunnable(child);
+  m.procEvents.wakeup();
   return child;
 }
 
@@ -139,6 +140,7 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   s.oldmask = undefined;
   p.restartState = undefined;
   p.execed = true;
+  m.procEvents.wakeup();
   if (p.vforkParent) {
     p.vforkParent.vforkq.wakeup();
     p.vforkParent = undefined;

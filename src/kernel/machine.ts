@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 import { Errno, errnoName } from './errno.js';
 import type { FileTable } from './file.js';
-import { Sleep } from './sleepq.js';
+import { Sleep, WaitQueue } from './sleepq.js';
 import { HostFile, hostFdStream, type HostStream } from './hostfile.js';
 import { Proc, type Credentials, type Scheduler } from './proc.js';
 import { defaultAction, type ExitStatus } from './signal.js';
@@ -73,6 +73,8 @@ export class Machine implements Scheduler {
   readonly ncpu: number;
   readonly hostname: string;
   readonly bootTime = Date.now();
+  /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
+  readonly procEvents = new WaitQueue('procev');
   /** Observation points (tracing, injection, tests); undefined costs nothing. */
   hooks: KernelHooks | undefined;
   private nextPid = 2; // pid 1 is the (virtual) init that adopts orphans and reaps them
@@ -457,6 +459,7 @@ export class Machine implements Scheduler {
       p.vforkParent.vforkq.wakeup();
       p.vforkParent = undefined;
     }
+    this.procEvents.wakeup();
     const parent = p.parent;
     if (!parent) {
       if (p !== this.first) this.procs.delete(p.pid); // init reaps it

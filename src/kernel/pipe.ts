@@ -2,7 +2,7 @@
 // end. Reads return what is there (end-of-file once the writer is gone and the buffer empty);
 // writes of at most PIPE_BUF bytes are atomic; writing with no reader is EPIPE (and SIGPIPE).
 
-import { EAGAIN, EPIPE, FREAD, FWRITE, PIPE_BUF, PIPE_SIZE, S_IFIFO } from './constants.js';
+import { EAGAIN, EPIPE, FREAD, FWRITE, PIPE_BUF, PIPE_SIZE, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFIFO } from './constants.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
@@ -86,6 +86,24 @@ export class PipeFile extends File {
 
   override write(uio: Uio, nonblock: boolean): number {
     return this.pipe.write(uio, nonblock);
+  }
+
+  /**
+   * pipe_poll: readable with data or at end-of-file, writable with room for PIPE_BUF bytes;
+   * POLLHUP once the other end is gone.
+   */
+  override poll(events: number): number {
+    const p = this.pipe;
+    const eof = this.end === 'read' ? p.writers === 0 : p.readers === 0;
+    let revents = 0;
+    if (events & (POLLIN | POLLRDNORM) && (p.cc > 0 || eof)) revents |= events & (POLLIN | POLLRDNORM);
+    if (events & (POLLOUT | POLLWRNORM) && (eof || p.space >= PIPE_BUF)) revents |= events & (POLLOUT | POLLWRNORM);
+    if (eof) revents |= POLLHUP;
+    return revents;
+  }
+
+  override pollQueues(): WaitQueue[] {
+    return this.end === 'read' ? [this.pipe.readq] : [this.pipe.writeq];
   }
 
   /** pipe_stat: a FIFO, owner read/write, the bytes buffered as its size. */

@@ -63,6 +63,10 @@ export class Proc implements Sleeper {
   readonly children = new Set<Proc>();
   pgid: number;
   sid: number;
+  /** Woken whenever a signal is posted to the process (kqueue's EVFILT_SIGNAL sleeps here). */
+  readonly sigq = new WaitQueue('sigev');
+  /** Signals posted, counted per number, for kqueue's EVFILT_SIGNAL (which sees even ignored ones). */
+  readonly sigCounts = new Map<number, number>();
   /** Where wait4 sleeps until a child changes state. */
   readonly childq = new WaitQueue('wait');
   /** Set by fork for vfork's parent, which sleeps until the child execs or exits (PPWAIT). */
@@ -126,6 +130,8 @@ export class Proc implements Sleeper {
    */
   psignal(sig: number, info: Partial<SigInfo> = {}): void {
     if (this.state === 'zombie') return;
+    this.sigCounts.set(sig, (this.sigCounts.get(sig) ?? 0) + 1);
+    this.sigq.wakeup();
     this.sig.post({ signo: sig, code: SI_NOINFO, ...info });
     if (!this.sig.pending.has(sig)) return;
     if (this.state === 'stopped' && (sig === SIGKILL || sig === 19 /* SIGCONT */)) {

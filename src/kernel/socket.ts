@@ -6,7 +6,7 @@
 import {
   EAGAIN, ECONNRESET, EDESTADDRREQ, EMSGSIZE, ENOBUFS, ENOTCONN, EPIPE, S_IFSOCK, SOCK_DGRAM,
   SOCK_SEQPACKET, SOCK_STREAM, UNPDG_RECVSPACE, UNPDG_SENDSPACE, UNPST_RECVSPACE, UNPST_SENDSPACE,
-  FREAD, FWRITE, MSG_PEEK, MCLBYTES, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
+  FREAD, FWRITE, MSG_PEEK, MCLBYTES, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
@@ -239,6 +239,25 @@ export class Socket {
     }
   }
 
+  /** soreadable (sys/sys/socketvar.h): data at the low-water mark, end of input, or an error. */
+  get readable(): boolean {
+    return (this.rcv.queue.length > 0 && (this.atomic || this.rcv.cc >= this.rcv.lowat)) || (this.state & SS_CANTRCVMORE) !== 0 || this.error !== 0;
+  }
+
+  /** sowritable: send space at the low-water mark while connected, or no more sending, or an error. */
+  get writable(): boolean {
+    const space = this.peer ? (this.type === SOCK_DGRAM ? this.snd.hiwat : this.snd.hiwat - this.peer.rcv.cc) : this.snd.hiwat;
+    return (space >= this.snd.lowat && ((this.state & SS_ISCONNECTED) !== 0 || !this.connRequired)) || (this.state & SS_CANTSENDMORE) !== 0 || this.error !== 0;
+  }
+
+  /** sopoll (sys/kern/uipc_socket.c). */
+  poll(events: number): number {
+    let revents = 0;
+    if (events & (POLLIN | POLLRDNORM) && this.readable) revents |= events & (POLLIN | POLLRDNORM);
+    if (events & (POLLOUT | POLLWRNORM) && this.writable) revents |= events & (POLLOUT | POLLWRNORM);
+    return revents;
+  }
+
   /**
    * soo_stat (sys/kern/sys_socket.c 1.73) zeroes the stat and sets st_mode = S_IFSOCK with no
    * permission bits; unp_stat (uipc_usrreq.c 1.179) adds st_blksize (send high-water mark, plus
@@ -283,6 +302,14 @@ export class SocketFile extends File {
 
   stat(): StatInfo {
     return this.so.stat();
+  }
+
+  override poll(events: number): number {
+    return this.so.poll(events);
+  }
+
+  override pollQueues(): WaitQueue[] {
+    return [this.so.rcv, this.so.snd];
   }
 
   protected close(): void {
