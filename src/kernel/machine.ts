@@ -40,6 +40,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
 import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies } from './lifecycle.js';
+import { faultingInstruction } from './faultpc.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
 const SLICE_US = 10_000;
@@ -546,6 +547,8 @@ function trapsignal(p: Proc, kind: number, warn: (key: string, line: string) => 
     const addr = u[TRAP_ADDR * 2]! + u[TRAP_ADDR * 2 + 1]! * 0x1_0000_0000;
     const unmapped = detail === UC_MEM_READ_UNMAPPED || detail === UC_MEM_WRITE_UNMAPPED || detail === UC_MEM_FETCH_UNMAPPED;
     info = { signo: SIGSEGV, code: unmapped ? SEGV_MAPERR : SEGV_ACCERR, addr, trap: T_PAGEFLT };
+    // The context must name the faulting instruction itself (the engine reports its block).
+    p.uc.reg_write(UC_X86_REG_RIP, faultingInstruction(p, Number(p.uc.reg_read(UC_X86_REG_RIP)), addr, detail));
   } else if (kind === TRAP_INTERRUPT) {
     const [signo, code, trap] = INTERRUPT_SIGNALS[detail] ?? [SIGSEGV, SEGV_MAPERR, T_PROTFLT];
     info = { signo, code, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap };
