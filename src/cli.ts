@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createMachine, ExecFormatError, signalName } from './index.js';
+import { createMachine, createTracer, ExecFormatError, signalName, type Tracer, type TracerOptions } from './index.js';
 
 const USAGE = `usage: nbemu [options] <binary> [args...]
 
@@ -13,6 +13,15 @@ options:
   -E NAME=VALUE     set NAME in the program's environment (repeatable)
   -U NAME           remove NAME from the program's environment (repeatable)
   --maxfiles N      the machine-wide open-file limit, kern.maxfiles (default 3404)
+  --trace[=SET]     trace syscalls on stderr, strace-style; SET: names and classes
+                    (file, socket, process, signal, memory, lwp, time, sysctl, misc),
+                    comma-separated, '!name' excludes (e.g. --trace=socket,!sendmsg)
+  --trace-file FILE write the trace to FILE instead of stderr (implies --trace)
+  --trace-json FILE write one JSON object per event to FILE
+  --trace-strsize N show at most N bytes of each buffer (default 32)
+  --trace-time      timestamps (HH:MM:SS.us) and durations <s> on trace lines
+  --inject SET:error=ERRNO[:when=N|N+|N+STEP]  or  SET:retval=V[:when=...]
+                    fail (or fake) matching calls without running them (repeatable)
   --version         print nbemu's version and exit
   -h, --help        print this help and exit
 
@@ -24,6 +33,12 @@ const OPTIONS = {
   E: { type: 'string', short: 'E', multiple: true },
   U: { type: 'string', short: 'U', multiple: true },
   maxfiles: { type: 'string' },
+  trace: { type: 'string' },
+  'trace-file': { type: 'string' },
+  'trace-json': { type: 'string' },
+  'trace-strsize': { type: 'string' },
+  'trace-time': { type: 'boolean' },
+  inject: { type: 'string', multiple: true },
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -32,13 +47,35 @@ export const EXIT_DEADLOCK = 125;
 export const EXIT_CANNOT_EXECUTE = 126;
 export const EXIT_NOT_FOUND = 127;
 
+/** Options whose value is the next word. */
+const VALUE_OPTIONS = ['-E', '-U', '--maxfiles', '--trace-file', '--trace-json', '--trace-strsize', '--inject'];
+
+/** A file sink that writes in large chunks; flush() at the end. */
+function fileSink(fd: number): { write: (line: string) => void; flush: () => void } {
+  let buf: string[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (buf.length) fs.writeSync(fd, buf.join(''));
+    buf = [];
+    size = 0;
+  };
+  return {
+    write(line) {
+      buf.push(line, '\n');
+      size += line.length + 1;
+      if (size > 65536) flush();
+    },
+    flush,
+  };
+}
+
 /** Split nbemu's own options from the program and its arguments (the first non-option word). */
 function splitArgs(args: string[]): [string[], string[]] {
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') return [args.slice(0, i), args.slice(i + 1)];
     if (!a.startsWith('-') || a === '-') return [args.slice(0, i), args.slice(i)];
-    if ((a === '-E' || a === '-U' || a === '--maxfiles')) i++;
+    if (VALUE_OPTIONS.includes(a)) i++;
   }
   return [args, []];
 }
@@ -49,7 +86,9 @@ function fail(line: string, status: number): number {
 }
 
 export function main(argv: string[]): number {
-  const [own, program] = splitArgs(argv);
+  const [own0, program] = splitArgs(argv);
+  // `--trace` alone traces everything; parseArgs wants a value.
+  const own = own0.map((a) => (a === '--trace' ? '--trace=all' : a));
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: string[] }>>['values'];
   try {
     values = parseArgs({ args: own, options: OPTIONS, strict: true, allowPositionals: false }).values;
@@ -81,7 +120,43 @@ export function main(argv: string[]): number {
     if (!Number.isInteger(maxfiles) || maxfiles < 0) return fail(`--maxfiles wants a count, not '${values.maxfiles}'`, 2);
   }
 
-  const machine = createMachine(maxfiles !== undefined ? { maxfiles } : {});
+  let tracer: Tracer | undefined;
+  const closers: Array<() => void> = [];
+  const finish = (status: number): number => {
+    for (const c of closers) c();
+    return status;
+  };
+  const tracing = values.trace !== undefined || values['trace-file'] !== undefined;
+  if (tracing || values['trace-json'] !== undefined || values.inject?.length) {
+    const topts: TracerOptions = { collect: false };
+    try {
+      if (values.trace !== undefined && values.trace !== 'all') topts.filter = values.trace;
+      if (values['trace-strsize'] !== undefined) {
+        const n = Number(values['trace-strsize']);
+        if (!Number.isInteger(n) || n < 0) return fail(`--trace-strsize wants a count, not '${values['trace-strsize']}'`, 2);
+        topts.strsize = n;
+      }
+      if (values['trace-time']) topts.time = true;
+      if (values.inject?.length) topts.inject = values.inject;
+      if (tracing) {
+        if (values['trace-file'] !== undefined) {
+          const sink = fileSink(fs.openSync(values['trace-file'], 'w'));
+          topts.text = sink.write;
+          closers.push(sink.flush);
+        } else topts.text = (line) => fs.writeSync(2, `${line}\n`);
+      }
+      if (values['trace-json'] !== undefined) {
+        const sink = fileSink(fs.openSync(values['trace-json'], 'w'));
+        topts.json = sink.write;
+        closers.push(sink.flush);
+      }
+      tracer = createTracer(topts);
+    } catch (e) {
+      return fail(`${(e as Error).message}`, 2);
+    }
+  }
+
+  const machine = createMachine({ ...(maxfiles !== undefined ? { maxfiles } : {}), ...(tracer ? { hooks: tracer.hooks } : {}) });
   let proc;
   try {
     proc = machine.spawn(file, program, [...env].map(([k, v]) => `${k}=${v}`));
@@ -93,7 +168,12 @@ export function main(argv: string[]): number {
     if (code === 'EISDIR') return fail(`${file}: Is a directory`, EXIT_CANNOT_EXECUTE);
     throw e;
   }
-  const outcome = machine.run(proc);
+  let outcome;
+  try {
+    outcome = machine.run(proc);
+  } finally {
+    finish(0);
+  }
   switch (outcome.kind) {
     case 'exited':
       return outcome.code;

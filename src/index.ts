@@ -5,6 +5,9 @@ import { Machine, type MachineOptions, type RunOutcome } from './kernel/machine.
 import { captureStream, hostFdStream, inputStream, type HostStream } from './kernel/hostfile.js';
 import { SYSCALLS, NETBSD_SYSCALLS } from '../syscalls/index.js';
 import { signalName } from './kernel/constants.js';
+import { createTracer, type TraceEvent, type TracerOptions } from './trace/index.js';
+import type { SyscallHooks } from './trace/call.js';
+import type { InjectRule } from './trace/inject.js';
 
 export { Machine, type RunOutcome } from './kernel/machine.js';
 export { ExecFormatError } from './loader/elf.js';
@@ -12,6 +15,8 @@ export type { ExitStatus } from './kernel/signal.js';
 export type { HostStream } from './kernel/hostfile.js';
 export { SYSCALLS, ALL_SYSCALLS } from '../syscalls/index.js';
 export { signalName } from './kernel/constants.js';
+export * from './trace/index.js';
+export type { KernelHooks, SyscallEvent, EntryDecision } from './kernel/hooks.js';
 
 /**
  * A standard stream for the guest: inherit nbemu's own descriptor, another host descriptor,
@@ -34,6 +39,15 @@ export interface RunOptions {
   maxfiles?: number;
   /** Where nbemu's own diagnostics go (default: the host's stderr). */
   diagnostics?: (line: string) => void;
+  /**
+   * Collect the syscall trace into result.trace: true for every call, or tracer options (a
+   * `filter` such as 'socket,!sendmsg', `strsize`, and `text`/`json` sinks for the lines).
+   */
+  trace?: boolean | TracerOptions;
+  /** Fault injection rules, as for --inject (`'socketpair:error=ENFILE:when=2'`) or objects. */
+  inject?: ReadonlyArray<string | InjectRule>;
+  /** Entry and exit hooks: change arguments, replace results, or answer calls yourself. */
+  hooks?: SyscallHooks;
 }
 
 export interface RunResult {
@@ -46,6 +60,8 @@ export interface RunResult {
   /** What the program wrote, for streams given as 'pipe'. */
   stdout: Buffer;
   stderr: Buffer;
+  /** The trace, when run with { trace }: syscalls, signals and exits, in order. */
+  trace?: TraceEvent[];
 }
 
 function stream(opt: StreamOption | undefined, fd: number, sink: Buffer[]): HostStream | null {
@@ -66,7 +82,17 @@ export function createMachine(options: Omit<MachineOptions, 'syscalls'> = {}): M
 export async function run(path: string, options: RunOptions = {}): Promise<RunResult> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
+  const topts: TracerOptions | undefined = options.trace === true ? {} : options.trace || undefined;
+  const tracer = topts || options.inject?.length || options.hooks
+    ? createTracer({
+      ...(topts ?? {}),
+      collect: topts !== undefined,
+      ...(options.inject ? { inject: [...(topts?.inject ?? []), ...options.inject] } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    })
+    : undefined;
   const machine = createMachine({
+    ...(tracer ? { hooks: tracer.hooks } : {}),
     stdin: stream(options.stdin, 0, []),
     stdout: stream(options.stdout, 1, out),
     stderr: stream(options.stderr, 2, err),
@@ -82,5 +108,6 @@ export async function run(path: string, options: RunOptions = {}): Promise<RunRe
     outcome,
     stdout: Buffer.concat(out),
     stderr: Buffer.concat(err),
+    ...(topts ? { trace: tracer!.events } : {}),
   };
 }

@@ -1,19 +1,27 @@
-// Socket calls on local sockets: socketpair, send and receive (with SCM_RIGHTS), names and options
+// Socket calls on local sockets: socket, socketpair, bind, listen, connect, accept, paccept,
+// shutdown, send and receive (with SCM_RIGHTS and SCM_CREDS), names and options
 // (sys/kern/uipc_syscalls.c 1.180, uipc_socket.c 1.246, uipc_usrreq.c 1.179).
 
 import {
-  AF_LOCAL, EINVAL, EISCONN, EMSGSIZE, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EPIPE, FD_CLOEXEC,
-  IOV_MAX, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_TRUNC, SCM_RIGHTS, SIGPIPE,
-  SOCK_DGRAM, SS_ISCONNECTED, SO_ERROR, SO_RCVBUF, SO_SNDBUF, SO_TYPE, SOL_SOCKET,
-  SO_DEBUG, SO_ACCEPTCONN, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK,
-  SO_OOBINLINE, SO_REUSEPORT, SO_NOSIGPIPE, SO_TIMESTAMP, SO_SNDLOWAT, SO_RCVLOWAT, FNOSIGPIPE,
+  EAGAIN, EINVAL, EISCONN, EPROTOTYPE, EMSGSIZE, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EPIPE, EDOM, ENOBUFS, EWOULDBLOCK,
+  FD_CLOEXEC, FNONBLOCK, FNOSIGPIPE, IOV_MAX, LOCAL_CREDS, LOCAL_PEEREID, LOCAL_CONNWAIT,
+  MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
+  SCM_CREDS, SCM_RIGHTS, SHUT_RD, SHUT_RDWR, SIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM, SOCK_NONBLOCK,
+  SOCK_NOSIGPIPE, SOL_LOCAL, SOL_SOCKET, SOMAXCONN, SO_ACCEPTCONN, SO_BROADCAST, SO_DEBUG, SO_DONTROUTE,
+  SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_NOSIGPIPE, SO_OOBINLINE, SO_RCVBUF, SO_RCVLOWAT, SO_RCVTIMEO,
+  SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDLOWAT, SO_SNDTIMEO, SO_TIMESTAMP, SO_TYPE, SO_USELOOPBACK,
+  SS_ISCONNECTED, SS_CANTRCVMORE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { SocketFile, type Socket } from '../src/kernel/socket.js';
-import { externalizeRights, internalizeRights, socketpair } from '../src/kernel/uipc.js';
+import { Sleep } from '../src/kernel/sleepq.js';
+import { SocketFile, type Control, type PeerCred, type Socket } from '../src/kernel/socket.js';
+import {
+  bindLocal, credOf, creationFlags, externalizeRights, internalizeRights, lookupLocal, readSockaddrUn,
+  sockaddrUn, socketpair, socreate,
+} from '../src/kernel/uipc.js';
 import { Uio } from '../src/kernel/uio.js';
-import type { Control } from '../src/kernel/socket.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import type { Proc } from '../src/kernel/proc.js';
 
 const BOOLEAN_OPTIONS = [SO_DEBUG, SO_ACCEPTCONN, SO_REUSEADDR, SO_KEEPALIVE, SO_DONTROUTE, SO_BROADCAST, SO_USELOOPBACK, SO_OOBINLINE, SO_REUSEPORT, SO_NOSIGPIPE, SO_TIMESTAMP];
 
@@ -24,51 +32,171 @@ function getsock(k: SysCtx, fd: number): { so: Socket; file: SocketFile } {
   return { so: file.so, file };
 }
 
-/** sogetopt1 for SOL_SOCKET: the int value of an option, or ENOPROTOOPT. */
-function sogetopt(so: Socket, name: number): number {
-  if (BOOLEAN_OPTIONS.includes(name)) return so.options & name ? 1 : 0;
+const u32 = (v: number): Uint8Array => {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+};
+
+/** struct timeval (16 bytes) from milliseconds, and back (EDOM past what ticks can hold). */
+function encodeTimeval(ms: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  const sec = Math.floor(ms / 1000);
+  dv.setBigInt64(0, BigInt(sec), true);
+  dv.setInt32(8, Math.round((ms - sec * 1000) * 1000), true);
+  return b;
+}
+
+function decodeTimeval(b: Uint8Array): number {
+  const dv = new DataView(b.buffer, b.byteOffset, 16);
+  const sec = Number(dv.getBigInt64(0, true));
+  const usec = dv.getInt32(8, true);
+  if (sec < 0 || usec < 0 || usec >= 1_000_000) throw new Errno(EDOM);
+  if (sec > 0x7fffffff / 100) throw new Errno(EDOM); // does not fit in an int of ticks (hz 100)
+  return sec * 1000 + usec / 1000;
+}
+
+/** sogetopt1 for SOL_SOCKET, and uipc_ctloutput for level 0: the option's bytes, or ENOPROTOOPT. */
+function sogetopt(so: Socket, level: number, name: number): Uint8Array {
+  if (level === SOL_LOCAL) {
+    if (name === LOCAL_CREDS) return u32(so.localCreds ? 1 : 0);
+    if (name === LOCAL_PEEREID) {
+      // struct unpcbid {pid, uid, gid}: known once connected through a name (not for socketpair).
+      const id = so.peereid;
+      if (!id || !(so.state & SS_ISCONNECTED)) throw new Errno(EINVAL);
+      const b = new Uint8Array(12);
+      const dv = new DataView(b.buffer);
+      dv.setInt32(0, id.pid, true);
+      dv.setUint32(4, id.euid, true);
+      dv.setUint32(8, id.egid, true);
+      return b;
+    }
+    throw new Errno(ENOPROTOOPT);
+  }
+  if (level !== SOL_SOCKET) throw new Errno(ENOPROTOOPT);
+  if (BOOLEAN_OPTIONS.includes(name)) return u32(name === SO_ACCEPTCONN ? (so.listening ? 1 : 0) : so.options & name ? 1 : 0);
   switch (name) {
     case SO_TYPE:
-      return so.type;
+      return u32(so.type);
     case SO_ERROR: {
       const e = so.error;
       so.error = 0;
-      return e;
+      return u32(e);
     }
     case SO_SNDBUF:
-      return so.sndbufNow;
+      return u32(so.sndbufNow);
     case SO_RCVBUF:
-      return so.rcv.hiwat;
+      return u32(so.rcv.hiwat);
     case SO_SNDLOWAT:
-      return so.snd.lowat;
+      return u32(so.snd.lowat);
     case SO_RCVLOWAT:
-      return so.rcv.lowat;
+      return u32(so.rcv.lowat);
+    case SO_SNDTIMEO:
+      return encodeTimeval(so.sndtimeo);
+    case SO_RCVTIMEO:
+      return encodeTimeval(so.rcvtimeo);
+    case SO_LINGER: {
+      const b = new Uint8Array(8);
+      const dv = new DataView(b.buffer);
+      dv.setInt32(0, so.linger[0], true);
+      dv.setInt32(4, so.linger[1], true);
+      return b;
+    }
+    default:
+      throw new Errno(ENOPROTOOPT);
+  }
+}
+
+/** sosetopt1 (uipc_socket.c) and uipc_ctloutput: EINVAL for a value of the wrong size or range. */
+function sosetopt(so: Socket, file: SocketFile, level: number, name: number, val: Uint8Array): void {
+  const int = (): number => {
+    if (val.length !== 4) throw new Errno(EINVAL);
+    return new DataView(val.buffer, val.byteOffset, 4).getInt32(0, true);
+  };
+  if (level === SOL_LOCAL) {
+    if (name === LOCAL_CREDS) so.localCreds = int() !== 0;
+    else if (name === LOCAL_CONNWAIT) int();
+    else throw new Errno(ENOPROTOOPT);
+    return;
+  }
+  if (level !== SOL_SOCKET) throw new Errno(ENOPROTOOPT);
+  if (BOOLEAN_OPTIONS.includes(name) && name !== SO_ACCEPTCONN) {
+    so.options = int() ? so.options | name : so.options & ~name;
+    if (name === SO_NOSIGPIPE) file.flag = so.options & SO_NOSIGPIPE ? file.flag | FNOSIGPIPE : file.flag & ~FNOSIGPIPE;
+    return;
+  }
+  switch (name) {
+    case SO_SNDBUF:
+    case SO_RCVBUF:
+    case SO_SNDLOWAT:
+    case SO_RCVLOWAT: {
+      const v = int();
+      if (v < 1) throw new Errno(EINVAL);
+      const sb = name === SO_SNDBUF || name === SO_SNDLOWAT ? so.snd : so.rcv;
+      if (name === SO_SNDBUF || name === SO_RCVBUF) {
+        if (v > 256 * 1024 * 8) throw new Errno(ENOBUFS); // sbreserve: beyond sb_max
+        sb.hiwat = v;
+        sb.lowat = Math.min(sb.lowat, v);
+      } else sb.lowat = Math.min(v, sb.hiwat); // the low-water mark is clamped to the high one
+      return;
+    }
+    case SO_SNDTIMEO:
+    case SO_RCVTIMEO: {
+      if (val.length !== 16) throw new Errno(EINVAL);
+      const ms = decodeTimeval(val);
+      if (name === SO_SNDTIMEO) so.sndtimeo = ms;
+      else so.rcvtimeo = ms;
+      return;
+    }
+    case SO_LINGER: {
+      if (val.length !== 8) throw new Errno(EINVAL);
+      const dv = new DataView(val.buffer, val.byteOffset, 8);
+      const onoff = dv.getInt32(0, true);
+      const linger = dv.getInt32(4, true);
+      if (linger < 0 || linger > 0xffff) throw new Errno(EDOM);
+      so.linger = [onoff, linger];
+      so.options = onoff ? so.options | SO_LINGER : so.options & ~SO_LINGER;
+      return;
+    }
     default:
       throw new Errno(ENOPROTOOPT);
   }
 }
 
 /**
- * The unnamed local address (uipc_usrreq.c sun_noname): sun_len = offsetof(sun_path) = 2,
- * sun_family = AF_LOCAL. Socket pairs are never bound, so both ends report it.
+ * A send or receive that would sleep with SO_SNDTIMEO / SO_RCVTIMEO set sleeps only until the
+ * timeout; then it returns what it has moved, or EWOULDBLOCK (sbwait's EWOULDBLOCK).
  */
-const SUN_NONAME = Uint8Array.of(2, AF_LOCAL);
+function withTimeout<T>(p: Proc, timeoutMs: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof Sleep) || timeoutMs === 0) throw e;
+    const st = (p.restartState ??= {}) as { deadline?: number };
+    st.deadline ??= performance.now() + timeoutMs;
+    if (p.timedOut && performance.now() >= st.deadline) throw new Errno(EWOULDBLOCK);
+    throw new Sleep(e.queues, st.deadline, e.mode);
+  }
+}
+
+/** Copy a sockaddr out to (asa, alen): min(len, sa_len) bytes, then the length copied. */
+function copyoutAddr(k: SysCtx, addr: Uint8Array, asa: number, alen: number): void {
+  if (asa === 0) return;
+  const vm = k.proc.vm;
+  const len = Math.min(vm.readU32(alen), addr.length);
+  vm.write(asa, addr.subarray(0, len));
+  vm.write(alen, u32(len));
+}
 
 /**
  * do_sys_getpeername / getsockname (uipc_syscalls.c): the socket first (EBADF, ENOTSOCK), then
- * ENOTCONN for an unconnected peer, then the caller's length (EFAULT), then min(len, sa_len)
- * bytes of the address and the length actually copied.
+ * ENOTCONN for an unconnected peer, then the caller's length (EFAULT), then the address.
  */
 function copyoutSockname(k: SysCtx, fd: number, asa: number, alen: number, peer: boolean): number {
   const { so } = getsock(k, fd);
   if (peer && !(so.state & SS_ISCONNECTED)) throw new Errno(ENOTCONN);
-  if (asa === 0) return 0;
-  const vm = k.proc.vm;
-  const len = Math.min(vm.readU32(alen), SUN_NONAME.length);
-  vm.write(asa, SUN_NONAME.subarray(0, len));
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, len, true);
-  vm.write(alen, out);
+  copyoutAddr(k, sockaddrUn(peer ? so.peer?.addr : so.addr), asa, alen);
   return 0;
 }
 
@@ -86,14 +214,7 @@ function readMsghdr(k: SysCtx, addr: number): MsgHdr {
   const b = k.proc.vm.read(addr, 48);
   const dv = new DataView(b.buffer, b.byteOffset, 48);
   const u64 = (o: number): number => dv.getUint32(o, true) + dv.getUint32(o + 4, true) * 0x1_0000_0000;
-  return {
-    name: u64(0),
-    namelen: dv.getUint32(8, true),
-    iov: u64(16),
-    iovlen: dv.getInt32(24, true),
-    control: u64(32),
-    controllen: dv.getUint32(40, true),
-  };
+  return { name: u64(0), namelen: dv.getUint32(8, true), iov: u64(16), iovlen: dv.getInt32(24, true), control: u64(32), controllen: dv.getUint32(40, true) };
 }
 
 const CMSG_HDR = 16; // CMSG_ALIGN(sizeof(struct cmsghdr)) with ALIGNBYTES 7
@@ -116,120 +237,145 @@ function parseRights(bytes: Uint8Array): number[] {
 
 /**
  * do_sys_sendmsg_so (uipc_syscalls.c): the socket, the iovec count (EMSGSIZE past IOV_MAX),
- * the iovecs, the control data; sosend; EPIPE raises SIGPIPE unless the file has FNOSIGPIPE
- * or the call passed MSG_NOSIGNAL.
+ * the iovecs, the destination and control data; sosend, looping while blocking until all is
+ * sent; EPIPE raises SIGPIPE unless the file has FNOSIGPIPE or the call passed MSG_NOSIGNAL.
  */
-function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | undefined, flags: number, name: number, control: Uint8Array | undefined): number {
+function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | undefined, flags: number, name: number, namelen: number, control: Uint8Array | undefined): number {
+  const p = k.proc;
   const { so, file } = getsock(k, s);
   if (flags & MSG_OOB) throw new Errno(EOPNOTSUPP);
   if (!buf && (iovcnt >>> 0) > IOV_MAX) throw new Errno(EMSGSIZE);
-  const uio = buf ?? Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'write');
+  const uio = buf ?? Uio.fromIovecs(p.vm, iovp, iovcnt, 'write');
+  const to = name !== 0 ? lookupLocal(k.machine.localNames, readSockaddrUn(p, name, namelen)) : undefined;
   const fds = control ? parseRights(control) : [];
-  if (name !== 0 && so.type === SOCK_DGRAM) throw new Errno(EISCONN); // socket pairs are connected
-  const internalize = control ? (): Control => internalizeRights(k.proc, k.machine.files, fds) : undefined;
+  let internalize = control ? (): Control => internalizeRights(p, k.machine.files, fds) : undefined;
+  const nonblock = file.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+  const st = (p.restartState as { done: number; deadline?: number } | undefined) ?? { done: 0 };
+  uio.skip(st.done);
   try {
-    return so.send(uio, file.nonblocking || (flags & MSG_DONTWAIT) !== 0, internalize);
+    do {
+      st.done += withTimeout(p, so.sndtimeo, () => so.send(uio, nonblock, internalize, to));
+      internalize = undefined; // the control data goes with the first part only
+    } while (uio.resid > 0 && !nonblock && so.type !== SOCK_DGRAM);
+    return st.done;
   } catch (e) {
-    if (e instanceof Errno && e.errno === EPIPE && !(file.flag & FNOSIGPIPE) && !(flags & MSG_NOSIGNAL)) k.proc.psignal(SIGPIPE);
+    if (e instanceof Sleep) {
+      p.restartState = { ...(p.restartState as object), done: st.done };
+      throw e;
+    }
+    if (st.done > 0 && e instanceof Errno && (e.errno === EAGAIN || e.errno === EWOULDBLOCK)) return st.done;
+    if (e instanceof Errno && e.errno === EPIPE && !(file.flag & FNOSIGPIPE) && !(flags & MSG_NOSIGNAL)) p.psignal(SIGPIPE);
     throw e;
   }
 }
 
-/** soreceive plus the copyout of control data: fds that do not fit are discarded (MSG_CTRUNC). */
-function recvit(k: SysCtx, s: number, uio: Uio, flags: number, controlp: number, controllen: number): { n: number; flags: number; controllen: number; from: boolean } {
+/** struct sockcred for SCM_CREDS (sys/sys/socket.h): pid, uid, euid, gid, egid, ngroups, groups[1]. */
+function encodeSockcred(c: PeerCred): Uint8Array {
+  const b = new Uint8Array(28);
+  const dv = new DataView(b.buffer);
+  [c.pid, c.uid, c.euid, c.gid, c.egid, 1, c.egid].forEach((v, i) => dv.setInt32(i * 4, v, true));
+  return b;
+}
+
+/**
+ * soreceive plus the copyout of control data: SCM_CREDS first (LOCAL_CREDS), then
+ * SCM_RIGHTS, whose descriptors that do not fit are discarded (MSG_CTRUNC). MSG_WAITALL keeps
+ * a stream read going until the buffer is full, end of file or an error.
+ */
+function recvit(k: SysCtx, s: number, uio: Uio, flags: number, controlp: number, controllen: number): { n: number; flags: number; controllen: number; from: Uint8Array | undefined } {
+  const p = k.proc;
   const { so, file } = getsock(k, s);
   if (flags & MSG_OOB) throw new Errno(EOPNOTSUPP);
-  const r = so.receive(uio, file.nonblocking || (flags & MSG_DONTWAIT) !== 0, flags);
+  const nonblock = file.nonblocking || (flags & MSG_DONTWAIT) !== 0;
+  const st = (p.restartState as { done: number } | undefined) ?? { done: 0 };
+  uio.skip(st.done);
+  let r;
+  try {
+    r = withTimeout(p, so.rcvtimeo, () => so.receive(uio, nonblock, flags));
+    st.done += r.n;
+    const waitall = flags & MSG_WAITALL && !(flags & MSG_PEEK) && !so.atomic && !nonblock;
+    if (waitall && uio.resid > 0 && r.n > 0 && !(so.state & SS_CANTRCVMORE) && !r.control) {
+      p.restartState = st;
+      throw new Sleep(so.rcv); // wait for the rest; what came so far stays delivered
+    }
+  } catch (e) {
+    if (e instanceof Sleep && st.done > 0) p.restartState = { ...(p.restartState as object), done: st.done };
+    else if (st.done > 0 && e instanceof Errno) return { n: st.done, flags: 0, controllen: 0, from: undefined };
+    throw e;
+  }
   let outFlags = r.truncated ? MSG_TRUNC : 0;
-  let written = 0;
+  const cmsgs: Uint8Array[] = [];
+  let room = controlp === 0 ? 0 : controllen;
+  const header = (len: number, type: number): Uint8Array => {
+    const b = new Uint8Array(CMSG_HDR);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, len, true);
+    dv.setInt32(4, SOL_SOCKET, true);
+    dv.setInt32(8, type, true);
+    return b;
+  };
+  if (r.creds) {
+    const body = encodeSockcred(r.creds);
+    const whole = Uint8Array.from([...header(CMSG_HDR + body.length, SCM_CREDS), ...body]);
+    if (room < whole.length) outFlags |= MSG_CTRUNC;
+    const part = whole.subarray(0, Math.max(0, Math.min(room, whole.length)));
+    cmsgs.push(part);
+    room -= cmsgAlign(part.length);
+  }
   if (r.control && r.control.rights.length > 0) {
     const n = r.control.rights.length;
-    const fit = controlp === 0 || controllen < CMSG_HDR ? 0 : Math.min(n, Math.floor((controllen - CMSG_HDR) / 4));
+    const fit = room < CMSG_HDR ? 0 : Math.min(n, Math.floor((room - CMSG_HDR) / 4));
     if (fit < n) outFlags |= MSG_CTRUNC;
-    const fds = externalizeRights(k.proc, r.control, fit, flags & MSG_CMSG_CLOEXEC ? FD_CLOEXEC : 0);
-    if (controlp !== 0 && controllen >= CMSG_HDR) {
+    const fds = externalizeRights(p, r.control, fit, flags & MSG_CMSG_CLOEXEC ? FD_CLOEXEC : 0);
+    if (room >= CMSG_HDR) {
       const out = new Uint8Array(CMSG_HDR + 4 * fds.length);
+      out.set(header(CMSG_HDR + 4 * n, SCM_RIGHTS)); // cmsg_len describes the whole message
       const dv = new DataView(out.buffer);
-      dv.setUint32(0, CMSG_HDR + 4 * n, true); // cmsg_len describes the whole message
-      dv.setInt32(4, SOL_SOCKET, true);
-      dv.setInt32(8, SCM_RIGHTS, true);
       fds.forEach((fd, i) => dv.setInt32(CMSG_HDR + 4 * i, fd, true));
-      k.proc.vm.write(controlp, out);
-      written = out.length;
+      cmsgs.push(out);
     }
-  } else if (r.control) externalizeRights(k.proc, r.control, 0, 0);
-  return { n: r.n, flags: outFlags, controllen: written, from: so.type === SOCK_DGRAM };
+  } else if (r.control) externalizeRights(p, r.control, 0, 0);
+  let written = 0;
+  for (const c of cmsgs) {
+    if (c.length === 0) continue;
+    p.vm.write(controlp + written, c);
+    written += c === cmsgs[cmsgs.length - 1] ? c.length : cmsgAlign(c.length);
+  }
+  const from = so.type === SOCK_DGRAM ? sockaddrUn(r.from) : undefined;
+  return { n: st.done, flags: outFlags, controllen: written, from };
+}
+
+/** do_sys_accept (uipc_syscalls.c): paccept clears the listener's FNONBLOCK and applies its own flags. */
+function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: number | undefined): number {
+  const p = k.proc;
+  if (flags !== undefined && flags & ~(SOCK_CLOEXEC | SOCK_CLOFORK | SOCK_NONBLOCK | SOCK_NOSIGPIPE)) throw new Errno(EINVAL);
+  const { so, file } = getsock(k, s);
+  if (!so.listening) throw new Errno(EINVAL);
+  if (so.acceptq.length === 0) {
+    if (file.nonblocking) throw new Errno(EWOULDBLOCK);
+    throw new Sleep(so.rcv);
+  }
+  const fd = p.fd.allocForNewFile();
+  const conn = so.acceptq.shift()!;
+  const cf = creationFlags(flags ?? 0);
+  const inherited = flags === undefined ? file.flag & (FNONBLOCK | FNOSIGPIPE) : cf.fflag;
+  p.fd.affix(fd, new SocketFile(k.machine.files, conn, inherited), cf.fdflags);
+  if (name !== 0) copyoutAddr(k, sockaddrUn(conn.peer?.addr), name, anamelen);
+  return fd;
+}
+
+function setMsgOut(k: SysCtx, msgp: number, namelen: number, controllen: number, flags: number): void {
+  const vm = k.proc.vm;
+  vm.write(msgp + 8, u32(namelen));
+  vm.write(msgp + 40, u32(controllen));
+  vm.write(msgp + 44, u32(flags));
 }
 
 export const socketSyscalls: SyscallDescriptor[] = [
   {
-    number: 28, name: 'sendmsg', class: 'socket', support: partial('connected local sockets; SCM_RIGHTS control messages (SCM_CREDS not yet)'),
-    args: [{ name: 's', type: 'fd' }, { name: 'msg', type: 'ptr' }, { name: 'flags', type: 'int' }],
-    handler(k, s, msgp, flags) {
-      const m = readMsghdr(k, msgp);
-      let control: Uint8Array | undefined;
-      if (m.control !== 0 && m.controllen > 0) {
-        if (m.controllen < CMSG_HDR) throw new Errno(EINVAL);
-        control = Uint8Array.from(k.proc.vm.read(m.control, m.controllen));
-      }
-      return sendit(k, s, m.iov, m.iovlen, undefined, flags, m.name, control);
-    },
-  },
-  {
-    number: 133, name: 'sendto', class: 'socket', support: partial('connected local sockets'),
-    args: [{ name: 's', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'flags', type: 'int' }, { name: 'to', type: 'ptr' }, { name: 'tolen', type: 'uint' }],
-    handler: (k, s, buf, len, flags, to) => sendit(k, s, 0, 1, Uio.single(k.proc.vm, buf, len, 'write'), flags, to, undefined),
-  },
-  {
-    number: 27, name: 'recvmsg', class: 'socket', support: partial('MSG_WAITALL returns what is there rather than waiting for more'),
-    args: [{ name: 's', type: 'fd' }, { name: 'msg', type: 'ptr' }, { name: 'flags', type: 'int' }],
-    handler(k, s, msgp, flags) {
-      const m = readMsghdr(k, msgp);
-      getsock(k, s);
-      if ((m.iovlen >>> 0) > IOV_MAX) throw new Errno(EMSGSIZE);
-      const uio = Uio.fromIovecs(k.proc.vm, m.iov, m.iovlen, 'read');
-      const r = recvit(k, s, uio, flags, m.control, m.controllen);
-      // msg_namelen, msg_controllen and msg_flags go back to the caller's msghdr.
-      const vm = k.proc.vm;
-      const namelen = r.from && m.name !== 0 ? Math.min(m.namelen, SUN_NONAME.length) : 0;
-      if (namelen > 0) vm.write(m.name, SUN_NONAME.subarray(0, namelen));
-      const hdr = new Uint8Array(4);
-      const dv = new DataView(hdr.buffer);
-      dv.setUint32(0, namelen, true);
-      vm.write(msgp + 8, hdr);
-      dv.setUint32(0, r.controllen, true);
-      vm.write(msgp + 40, hdr);
-      dv.setInt32(0, r.flags, true);
-      vm.write(msgp + 44, hdr);
-      return r.n;
-    },
-  },
-  {
-    number: 29, name: 'recvfrom', class: 'socket', support: partial('MSG_WAITALL returns what is there rather than waiting for more'),
-    args: [{ name: 's', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'flags', type: 'int' }, { name: 'from', type: 'ptr' }, { name: 'fromlenaddr', type: 'ptr' }],
-    handler(k, s, buf, len, flags, from, fromlenaddr) {
-      const vm = k.proc.vm;
-      const fromlen = from !== 0 ? vm.readU32(fromlenaddr) : 0; // copied in first
-      const r = recvit(k, s, Uio.single(vm, buf, len, 'read'), flags, 0, 0);
-      if (from !== 0) {
-        const n = r.from ? Math.min(fromlen, SUN_NONAME.length) : 0;
-        if (n > 0) vm.write(from, SUN_NONAME.subarray(0, n));
-        const out = new Uint8Array(4);
-        new DataView(out.buffer).setUint32(0, n, true);
-        vm.write(fromlenaddr, out);
-      }
-      return r.n;
-    },
-  },
-  {
-    number: 31, name: 'getpeername', class: 'socket', support: partial('unnamed sockets only (bind arrives with filesystem sockets)'),
-    args: [{ name: 'fdes', type: 'fd' }, { name: 'asa', type: 'ptr' }, { name: 'alen', type: 'ptr' }],
-    handler: (k, fd, asa, alen) => copyoutSockname(k, fd, asa, alen, true),
-  },
-  {
-    number: 32, name: 'getsockname', class: 'socket', support: partial('unnamed sockets only (bind arrives with filesystem sockets)'),
-    args: [{ name: 'fdes', type: 'fd' }, { name: 'asa', type: 'ptr' }, { name: 'alen', type: 'ptr' }],
-    handler: (k, fd, asa, alen) => copyoutSockname(k, fd, asa, alen, false),
+    number: 394, name: '__socket30', class: 'socket', support: partial('PF_LOCAL only: nbemu has no network stack, so inet sockets fail with EAFNOSUPPORT'),
+    args: [{ name: 'domain', type: 'int' }, { name: 'type', type: 'int' }, { name: 'protocol', type: 'int' }],
+    handler: (k, domain, type, protocol) => socreate(k.proc, k.machine.files, domain, type, protocol),
   },
   {
     number: 135, name: 'socketpair', class: 'socket', support: full,
@@ -250,30 +396,155 @@ export const socketSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 118, name: 'getsockopt', class: 'socket',
-    support: partial('SOL_SOCKET options with int values; SO_LINGER, SO_SNDTIMEO/SO_RCVTIMEO and LOCAL_* options answer ENOPROTOOPT'),
+    number: 104, name: 'bind', class: 'socket', support: partial('names live in nbemu\'s namespace; no socket file appears on the host'),
+    args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'namelen', type: 'uint' }],
+    handler(k, s, name, namelen) {
+      const { so } = getsock(k, s);
+      bindLocal(k.machine.localNames, so, readSockaddrUn(k.proc, name, namelen));
+      return 0;
+    },
+  },
+  {
+    number: 106, name: 'listen', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'backlog', type: 'int' }],
+    handler(k, s, backlog) {
+      // solisten → uipc_listen: datagram sockets can't listen; an unbound socket is EINVAL.
+      const { so } = getsock(k, s);
+      if (so.type === SOCK_DGRAM) throw new Errno(EOPNOTSUPP);
+      if (so.addr === undefined || (so.state & SS_ISCONNECTED)) throw new Errno(EINVAL);
+      so.listening = true;
+      so.backlog = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
+      so.cred = credOf(k.proc); // unp_connid: who listens
+      return 0;
+    },
+  },
+  {
+    number: 98, name: 'connect', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'namelen', type: 'uint' }],
+    handler(k, s, name, namelen) {
+      const { so } = getsock(k, s);
+      if (so.listening) throw new Errno(EOPNOTSUPP);
+      const path = readSockaddrUn(k.proc, name, namelen);
+      if (so.type !== SOCK_DGRAM && so.state & SS_ISCONNECTED) throw new Errno(EISCONN);
+      const target = lookupLocal(k.machine.localNames, path);
+      if (so.type === SOCK_DGRAM) {
+        if (target.type !== SOCK_DGRAM) throw new Errno(EPROTOTYPE);
+        so.connectDgram(target);
+      } else so.connectStream(target, credOf(k.proc));
+      return 0;
+    },
+  },
+  {
+    number: 30, name: 'accept', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'anamelen', type: 'ptr' }],
+    handler: (k, s, name, anamelen) => doAccept(k, s, name, anamelen, undefined),
+  },
+  {
+    number: 456, name: 'paccept', class: 'socket', support: partial('the signal mask argument is not applied while waiting'),
+    args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'anamelen', type: 'ptr' }, { name: 'mask', type: 'ptr' }, { name: 'flags', type: 'int' }],
+    handler: (k, s, name, anamelen, _mask, flags) => doAccept(k, s, name, anamelen, flags),
+  },
+  {
+    number: 134, name: 'shutdown', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'how', type: 'int' }],
+    handler(k, s, how) {
+      const { so } = getsock(k, s);
+      if (how < SHUT_RD || how > SHUT_RDWR) throw new Errno(EINVAL);
+      if (!(so.state & SS_ISCONNECTED)) throw new Errno(ENOTCONN);
+      so.shutdown(how);
+      return 0;
+    },
+  },
+  {
+    number: 28, name: 'sendmsg', class: 'socket', support: partial('SCM_RIGHTS control messages; SCM_CREDS is received (LOCAL_CREDS), not sent'),
+    args: [{ name: 's', type: 'fd' }, { name: 'msg', type: 'ptr' }, { name: 'flags', type: 'int' }],
+    handler(k, s, msgp, flags) {
+      const m = readMsghdr(k, msgp);
+      let control: Uint8Array | undefined;
+      if (m.control !== 0 && m.controllen > 0) {
+        if (m.controllen < CMSG_HDR) throw new Errno(EINVAL);
+        control = Uint8Array.from(k.proc.vm.read(m.control, m.controllen));
+      }
+      return sendit(k, s, m.iov, m.iovlen, undefined, flags, m.name, m.namelen, control);
+    },
+  },
+  {
+    number: 133, name: 'sendto', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'flags', type: 'int' }, { name: 'to', type: 'ptr' }, { name: 'tolen', type: 'uint' }],
+    handler: (k, s, buf, len, flags, to, tolen) => sendit(k, s, 0, 1, Uio.single(k.proc.vm, buf, len, 'write'), flags, to, tolen, undefined),
+  },
+  {
+    number: 27, name: 'recvmsg', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'msg', type: 'ptr' }, { name: 'flags', type: 'int' }],
+    handler(k, s, msgp, flags) {
+      const m = readMsghdr(k, msgp);
+      getsock(k, s);
+      if ((m.iovlen >>> 0) > IOV_MAX) throw new Errno(EMSGSIZE);
+      const uio = Uio.fromIovecs(k.proc.vm, m.iov, m.iovlen, 'read');
+      const r = recvit(k, s, uio, flags, m.control, m.controllen);
+      let namelen = 0;
+      if (r.from && m.name !== 0) {
+        namelen = Math.min(m.namelen, r.from.length);
+        k.proc.vm.write(m.name, r.from.subarray(0, namelen));
+      }
+      setMsgOut(k, msgp, namelen, r.controllen, r.flags);
+      return r.n;
+    },
+  },
+  {
+    number: 29, name: 'recvfrom', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'flags', type: 'int' }, { name: 'from', type: 'ptr' }, { name: 'fromlenaddr', type: 'ptr' }],
+    handler(k, s, buf, len, flags, from, fromlenaddr) {
+      const vm = k.proc.vm;
+      if (from !== 0) vm.readU32(fromlenaddr); // copied in first (EFAULT)
+      const r = recvit(k, s, Uio.single(vm, buf, len, 'read'), flags, 0, 0);
+      if (from !== 0) {
+        if (r.from) copyoutAddr(k, r.from, from, fromlenaddr);
+        else vm.write(fromlenaddr, u32(0));
+      }
+      return r.n;
+    },
+  },
+  {
+    number: 31, name: 'getpeername', class: 'socket', support: full,
+    args: [{ name: 'fdes', type: 'fd' }, { name: 'asa', type: 'ptr' }, { name: 'alen', type: 'ptr' }],
+    handler: (k, fd, asa, alen) => copyoutSockname(k, fd, asa, alen, true),
+  },
+  {
+    number: 32, name: 'getsockname', class: 'socket', support: full,
+    args: [{ name: 'fdes', type: 'fd' }, { name: 'asa', type: 'ptr' }, { name: 'alen', type: 'ptr' }],
+    handler: (k, fd, asa, alen) => copyoutSockname(k, fd, asa, alen, false),
+  },
+  {
+    number: 118, name: 'getsockopt', class: 'socket', support: full,
     args: [{ name: 's', type: 'fd' }, { name: 'level', type: 'int' }, { name: 'name', type: 'int' }, { name: 'val', type: 'ptr' }, { name: 'avalsize', type: 'ptr' }],
     handler(k, s, level, name, val, avalsize) {
       const vm = k.proc.vm;
-      // sys_getsockopt: the length is copied in first (EFAULT beats EBADF), only when val != NULL.
+      // sys_getsockopt: the length is copied in first (EFAULT beats EBADF), only when val != NULL;
+      // the value is cut to the caller's length, never refused for being short.
       const valsize = val !== 0 ? vm.readU32(avalsize) : 0;
       const { so, file } = getsock(k, s);
-      if (file.flag & FNOSIGPIPE) so.options |= SO_NOSIGPIPE;
-      else so.options &= ~SO_NOSIGPIPE;
-      if (level !== SOL_SOCKET) throw new Errno(ENOPROTOOPT); // uipc_ctloutput: no level-0 option readable here
-      const value = sogetopt(so, name);
+      so.options = file.flag & FNOSIGPIPE ? so.options | SO_NOSIGPIPE : so.options & ~SO_NOSIGPIPE;
+      const value = sogetopt(so, level, name);
       if (valsize > 0) {
-        const len = Math.min(valsize, 4);
-        const out = new Uint8Array(4);
-        new DataView(out.buffer).setInt32(0, value, true);
-        vm.write(val, out.subarray(0, len));
-        const lenOut = new Uint8Array(4);
-        new DataView(lenOut.buffer).setUint32(0, len, true);
-        vm.write(avalsize, lenOut);
+        const len = Math.min(valsize, value.length);
+        vm.write(val, value.subarray(0, len));
+        vm.write(avalsize, u32(len));
       }
       return 0;
     },
   },
+  {
+    number: 105, name: 'setsockopt', class: 'socket', support: full,
+    args: [{ name: 's', type: 'fd' }, { name: 'level', type: 'int' }, { name: 'name', type: 'int' }, { name: 'val', type: 'ptr' }, { name: 'valsize', type: 'uint' }],
+    handler(k, s, level, name, val, valsize) {
+      // sys_setsockopt: a length without a value, or over MCLBYTES, is EINVAL; then the socket; then copyin.
+      if (valsize > 0 && val === 0) throw new Errno(EINVAL);
+      if (valsize > 2048) throw new Errno(EINVAL);
+      const { so, file } = getsock(k, s);
+      const bytes = Uint8Array.from(valsize > 0 ? k.proc.vm.read(val, valsize) : new Uint8Array(0));
+      sosetopt(so, file, level, name, bytes);
+      return 0;
+    },
+  },
 ];
-
-

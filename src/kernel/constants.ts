@@ -33,8 +33,10 @@ export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const EROFS = 30;
 export const EPIPE = 32;
+export const EDOM = 33;
 export const ERANGE = 34;
 export const EAGAIN = 35;
+export const EWOULDBLOCK = EAGAIN;
 export const EINPROGRESS = 36;
 export const ENOTSOCK = 38;
 export const EDESTADDRREQ = 39;
@@ -94,6 +96,7 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   29: ['ESPIPE', 'Illegal seek'],
   30: ['EROFS', 'Read-only file system'],
   32: ['EPIPE', 'Broken pipe'],
+  33: ['EDOM', 'Numerical argument out of domain'],
   34: ['ERANGE', 'Result too large or too small'],
   35: ['EAGAIN', 'Resource temporarily unavailable'],
   36: ['EINPROGRESS', 'Operation now in progress'],
@@ -181,6 +184,21 @@ export const MSG_CMSG_CLOEXEC = 0x800;
 // Control message types (sys/sys/socket.h).
 export const SCM_RIGHTS = 0x1;
 export const SCM_CREDS = 0x4;
+
+// ---- shutdown(2) (sys/sys/socket.h), local-socket options (sys/sys/un.h), sockcred --------------
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
+export const SOL_LOCAL = 0;
+export const LOCAL_OCREDS = 0x0001;
+export const LOCAL_CONNWAIT = 0x0002;
+export const LOCAL_PEEREID = 0x0003;
+export const LOCAL_CREDS = 0x0004;
+/** SOMAXCONN: the largest listen backlog (sys/sys/socket.h; kern.somaxconn default). */
+export const SOMAXCONN = 128;
+/** sizeof(struct sockaddr_un): sun_len, sun_family, sun_path[104]. */
+export const SOCKADDR_UN_SIZE = 106;
+export const SUN_PATH_OFFSET = 2;
 
 // ---- Unix-domain socket buffer sizes: sys/kern/uipc_usrreq.c 1.179 (unpst_*, unpdg_*) ---------
 /** MCLBYTES (sys/arch/amd64/include/param.h): the default send low-water mark (soreserve). */
@@ -537,3 +555,61 @@ export const OSTYPE = 'NetBSD';
 export const OSRELEASE = '11.0';
 export const MACHINE = 'amd64';
 export const MACHINE_ARCH = 'x86_64';
+
+// ---- kqueue / kevent: sys/sys/event.h 1.54 (2022/07/19), semantics of sys/kern/kern_event.c 1.140 --
+// Values read in NetBSD/src (event.h 1.54); struct kevent is the 40-byte layout of syscall 435.
+export const EVFILT_READ = 0;
+export const EVFILT_WRITE = 1;
+export const EVFILT_AIO = 2;
+export const EVFILT_VNODE = 3;
+export const EVFILT_PROC = 4;
+export const EVFILT_SIGNAL = 5;
+export const EVFILT_TIMER = 6;
+export const EVFILT_FS = 7;
+export const EVFILT_USER = 8;
+export const EVFILT_EMPTY = 9;
+export const EVFILT_SYSCOUNT = 10;
+/** sizeof(struct kevent) on LP64: ident, filter, flags, fflags, (pad), data, udata. */
+export const KEVENT_SIZE = 40;
+export const EV_ADD = 0x0001;
+export const EV_DELETE = 0x0002;
+export const EV_ENABLE = 0x0004;
+export const EV_DISABLE = 0x0008;
+export const EV_ONESHOT = 0x0010;
+export const EV_CLEAR = 0x0020;
+export const EV_RECEIPT = 0x0040;
+export const EV_DISPATCH = 0x0080;
+export const EV_SYSFLAGS = 0xf000;
+export const EV_FLAG1 = 0x2000;
+export const EV_EOF = 0x8000;
+export const EV_ERROR = 0x4000;
+/** EVFILT_USER fflags. */
+export const NOTE_FFNOP = 0x00000000;
+export const NOTE_FFAND = 0x40000000;
+export const NOTE_FFOR = 0x80000000;
+export const NOTE_FFCOPY = 0xc0000000;
+export const NOTE_FFCTRLMASK = 0xc0000000;
+export const NOTE_FFLAGSMASK = 0x00ffffff;
+export const NOTE_TRIGGER = 0x01000000;
+/** EVFILT_READ / EVFILT_WRITE. */
+export const NOTE_LOWAT = 0x0001;
+/** EVFILT_PROC. */
+export const NOTE_EXIT = 0x80000000;
+export const NOTE_FORK = 0x40000000;
+export const NOTE_EXEC = 0x20000000;
+export const NOTE_PCTRLMASK = 0xf0000000;
+export const NOTE_PDATAMASK = 0x000fffff;
+export const NOTE_TRACK = 0x00000001;
+export const NOTE_TRACKERR = 0x00000002;
+export const NOTE_CHILD = 0x00000004;
+/** EVFILT_TIMER units (an enumeration in the low two bits, not bit flags) and NOTE_ABSTIME. */
+export const NOTE_MSECONDS = 0x0;
+export const NOTE_SECONDS = 0x1;
+export const NOTE_USECONDS = 0x2;
+export const NOTE_NSECONDS = 0x3;
+export const NOTE_ABSTIME = 0x10;
+export const NOTE_TIMER_UNITMASK = 0x3;
+/** kern_event.c kq_calloutmax: the most EVFILT_TIMER knotes the machine allows (ENOMEM past it). */
+export const KQ_CALLOUTMAX = 4 * 1024;
+/** hz (sys/kern/param.c HZ on amd64): timer periods are rounded up to whole ticks of 1/hz s. */
+export const HZ = 100;

@@ -40,6 +40,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
 import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies } from './lifecycle.js';
+import type { Socket } from './socket.js';
 import { faultingInstruction } from './faultpc.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
@@ -74,6 +75,8 @@ export class Machine implements Scheduler {
   readonly ncpu: number;
   readonly hostname: string;
   readonly bootTime = Date.now();
+  /** The local-socket namespace: bound paths (absolute) and their sockets (the vnode's v_socket). */
+  readonly localNames = new Map<string, Socket>();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
   readonly procEvents = new WaitQueue('procev');
   /** Observation points (tracing, injection, tests); undefined costs nothing. */

@@ -6,7 +6,7 @@
 import {
   EAGAIN, ECONNRESET, EDESTADDRREQ, EMSGSIZE, ENOBUFS, ENOTCONN, EPIPE, S_IFSOCK, SOCK_DGRAM,
   SOCK_SEQPACKET, SOCK_STREAM, UNPDG_RECVSPACE, UNPDG_SENDSPACE, UNPST_RECVSPACE, UNPST_SENDSPACE,
-  FREAD, FWRITE, MSG_PEEK, MCLBYTES, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
+  FREAD, FWRITE, MSG_PEEK, MCLBYTES, EISCONN, ECONNREFUSED, EPROTOTYPE, SHUT_RD, SHUT_WR, SHUT_RDWR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
@@ -29,6 +29,19 @@ interface Record {
   /** bytes of data already consumed (stream buffers are read piecemeal) */
   off: number;
   control?: Control | undefined;
+  /** A datagram's sender address (its bound path), for recvfrom. */
+  from?: string | undefined;
+  /** The sender's credentials, for LOCAL_CREDS receivers (SCM_CREDS). */
+  creds?: PeerCred | undefined;
+}
+
+/** struct unpcbid / the fields of struct sockcred that identify a process (sys/sys/un.h, socket.h). */
+export interface PeerCred {
+  pid: number;
+  uid: number;
+  euid: number;
+  gid: number;
+  egid: number;
 }
 
 /** unp_dispose: drop the references of descriptors that will never be received. */
@@ -55,8 +68,8 @@ export class SockBuf extends WaitQueue {
     return this.hiwat - this.cc;
   }
 
-  append(data: Uint8Array, control?: Control): void {
-    this.queue.push({ data, off: 0, control });
+  append(data: Uint8Array, control?: Control, from?: string, creds?: PeerCred): void {
+    this.queue.push({ data, off: 0, control, from, creds });
     this.cc += data.length;
   }
 
@@ -65,6 +78,15 @@ export class SockBuf extends WaitQueue {
     for (const r of this.queue.splice(0)) disposeControl(r.control);
     this.cc = 0;
   }
+}
+
+/** What one soreceive returns besides the data. */
+export interface Received {
+  n: number;
+  truncated: boolean;
+  control?: Control | undefined;
+  from?: string | undefined;
+  creds?: PeerCred | undefined;
 }
 
 /** The PF_LOCAL protocols (uipc_usrreq.c unixsw[]): stream, datagram and seqpacket. */
@@ -79,6 +101,27 @@ export class Socket {
   options = 0;
   /** unp_conn: the socket this one sends to. */
   peer: Socket | undefined;
+  /** unp_refs: datagram sockets connect()ed to this one, dropped with ECONNRESET when it closes. */
+  readonly refs = new Set<Socket>();
+  /** unp_addr: the path this socket is bound to (a filesystem name in the machine's namespace). */
+  addr: string | undefined;
+  /** Listening (SO_ACCEPTCONN): the completed connections waiting for accept (so_q), and the backlog. */
+  listening = false;
+  backlog = 0;
+  readonly acceptq: Socket[] = [];
+  /** unp_connid: who is at the other end (LOCAL_PEEREID), set by connect and listen. */
+  peereid: PeerCred | undefined;
+  /** This socket's owner's credentials, handed to the other end at connect time. */
+  cred: PeerCred | undefined;
+  /** LOCAL_CREDS: every message received carries an SCM_CREDS control message. */
+  localCreds = false;
+  /** SO_SNDTIMEO / SO_RCVTIMEO in ms (0: wait for ever). */
+  sndtimeo = 0;
+  rcvtimeo = 0;
+  /** Frees the bound name when the socket closes. */
+  unname: (() => void) | undefined;
+  /** SO_LINGER: l_onoff, l_linger. */
+  linger: [number, number] = [0, 0];
   readonly rcv: SockBuf;
   readonly snd: SockBuf;
   private ino = 0;
@@ -125,7 +168,7 @@ export class Socket {
    * then room in the buffer (EAGAIN or sleep); control data is internalized by the protocol
    * (uipc_send) only once the data can go.
    */
-  send(uio: Uio, nonblock: boolean, internalize?: () => Control): number {
+  send(uio: Uio, nonblock: boolean, internalize?: () => Control, to?: Socket): number {
     const resid = uio.resid;
     if (this.state & SS_CANTSENDMORE) throw new Errno(EPIPE);
     if (this.error) {
@@ -133,17 +176,23 @@ export class Socket {
       this.error = 0;
       throw new Errno(e);
     }
-    const peer = this.peer;
-    if (!(this.state & SS_ISCONNECTED) || !peer) throw new Errno(this.connRequired ? ENOTCONN : EDESTADDRREQ);
+    const connected = (this.state & SS_ISCONNECTED) !== 0;
+    if (!connected && (this.connRequired || !to)) throw new Errno(this.connRequired ? ENOTCONN : EDESTADDRREQ);
     if (this.atomic && resid > this.snd.hiwat) throw new Errno(EMSGSIZE);
     if (this.type === SOCK_DGRAM) {
-      // uipc_send PRU_SEND for datagrams: sbappendaddr into the receiver, ENOBUFS when it is full.
-      if (resid > peer.rcv.space) throw new Errno(ENOBUFS);
+      // uipc_send PRU_SEND for datagrams: with an address while connected EISCONN; the receiver
+      // takes the record whole (sbappendaddr) or the send fails with ENOBUFS — it never blocks.
+      if (to && connected) throw new Errno(EISCONN);
+      const target = to ?? this.peer;
+      if (!target) throw new Errno(ECONNREFUSED);
+      if (resid > target.rcv.space) throw new Errno(ENOBUFS);
       const control = internalize?.();
-      peer.rcv.append(uio.copyin(resid), control);
-      peer.rcv.wakeup(); // sorwakeup
+      target.rcv.append(uio.copyin(resid), control, this.addr, target.localCreds ? this.cred : undefined);
+      target.rcv.wakeup(); // sorwakeup
       return resid;
     }
+    const peer = this.peer;
+    if (!peer) throw new Errno(ENOTCONN);
     // Stream and seqpacket: the data goes straight into the peer's receive buffer, and the
     // sender's space is what its send buffer allows less what the peer still holds.
     const space = this.snd.hiwat - peer.rcv.cc;
@@ -154,9 +203,55 @@ export class Socket {
     const n = Math.min(space, resid);
     uio.check(n);
     const control = internalize?.();
-    peer.rcv.append(uio.copyin(n), control);
+    peer.rcv.append(uio.copyin(n), control, undefined, peer.localCreds ? this.cred : undefined);
     peer.rcv.wakeup(); // sorwakeup
     return n;
+  }
+
+  /** soconnect for a datagram socket: this socket sends to `to` until it is disconnected. */
+  connectDgram(to: Socket): void {
+    if (this.peer && this.peer !== to) this.peer.refs.delete(this);
+    this.peer = to;
+    to.refs.add(this);
+    this.state |= SS_ISCONNECTED;
+  }
+
+  /**
+   * unp_connect for stream and seqpacket: a listener that is not full takes a new socket into
+   * its accept queue (sonewconn), connected to this one at once; otherwise ECONNREFUSED.
+   */
+  connectStream(listener: Socket, cred: PeerCred): Socket {
+    if (!listener.listening || listener.type !== this.type) throw new Errno(listener.type !== this.type ? EPROTOTYPE : ECONNREFUSED);
+    if (listener.acceptq.length >= Math.floor((listener.backlog * 3) / 2) + 1) throw new Errno(ECONNREFUSED);
+    const server = new Socket(this.type);
+    server.addr = listener.addr;
+    server.localCreds = listener.localCreds;
+    server.cred = listener.cred;
+    server.peereid = cred; // the accepted end knows who connected
+    this.peereid = listener.cred; // the connecting end gets the identity the listener recorded at listen()
+    this.cred = cred;
+    Socket.connectPair(this, server);
+    listener.acceptq.push(server);
+    listener.rcv.wakeup(); // sorwakeup on the listener: accept and poll see it
+    return server;
+  }
+
+  /** soshutdown: SHUT_RD stops receiving (data discarded); SHUT_WR stops sending, and a connected peer sees end-of-file. */
+  shutdown(how: number): void {
+    if (how === SHUT_RD || how === SHUT_RDWR) {
+      this.state |= SS_CANTRCVMORE;
+      this.rcv.flush();
+      this.rcv.wakeup();
+    }
+    if (how === SHUT_WR || how === SHUT_RDWR) {
+      this.state |= SS_CANTSENDMORE;
+      this.snd.wakeup();
+      const peer = this.peer;
+      if (peer && this.type !== SOCK_DGRAM) {
+        peer.state |= SS_CANTRCVMORE; // unp_shutdown → socantrcvmore(peer)
+        peer.rcv.wakeup();
+      }
+    }
   }
 
   /**
@@ -164,7 +259,7 @@ export class Socket {
    * read short loses the rest of the record (MSG_TRUNC). The control data of the first record
    * read is handed to the caller (who externalizes it), unless MSG_PEEK.
    */
-  receive(uio: Uio, nonblock: boolean, flags = 0): { n: number; truncated: boolean; control?: Control | undefined } {
+  receive(uio: Uio, nonblock: boolean, flags = 0): Received {
     const rcv = this.rcv;
     if (rcv.queue.length === 0) {
       if (this.error) {
@@ -189,7 +284,7 @@ export class Socket {
         rcv.cc -= first.data.length;
         this.peer?.snd.wakeup(); // unp_rcvd: the sender has room again
       }
-      return { n, truncated: n < first.data.length, control };
+      return { n, truncated: n < first.data.length, control, from: first.from, creds: first.creds };
     }
     let n = 0;
     let avail = 0;
@@ -211,7 +306,7 @@ export class Socket {
       if (rec.off === rec.data.length) rcv.queue.shift();
     }
     if (!peek && n > 0) this.peer?.snd.wakeup(); // unp_rcvd
-    return { n, truncated: false, control };
+    return { n, truncated: false, control, creds: first.creds };
   }
 
   /**
@@ -225,6 +320,17 @@ export class Socket {
     this.peer = undefined;
     this.state &= ~SS_ISCONNECTED;
     this.rcv.flush();
+    this.unname?.();
+    // Connections nobody accepted are aborted; datagram senders aimed at us are dropped (unp_drop).
+    for (const c of this.acceptq.splice(0)) c.close();
+    for (const r of this.refs) {
+      r.error = ECONNRESET;
+      r.peer = undefined;
+      r.state &= ~SS_ISCONNECTED;
+      r.rcv.wakeup();
+    }
+    this.refs.clear();
+    if (peer && this.type === SOCK_DGRAM) peer.refs.delete(this);
     this.rcv.wakeup();
     this.snd.wakeup();
     if (!peer || peer.peer !== this) return;
@@ -241,6 +347,7 @@ export class Socket {
 
   /** soreadable (sys/sys/socketvar.h): data at the low-water mark, end of input, or an error. */
   get readable(): boolean {
+    if (this.listening) return this.acceptq.length > 0;
     return (this.rcv.queue.length > 0 && (this.atomic || this.rcv.cc >= this.rcv.lowat)) || (this.state & SS_CANTRCVMORE) !== 0 || this.error !== 0;
   }
 

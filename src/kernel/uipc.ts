@@ -3,13 +3,15 @@
 // (sys/kern/uipc_syscalls.c 1.180 makesocket, sys_socketpair). See docs/netbsd-semantics.md §2.
 
 import {
-  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EAFNOSUPPORT, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
+  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EADDRINUSE, EAFNOSUPPORT, ECONNREFUSED, EINVAL, ENOENT, SUN_PATH_OFFSET, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
   FD_CLOEXEC, FD_CLOFORK, FNONBLOCK, FNOSIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM,
   SOCK_FLAGS_MASK, SOCK_NONBLOCK, SOCK_NOSIGPIPE, SOCK_RAW, SOCK_STREAM,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { Proc } from './proc.js';
-import { LOCAL_TYPES, Socket, SocketFile, type Control } from './socket.js';
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import { LOCAL_TYPES, Socket, SocketFile, type Control, type PeerCred } from './socket.js';
 import type { FileTable } from './file.js';
 
 /** A protosw entry: (type, protocol) and whether its pr_connect2 can join two sockets. */
@@ -139,3 +141,84 @@ export function externalizeRights(p: Proc, c: Control, keep: number, fdflags: nu
   for (const f of rights) f.release(); // the message's references: installed files keep the slot's
   return fds;
 }
+
+// ---- socket(2) and the local namespace: bind, listen, connect, accept (uipc_usrreq.c) ------------
+
+/**
+ * fsocreate (uipc_socket.c): unlike socketpair, the descriptor comes first (EMFILE, ENFILE),
+ * then the protocol lookup; a failure there releases the descriptor. Only PF_LOCAL sockets can
+ * be made: nbemu has no network stack, so the inet families answer EAFNOSUPPORT.
+ */
+export function socreate(p: Proc, files: FileTable, domain: number, type: number, protocol: number): number {
+  const flags = (type & SOCK_FLAGS_MASK) >>> 0;
+  const bare = (type & ~SOCK_FLAGS_MASK) >>> 0;
+  const fd = p.fd.allocForNewFile();
+  if (domain !== AF_LOCAL) {
+    findProtocol(domain, bare, protocol); // the errno NetBSD gives for a bad type or protocol
+    throw new Errno(EAFNOSUPPORT);
+  }
+  findProtocol(domain, bare, protocol);
+  const so = new Socket(bare);
+  so.cred = credOf(p);
+  const { fdflags, fflag } = creationFlags(flags);
+  p.fd.affix(fd, new SocketFile(files, so, fflag), fdflags);
+  return fd;
+}
+
+export function credOf(p: Proc): PeerCred {
+  return { pid: p.pid, uid: p.cred.uid, euid: p.cred.euid, gid: p.cred.gid, egid: p.cred.egid };
+}
+
+/**
+ * A sockaddr_un from the caller (sockargs + unp_bind/unp_connect): at most 255 bytes, family
+ * AF_LOCAL, the path up to its NUL or the end of the given length; an empty path is ENOENT.
+ * Paths are resolved against the host's current directory, like every path nbemu sees.
+ */
+export function readSockaddrUn(p: Proc, addr: number, len: number): string {
+  if (len > 255) throw new Errno(EINVAL);
+  if (len < SUN_PATH_OFFSET) throw new Errno(EINVAL);
+  const b = p.vm.read(addr, len);
+  if (b[1] !== AF_LOCAL) throw new Errno(EAFNOSUPPORT);
+  let path = Buffer.from(b.subarray(SUN_PATH_OFFSET)).toString('utf8');
+  const nul = path.indexOf('\0');
+  if (nul >= 0) path = path.slice(0, nul);
+  if (path === '') throw new Errno(ENOENT);
+  return nodePath.resolve(path);
+}
+
+/** A socket's address as sockaddr_un bytes: its bound path, or the unnamed address. */
+export function sockaddrUn(path: string | undefined, cwd = process.cwd()): Uint8Array {
+  if (path === undefined) return Uint8Array.of(SUN_PATH_OFFSET, AF_LOCAL); // sun_noname
+  const rel = nodePath.relative(cwd, path);
+  const shown = Buffer.from(rel && !rel.startsWith('..') && rel.length < path.length ? rel : path);
+  const out = new Uint8Array(SUN_PATH_OFFSET + shown.length + 1);
+  out[0] = Math.min(255, out.length);
+  out[1] = AF_LOCAL;
+  out.set(shown, SUN_PATH_OFFSET);
+  return out;
+}
+
+/**
+ * unp_bind: a socket binds once (EINVAL), to a name nobody holds (EADDRINUSE, also when the
+ * path exists on the host), whose directory exists (ENOENT). The name lives in the machine's
+ * namespace; nbemu does not create a socket file on the host.
+ */
+export function bindLocal(names: Map<string, Socket>, so: Socket, path: string): void {
+  if (so.addr !== undefined) throw new Errno(EINVAL);
+  if (names.has(path) || fs.existsSync(path)) throw new Errno(EADDRINUSE);
+  if (!fs.existsSync(nodePath.dirname(path))) throw new Errno(ENOENT);
+  so.addr = path;
+  names.set(path, so);
+  // Closing the socket frees the name (nbemu's namespace has no vnode left to unlink).
+  so.unname = () => {
+    if (names.get(path) === so) names.delete(path);
+  };
+}
+
+/** unp_connect's lookup: the socket bound at `path` (ENOENT if none; ECONNREFUSED if it is gone). */
+export function lookupLocal(names: Map<string, Socket>, path: string): Socket {
+  const so = names.get(path);
+  if (!so) throw new Errno(fs.existsSync(path) ? ECONNREFUSED : ENOENT);
+  return so;
+}
+

@@ -49,6 +49,8 @@ export interface DecodeCtx {
   /** Set at exit. */
   result: number | undefined;
   errno: number | undefined;
+  /** The second return register, at exit. */
+  rdx?: number;
   strsize: number;
 }
 
@@ -130,8 +132,6 @@ const ok = (c: DecodeCtx): boolean => c.errno === undefined && c.result !== unde
 
 // ---- formatters ---------------------------------------------------------------------------------
 
-const int: Fmt = (_c, v) => ({ text: String(v), value: v });
-const ptr: Fmt = (_c, v) => ({ text: ptrText(v), value: v });
 const enumOf = (t: ReadonlyMap<number, string>): Fmt => (_c, v) => ({ text: enumText(v, t), value: v });
 const flagsOf = (t: ReadonlyArray<readonly [number, string]>): Fmt => (_c, v) => ({ text: flagsText(v, t), value: v });
 const sig: Fmt = (_c, v) => ({ text: signalText(v), value: v });
@@ -463,6 +463,49 @@ const sysarchParms: ArgFmt = {
 
 const hexRet = (_c: DecodeCtx, r: number): string => hex(r);
 
+/** wait status (sys/sys/wait.h) as strace writes it. */
+function waitStatusText(st: number): string {
+  const low = st & 0x7f;
+  if (low === 0) return `[{WIFEXITED(s) && WEXITSTATUS(s) == ${(st >> 8) & 0xff}}]`;
+  if ((st & 0xff) === 0x7f) return `[{WIFSTOPPED(s) && WSTOPSIG(s) == ${signalText((st >> 8) & 0xff)}}]`;
+  if (st === 0xffff) return '[{WIFCONTINUED(s)}]';
+  return `[{WIFSIGNALED(s) && WTERMSIG(s) == ${signalText(low)}${st & 0x80 ? ' && WCOREDUMP(s)' : ''}}]`;
+}
+const WAIT_OPTIONS: ReadonlyArray<readonly [number, string]> = [
+  [0x1, 'WNOHANG'], [0x2, 'WUNTRACED'], [0x4, 'WALTSIG'], [0x10, 'WCONTINUED'], [0x20, 'WEXITED'], [0x40, 'WTRAPPED'], [0x10000, 'WNOWAIT'],
+];
+const POLL_EVENTS: ReadonlyArray<readonly [number, string]> = [
+  [0x1, 'POLLIN'], [0x2, 'POLLPRI'], [0x4, 'POLLOUT'], [0x8, 'POLLERR'], [0x10, 'POLLHUP'], [0x20, 'POLLNVAL'], [0x40, 'POLLRDNORM'],
+  [0x80, 'POLLRDBAND'], [0x100, 'POLLWRBAND'],
+];
+/** struct pollfd[nfds] (fd, events, revents), shown after the call with the revents. */
+const pollfds: ArgFmt = {
+  out: true,
+  fmt: (c, v) => {
+    const n = Math.min(arg(c, 'nfds'), 64);
+    const b = mem(c, v, 8 * n);
+    if (!b) return { text: ptrText(v) };
+    const d = dv(b);
+    const items = Array.from({ length: n }, (_, i) => ({ fd: d.getInt32(8 * i, true), events: d.getInt16(8 * i + 4, true), revents: d.getInt16(8 * i + 6, true) }));
+    const text = items.map((x) => `{fd=${x.fd}, events=${flagsText(x.events, POLL_EVENTS)}${ok(c) && x.revents ? `, revents=${flagsText(x.revents, POLL_EVENTS)}` : ''}}`);
+    return { text: `[${text.join(', ')}]`, value: items };
+  },
+};
+/** A NULL-terminated array of C strings (execve's argv and envp). */
+const stringArray: Fmt = (c, v) => {
+  if (v === 0) return { text: 'NULL' };
+  const out: string[] = [];
+  for (let i = 0; i < 256; i++) {
+    const pb = mem(c, v + 8 * i, 8);
+    if (!pb) return { text: hex(v) };
+    const p = u64(dv(pb), 0);
+    if (p === 0) break;
+    const s = stringAt(c, p);
+    out.push(typeof s.value === 'string' ? s.value : s.text);
+  }
+  return { text: `[${out.map((x) => escapeBytes(Buffer.from(x, 'latin1'), Math.max(c.strsize, 256))).join(', ')}]`, value: out };
+};
+
 /** Per-call formats, by NetBSD name. Arguments not listed fall back to their register type. */
 export const CALL_FORMATS: Record<string, CallFmt> = {
   read: { args: { buf: bufOut } },
@@ -484,7 +527,17 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     args: {
       level: enumOf(SOL_NAMES),
       name: (c, v) => ({ text: arg(c, 'level') === C.SOL_SOCKET ? enumText(v, SO_NAMES) : String(v), value: v }),
-      val: intsOut(1),
+      val: {
+        out: true,
+        fmt: (c, v) => {
+          const lb = ok(c) ? mem(c, arg(c, 'avalsize'), 4) : undefined;
+          if (!lb) return { text: ptrText(v) };
+          const len = dv(lb).getUint32(0, true);
+          if (len !== 4) return bufferAt(c, v, len);
+          const d = intsOut(1).fmt(c, v);
+          return { ...d, value: Array.isArray(d.value) ? d.value[0] : d.value };
+        },
+      },
       avalsize: intInOut,
     },
   },
@@ -503,6 +556,17 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   __sigpending14: { args: { set: structOut(16, sigset) } },
   __sigsuspend14: { args: { set: structIn(16, sigset) } },
   __sigaltstack14: { args: { nss: structIn(24, stack), oss: structOut(24, stack) } },
+  pipe: { args: {}, ret: (c, r) => `${r} (fildes [${r}, ${c.rdx ?? '?'}])` },
+  execve: { args: { argp: stringArray, envp: stringArray } },
+  __wait450: {
+    args: {
+      status: { out: true, fmt: (c, v) => { const b = ok(c) && c.result! > 0 ? mem(c, v, 4) : undefined; return b ? { text: waitStatusText(dv(b).getInt32(0, true)), value: dv(b).getInt32(0, true) } : { text: ptrText(v) }; } },
+      options: flagsOf(WAIT_OPTIONS),
+    },
+  },
+  poll: { args: { fds: pollfds } },
+  __pollts50: { args: { fds: pollfds, ts: structIn(16, timespec), mask: structIn(16, sigset) } },
+  __pselect50: { args: { ts: structIn(16, timespec), mask: structIn(16, sigset) } },
   open: { args: { flags: (_c, v) => ({ text: openFlagsText(v), value: v }) } },
   pipe2: { args: { fildes: intsOut(2), flags: (_c, v) => ({ text: oFlagsText(v), value: v }) } },
 };
