@@ -6,17 +6,26 @@
 //   1. null syscall: fixtures/bench_getpid (N getpid calls; argv[1] = N) under nbemu in-process,
 //      and its Linux twin under qemu-x86_64 and natively. Each figure is the best of RUNS runs of
 //      (time for N calls - time for SMALL calls) / (N - SMALL), so start-up cancels out.
-//   2. start-up: `node bin/nbemu.js fixtures/bin/hello` end to end, and spawn() -> exit in-process.
+//   2. ping-pong: fixtures/bench_pingpong (a parent and its forked child bounce one byte over a
+//      SOCK_STREAM socketpair; argv[1] = round trips). Round trips per second, the best of RUNS
+//      runs of (N - SMALL) / (t(N) - t(SMALL)), so start-up and fork cancel out.
+//   3. bulk transfer: fixtures/bench_bulk (a forked child writes M MiB in 64 KiB writes over a
+//      SOCK_STREAM socketpair, the parent reads and checksums; argv[1] = M). MB/s (10^6 bytes)
+//      as (M - SMALL) MiB / (t(M) - t(SMALL)), best of RUNS.
+//      Both also run as their Linux build (the same C source, -DLINUX) under qemu-x86_64 (whose
+//      fork makes a second qemu process) and natively.
+//   4. start-up: `node bin/nbemu.js fixtures/bin/hello` end to end, and spawn() -> exit in-process.
 //
-// Options: --runs R (default 5), --calls N (default 2000000), --only nbemu|qemu|native|startup
-// (repeatable), --no-json.
+// Options: --runs R (default 5), --calls N (default 2000000), --trips N (ping-pong round trips,
+// default 100000), --mib M (bulk MiB, default 256), --only X (repeatable; X is a runner,
+// nbemu|qemu|native, or a benchmark, null|pingpong|bulk|startup), --trace text|json, --no-json.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMachine } from '../src/index.js';
+import { createMachine, createTracer } from '../src/index.js';
 import { captureStream } from '../src/kernel/hostfile.js';
 import { unicornVersion } from '../src/unicorn/index.js';
 
@@ -28,21 +37,38 @@ interface Options {
   runs: number;
   calls: number;
   small: number;
+  trips: number;
+  smallTrips: number;
+  mib: number;
+  smallMib: number;
   only: Set<string>;
   json: boolean;
+  /** Trace the nbemu runs: 'text' (strace lines) or 'json', formatted and dropped (a /dev/null sink). */
+  trace?: 'text' | 'json';
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 5, calls: 2_000_000, small: 1000, only: new Set(), json: true };
+  const o: Options = {
+    runs: 5, calls: 2_000_000, small: 1000, trips: 100_000, smallTrips: 1000, mib: 256, smallMib: 8, only: new Set(), json: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--runs') o.runs = Math.max(1, Number(argv[++i]));
     else if (a === '--calls') o.calls = Math.max(2, Number(argv[++i]));
+    else if (a === '--trips') o.trips = Math.max(20, Number(argv[++i]));
+    else if (a === '--mib') o.mib = Math.max(2, Number(argv[++i]));
     else if (a === '--only') o.only.add(argv[++i]!);
     else if (a === '--no-json') o.json = false;
+    else if (a === '--trace') {
+      const t = argv[++i];
+      if (t !== 'text' && t !== 'json') throw new Error('bench: --trace wants text or json');
+      o.trace = t;
+    }
     else throw new Error(`bench: unknown option ${a}`);
   }
   o.small = Math.min(o.small, Math.floor(o.calls / 10));
+  o.smallTrips = Math.min(o.smallTrips, Math.floor(o.trips / 10));
+  o.smallMib = Math.max(1, Math.min(o.smallMib, Math.floor(o.mib / 8)));
   return o;
 }
 
@@ -109,16 +135,22 @@ function perCall(o: Options, timeFor: (n: number) => number): { nsPerCall: numbe
   return { nsPerCall: (bigNs - smallNs) / (o.calls - o.small), bigNs, smallNs };
 }
 
-/** nbemu in-process: wall time of Machine.run() for bench_getpid with n calls. */
-function nbemuRun(n: number): number {
-  const file = fixture('bench_getpid');
+let traceMode: Options['trace'];
+
+/** nbemu in-process: wall time of Machine.run() for a fixture (default bench_getpid) with argv[1] = n. */
+function nbemuRun(n: number, name = 'bench_getpid'): number {
+  const file = fixture(name);
   const sink: Buffer[] = [];
-  const m = createMachine({ stdout: captureStream(sink), stderr: captureStream(sink) });
+  const drop = (_line: string): void => {};
+  const tracer = traceMode ? createTracer(traceMode === 'text' ? { text: drop } : { json: drop }) : undefined;
+  const m = createMachine({ stdout: captureStream(sink), stderr: captureStream(sink), ...(tracer ? { hooks: tracer.hooks } : {}) });
   const p = m.spawn(file, [file, String(n)], []);
   const t0 = nowNs();
   const out = m.run(p);
   const t = Number(nowNs() - t0);
-  if (out.kind !== 'exited' || out.code !== 0) throw new Error(`bench_getpid under nbemu ended with ${JSON.stringify(out)}`);
+  if (out.kind !== 'exited' || out.code !== 0) {
+    throw new Error(`${name} under nbemu ended with ${JSON.stringify(out)}: ${Buffer.concat(sink).toString()}`);
+  }
   return t;
 }
 
@@ -136,31 +168,53 @@ function hostRun(cmd: string, args: string[]): number {
 interface Results {
   date: string;
   machine: MachineInfo;
-  options: { runs: number; calls: number; small: number };
+  options: { runs: number; calls: number; small: number; trips: number; smallTrips: number; mib: number; smallMib: number };
   nullSyscall: {
     nbemuNs?: number;
     qemuNs?: number | 'not installed';
     nativeNs?: number;
     nbemuOverQemu?: number;
   };
+  /** Round trips per second. */
+  pingpong: Rates;
+  /** MB/s (10^6 bytes per second). */
+  bulk: Rates;
   startup: { cliMs?: number; inProcessMs?: number };
+}
+
+interface Rates {
+  nbemu?: number;
+  qemu?: number | 'not installed';
+  native?: number;
+  nbemuOverQemu?: number;
+  nbemuOverNative?: number;
 }
 
 function main(): void {
   const o = parseArgs(process.argv.slice(2));
-  const want = (k: string): boolean => o.only.size === 0 || o.only.has(k);
+  traceMode = o.trace;
+  const runners = ['nbemu', 'qemu', 'native'];
+  const benches = ['null', 'pingpong', 'bulk', 'startup'];
+  for (const k of o.only) if (!runners.includes(k) && !benches.includes(k)) throw new Error(`bench: --only ${k}?`);
+  const only = (set: string[], k: string): boolean => ![...o.only].some((x) => set.includes(x)) || o.only.has(k);
+  // startup is a benchmark of nbemu alone: asked for by name, or when nbemu runs and no benchmark was named
+  const want = (k: string): boolean => (k === 'startup' ? only(benches, k) && only(runners, 'nbemu') : only(runners, k) && only(benches, 'null'));
+  const wantIn = (bench: string, runner: string): boolean => only(benches, bench) && only(runners, runner);
   const info = machineInfo();
   const res: Results = {
     date: new Date().toISOString(),
     machine: info,
-    options: { runs: o.runs, calls: o.calls, small: o.small },
+    options: { runs: o.runs, calls: o.calls, small: o.small, trips: o.trips, smallTrips: o.smallTrips, mib: o.mib, smallMib: o.smallMib },
     nullSyscall: {},
+    pingpong: {},
+    bulk: {},
     startup: {},
   };
 
   console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.platform}`);
   console.log(`         node ${info.node}, unicorn ${info.unicorn}, load average ${info.loadavg.join(' ')}`);
   console.log(`method:  best of ${o.runs}; null syscall = (t(${o.calls}) - t(${o.small})) / ${o.calls - o.small}`);
+  console.log(`         ping-pong = ${o.trips - o.smallTrips} / (t(${o.trips}) - t(${o.smallTrips})); bulk = ${o.mib - o.smallMib} MiB / (t(${o.mib} MiB) - t(${o.smallMib} MiB))`);
   console.log('');
 
   const rows: [string, string, string][] = [];
@@ -170,7 +224,7 @@ function main(): void {
     nbemuRun(Math.min(o.calls, 200_000)); // warm the JIT and the binding
     const r = perCall(o, nbemuRun);
     res.nullSyscall.nbemuNs = r.nsPerCall;
-    rows.push(['null syscall, nbemu (in-process)', `${r.nsPerCall.toFixed(1)} ns/call`, `${ms(r.bigNs)} ms for ${o.calls}`]);
+    rows.push([`null syscall, nbemu (in-process${o.trace ? `, --trace ${o.trace}` : ''})`, `${r.nsPerCall.toFixed(1)} ns/call`, `${ms(r.bigNs)} ms for ${o.calls}`]);
   }
   if (want('qemu')) {
     const qemu = onPath('qemu-x86_64');
@@ -193,6 +247,60 @@ function main(): void {
     res.nullSyscall.nbemuOverQemu = nbemuNs / qemuNs;
     rows.push(['null syscall, nbemu / qemu', `${(nbemuNs / qemuNs).toFixed(2)}x`, '']);
   }
+
+  // ---- ping-pong and bulk transfer: nbemu in-process, the Linux build under qemu and natively
+  const qemuPath = onPath('qemu-x86_64');
+  const twoProc = (
+    key: 'pingpong' | 'bulk',
+    name: string,
+    big: number,
+    small: number,
+    rate: (dtNs: number) => number,
+    unit: string,
+    label: (bigNs: number) => string,
+  ): void => {
+    const r: Rates = res[key];
+    const linuxBin = fixture(`${name}.linux`);
+    const measure = (timeFor: (n: number) => number): { rate: number; bigNs: number } => {
+      const smallNs = best(o.runs, () => timeFor(small));
+      const bigNs = best(o.runs, () => timeFor(big));
+      return { rate: rate(bigNs - smallNs), bigNs };
+    };
+    const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(1));
+    if (wantIn(key, 'nbemu')) {
+      nbemuRun(small, name); // warm the JIT and the binding
+      const m = measure((n) => nbemuRun(n, name));
+      r.nbemu = m.rate;
+      rows.push([`${key}, nbemu (in-process${o.trace ? `, --trace ${o.trace}` : ''})`, `${fmt(m.rate)} ${unit}`, label(m.bigNs)]);
+    }
+    if (wantIn(key, 'qemu')) {
+      if (qemuPath === null) {
+        r.qemu = 'not installed';
+        rows.push([`${key}, qemu-x86_64`, 'not installed', '']);
+      } else {
+        const m = measure((n) => hostRun(qemuPath, [linuxBin, String(n)]));
+        r.qemu = m.rate;
+        rows.push([`${key}, qemu-x86_64 (Linux build)`, `${fmt(m.rate)} ${unit}`, label(m.bigNs)]);
+      }
+    }
+    if (wantIn(key, 'native')) {
+      const m = measure((n) => hostRun(linuxBin, [String(n)]));
+      r.native = m.rate;
+      rows.push([`${key}, native (Linux build)`, `${fmt(m.rate)} ${unit}`, label(m.bigNs)]);
+    }
+    if (typeof r.nbemu === 'number' && typeof r.qemu === 'number') {
+      r.nbemuOverQemu = r.nbemu / r.qemu;
+      rows.push([`${key}, nbemu / qemu`, `${r.nbemuOverQemu.toFixed(2)}x`, 'higher is better']);
+    }
+    if (typeof r.nbemu === 'number' && typeof r.native === 'number') {
+      r.nbemuOverNative = r.nbemu / r.native;
+      rows.push([`${key}, nbemu / native`, `${r.nbemuOverNative.toFixed(2)}x`, '']);
+    }
+  };
+  twoProc('pingpong', 'bench_pingpong', o.trips, o.smallTrips, (dt) => ((o.trips - o.smallTrips) * 1e9) / dt, 'round trips/s',
+    (ns) => `${ms(ns)} ms for ${o.trips}`);
+  twoProc('bulk', 'bench_bulk', o.mib, o.smallMib, (dt) => ((o.mib - o.smallMib) * 1048576 * 1e3) / dt, 'MB/s',
+    (ns) => `${ms(ns)} ms for ${o.mib} MiB`);
 
   if (want('startup')) {
     const hello = fixture('hello');

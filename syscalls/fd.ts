@@ -3,7 +3,7 @@
 // (docs/netbsd-semantics.md §4–6).
 
 import {
-  EAGAIN, EBADF, EFAULT, EINVAL, EPIPE, F_CLOSEM, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK, F_GETFD, F_GETFL,
+  EAGAIN, EBADF, EINVAL, EPIPE, F_CLOSEM, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK, F_GETFD, F_GETFL,
   F_GETNOSIGPIPE, F_MAXFD, F_SETFD, F_SETFL, F_SETNOSIGPIPE, FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK,
   FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
   OFLAGS, RLIMIT_NOFILE, SIGPIPE,
@@ -71,7 +71,7 @@ function dodup(k: SysCtx, from: number, to: number, flags: number, isDup3: boole
  * pipe1 (sys/kern/sys_pipe.c + uipc_syscalls.c): a read end and a write end, the descriptors
  * allocated in that order (EMFILE, ENFILE), with the O_* flags of pipe2 applied to both.
  */
-function makePipe(k: SysCtx, flags: number): [number, number, () => void] {
+function makePipe(k: SysCtx, flags: number): [number, number] {
   const p = k.proc;
   const pipe = new Pipe(p.cred.euid, p.cred.egid);
   const fdflags = (flags & O_CLOEXEC ? FD_CLOEXEC : 0) | (flags & O_CLOFORK ? FD_CLOFORK : 0);
@@ -81,10 +81,7 @@ function makePipe(k: SysCtx, flags: number): [number, number, () => void] {
   try {
     const wfd = p.fd.allocForNewFile();
     p.fd.affix(wfd, new PipeFile(k.machine.files, pipe, 'write', fflag), fdflags);
-    return [rfd, wfd, () => {
-      p.fd.close(wfd);
-      p.fd.close(rfd);
-    }];
+    return [rfd, wfd];
   } catch (e) {
     p.fd.close(rfd);
     throw e;
@@ -105,17 +102,14 @@ export const fdSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'fildes', type: 'ptr' }, { name: 'flags', type: 'int' }],
     handler(k, fildes, flags) {
       if (flags & ~(O_CLOEXEC | O_CLOFORK | O_NONBLOCK | O_NOSIGPIPE)) throw new Errno(EINVAL);
-      const [r, w, abort] = makePipe(k, flags);
+      const [r, w] = makePipe(k, flags);
       const out = new Uint8Array(8);
       const dv = new DataView(out.buffer);
       dv.setInt32(0, r, true);
       dv.setInt32(4, w, true);
-      try {
-        k.proc.vm.write(fildes, out);
-      } catch (e) {
-        abort();
-        throw e instanceof Errno ? e : new Errno(EFAULT);
-      }
+      // sys_pipe2 copies the descriptors out after making the pipe; when that faults it returns
+      // EFAULT and the two descriptors stay open (unlike socketpair, which aborts them).
+      k.proc.vm.write(fildes, out);
       return 0;
     },
   },

@@ -136,6 +136,7 @@ export const NETBSD_SYSCALLS: ReadonlyMap<number, { name: string; proto: string 
   [274, { name: "lchmod", proto: "int|sys||lchmod(const char *path, mode_t mode);" }],
   [275, { name: "lchown", proto: "int|sys||lchown(const char *path, uid_t uid, gid_t gid);" }],
   [281, { name: "__sigaltstack14", proto: "int|sys||__sigaltstack14(const struct sigaltstack *nss, struct sigaltstack *oss);" }],
+  [282, { name: "__vfork14", proto: "int|sys|14|vfork(void);" }],
   [283, { name: "__posix_chown", proto: "int|sys||__posix_chown(const char *path, uid_t uid, gid_t gid);" }],
   [284, { name: "__posix_fchown", proto: "int|sys||__posix_fchown(int fd, uid_t uid, gid_t gid);" }],
   [285, { name: "__posix_lchown", proto: "int|sys||__posix_lchown(const char *path, uid_t uid, gid_t gid);" }],

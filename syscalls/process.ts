@@ -102,6 +102,27 @@ function encodeRusage(cpuMs: number): Uint8Array {
   return b;
 }
 
+/**
+ * sys_vfork / sys___vfork14: fork1 with FORK_PPWAIT — the parent sleeps (signals do not wake
+ * it) until the child execs or exits, then returns the child's pid. The old vfork (66) copies
+ * the address space; __vfork14 (282, libc's vfork) shares it.
+ */
+function vfork(k: SysCtx, share: boolean): number {
+  const p = k.proc;
+  const st = p.restartState as { child: Proc } | undefined;
+  const child = st?.child ?? fork1(k.machine, p);
+  if (!st) {
+    child.vforkParent = p;
+    child.sharesParentVm = share;
+  }
+  if (child.vforkParent === p) {
+    p.restartState = { child };
+    throw new Sleep(p.vforkq, undefined, 'nointr');
+  }
+  k.rdx = 0;
+  return child.pid;
+}
+
 export const lifecycleSyscalls: SyscallDescriptor[] = [
   {
     number: 2, name: 'fork', class: 'process', support: full, args: [],
@@ -112,22 +133,14 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 66, name: 'vfork', class: 'process',
-    support: partial('the child gets a copy of the address space rather than sharing it; the parent still waits until it execs or exits'),
+    number: 66, name: 'vfork', class: 'process', support: full, args: [],
+    handler: (k) => vfork(k, false),
+  },
+  {
+    number: 282, name: '__vfork14', class: 'process',
+    support: partial('the child runs on a copy of the address space that is copied back to the parent when the child execs or exits'),
     args: [],
-    handler(k) {
-      // The parent sleeps (PPWAIT, not interruptible) until the child execs or exits, then returns its pid.
-      const p = k.proc;
-      const st = p.restartState as { child: Proc } | undefined;
-      const child = st?.child ?? fork1(k.machine, p);
-      if (!st) child.vforkParent = p;
-      if (child.vforkParent === p) {
-        p.restartState = { child };
-        throw new Sleep(p.vforkq, undefined, 'nointr');
-      }
-      k.rdx = 0;
-      return child.pid;
-    },
+    handler: (k) => vfork(k, true),
   },
   {
     number: 449, name: '__wait450', class: 'process', support: partial('rusage reports user time only'),

@@ -1,7 +1,7 @@
 // Signal calls: __sigaction_sigtramp, __sigprocmask14, __sigpending14, __sigsuspend14,
 // __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
 
-import { EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIGCONT, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
+import { EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep, WaitQueue } from '../src/kernel/sleepq.js';
 import {
@@ -124,10 +124,7 @@ export const signalSyscalls: SyscallDescriptor[] = [
       const allowed = targets.filter((q) => p.cred.euid === 0 || p.cred.uid === q.cred.uid || p.cred.euid === q.cred.uid);
       if (allowed.length === 0) throw new Errno(EPERM);
       if (signum === 0) return 0;
-      for (const q of allowed) {
-        q.psignal(signum, { code: SI_USER, pid: p.pid, uid: p.cred.uid });
-        if (signum === SIGCONT) k.machine.continueProc(q);
-      }
+      for (const q of allowed) q.psignal(signum, { code: SI_USER, pid: p.pid, uid: p.cred.uid });
       return 0;
     },
   },

@@ -155,12 +155,16 @@ function socketOps(which: number): FilterOps {
     isfd: true,
     attach(kn) {
       const f = kn.fp as SocketFile;
-      if (which === EVFILT_READ && f.so.options & SO_ACCEPTCONN) throw new Errno(EINVAL); // solisten: no listen queue here yet
-      kn.listen(which === EVFILT_READ ? f.so.rcv : f.so.snd);
+      kn.listen(...(which === EVFILT_READ && f.so.options & SO_ACCEPTCONN ? f.pollQueues() : [which === EVFILT_READ ? f.so.rcv : f.so.snd]));
     },
     detach: (kn) => kn.unlisten(),
     event(kn) {
       const so = (kn.fp as SocketFile).so;
+      if (which === EVFILT_READ && so.options & SO_ACCEPTCONN) {
+        // filt_solisten counts so_qlen; the listen queue is the socket layer's own: ask sopoll.
+        kn.ev.data = 0n;
+        return so.poll(POLLIN) !== 0;
+      }
       if (which === EVFILT_EMPTY) {
         kn.ev.data = BigInt(so.snd.cc);
         return so.snd.cc === 0;
@@ -618,7 +622,7 @@ export class Kqueue extends File {
    * the parent's pid as data, and a knote that goes on tracking the child.
    */
   trackChild(okn: Knote, parent: Proc, child: Proc): boolean {
-    if (this.isClosed) return true;
+    if (this.closedFlag) return true;
     if (child.cred.uid !== this.owner.cred.uid && this.owner.cred.euid !== 0) return false;
     const ident = BigInt(child.pid);
     const track = new Knote(this, procOps, { ...okn.ev, ident, fflags: okn.sfflags, data: BigInt(parent.pid), flags: okn.ev.flags | EV_ADD | EV_ENABLE | EV_CLEAR });
@@ -633,10 +637,6 @@ export class Kqueue extends File {
     this.knotes.push(track, note);
     this.activate(note);
     return true;
-  }
-
-  private get isClosed(): boolean {
-    return this.closedFlag;
   }
 
   private closedFlag = false;
@@ -808,6 +808,3 @@ export class Kqueue extends File {
     this.waitq.wakeup();
   }
 }
-
-/** Every EVFILT_* the table knows, for messages. */
-export const KQ_FILTER_COUNT = EVFILT_SYSCOUNT;

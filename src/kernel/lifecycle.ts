@@ -8,7 +8,7 @@ import * as U from '../unicorn/index.js';
 import {
   E2BIG, EACCES, ECHILD, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOEXEC, ENOTDIR, FD_CLOEXEC, FD_CLOFORK,
   ARG_MAX, MAXPATHLEN, SA_NOCLDWAIT, SIGCHLD, SIG_IGN, SS_DISABLE, WCOREFLAG, WNOHANG, WSTOPPED_CODE, WUNTRACED,
-  WALTSIG, WALLSIG, WCONTINUED, WEXITED, WNOWAIT, WTRAPPED, WNOZOMBIE,
+  WALTSIG, WALLSIG, WCONTINUED, WEXITED, WNOWAIT, WTRAPPED, WNOZOMBIE, WCONTINUED_STATUS,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { ExecFormatError, parseNetbsdElf } from '../loader/elf.js';
@@ -45,7 +45,8 @@ export function fork1(m: Machine, parent: Proc): Proc {
   child.lwpPrivate = parent.lwpPrivate;
   child.stackBase = parent.stackBase;
   child.stackSize = parent.stackSize;
-  for (const [fd, slot] of parent.fd.entries()) child.fd.affix(fd, slot.file, slot.flags);
+  // fd_copy: kqueues are not inherited (their knotes belong to the parent).
+  for (const [fd, slot] of parent.fd.entries()) if (slot.file.type !== 'kqueue') child.fd.affix(fd, slot.file, slot.flags);
   child.fd.closeFlagged(FD_CLOFORK);
   const s = new SigState();
   parent.sig.actions.forEach((a, i) => (s.actions[i] = { ...a }));
@@ -126,6 +127,7 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
     throw e;
   }
   // Past the point of no return.
+  releaseVforkParent(p);
   p.newImage();
   loadImage(p, elf, image, { argv, envp, execname: path.resolve(file), uid: p.cred.euid, gid: p.cred.egid });
   p.comm = path.basename(file).slice(0, 16);
@@ -141,10 +143,25 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   p.restartState = undefined;
   p.execed = true;
   m.procEvents.wakeup();
-  if (p.vforkParent) {
-    p.vforkParent.vforkq.wakeup();
-    p.vforkParent = undefined;
+}
+
+/**
+ * A vfork child gives its parent back: the parent, asleep since the vfork, continues. With
+ * __vfork14 the two share the address space (FORK_SHAREVM); nbemu runs the child on a copy, so
+ * what the child wrote is copied back into the parent's memory here, before the child's image
+ * goes (exec) or the child ends — the parent sees exactly what sharing would have shown it.
+ */
+export function releaseVforkParent(child: Proc): void {
+  const parent = child.vforkParent;
+  if (!parent) return;
+  child.vforkParent = undefined;
+  if (child.sharesParentVm && !parent.exited) {
+    for (const r of child.vm.mappings) {
+      const dst = parent.vm.mappings.find((q) => q.start <= r.start && r.end <= q.end);
+      if (dst) dst.bytes.set(r.bytes, r.start - dst.start);
+    }
   }
+  parent.vforkq.wakeup();
 }
 
 /** The wait status word of sys/sys/wait.h. */
@@ -172,6 +189,10 @@ export function wait1(m: Machine, p: Proc, pid: number, options: number): { pid:
     if (options & WUNTRACED && c.state === 'stopped' && !c.stopReported) {
       if (!(options & WNOWAIT)) c.stopReported = true;
       return { pid: c.pid, status: (c.stopSignal << 8) | WSTOPPED_CODE, child: c };
+    }
+    if (options & WCONTINUED && c.continued) {
+      if (!(options & WNOWAIT)) c.continued = false;
+      return { pid: c.pid, status: WCONTINUED_STATUS, child: c };
     }
   }
   if (options & WNOHANG) return { pid: 0, status: 0 };

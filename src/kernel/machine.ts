@@ -17,7 +17,7 @@ import {
   SIGTRAP, signalName, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
   T_XMM, ILL_ILLOPC, FPE_INTDIV, FPE_FLTINV, TRAP_BRKPT, TRAP_TRACE, BUS_ADRALN, LAST_NETBSD_SYSCALL, PSL_USERSET,
   SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, SA_RESTART, SA_NOCLDSTOP, EINTR, SIGCHLD, CLD_EXITED,
-  CLD_KILLED, CLD_DUMPED, CLD_STOPPED,
+  CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT,
 } from './constants.js';
 import { Errno, errnoName } from './errno.js';
 import type { FileTable } from './file.js';
@@ -39,7 +39,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
 };
 import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
-import { parentDiscardsZombies } from './lifecycle.js';
+import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
 import type { Socket } from './socket.js';
 import { faultingInstruction } from './faultpc.js';
 
@@ -256,7 +256,10 @@ export class Machine implements Scheduler {
     }
     const resumed = p.restartPending;
     p.restartPending = false;
-    if (!resumed) p.restartState = undefined;
+    if (!resumed) {
+      p.restartState = undefined;
+      p.timedOut = false; // only a re-executed call may see that its own deadline passed
+    }
 
     const d = this.table.get(code);
     ctx.proc = p;
@@ -266,9 +269,9 @@ export class Machine implements Scheduler {
     let rax = 0;
     let carry = false;
     try {
-      if (!d) throw new Errno(this.nosys(p, code));
-      const a = decode(d, lo, hi);
       if (hooks) {
+        // Unimplemented numbers are traced too (and can be taken over by a hook).
+        const a = d ? decode(d, lo, hi) : lo.map((l, i) => hi[i]! * 0x1_0000_0000 + l);
         ev = this.event(p, code, d, a, resumed);
         const decision = hooks.syscallEntry?.(ev, p);
         if (decision) {
@@ -276,8 +279,13 @@ export class Machine implements Scheduler {
           if ('errno' in decision) throw new Errno(decision.errno);
           ctx.rdx = decision.rdx ?? 0;
           rax = decision.retval;
-        } else rax = d.handler(ctx, ev.args[0]!, ev.args[1]!, ev.args[2]!, ev.args[3]!, ev.args[4]!, ev.args[5]!);
-      } else rax = d.handler(ctx, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+        } else if (!d) throw new Errno(this.nosys(p, code));
+        else rax = d.handler(ctx, ev.args[0]!, ev.args[1]!, ev.args[2]!, ev.args[3]!, ev.args[4]!, ev.args[5]!);
+      } else {
+        if (!d) throw new Errno(this.nosys(p, code));
+        const a = decode(d, lo, hi);
+        rax = d.handler(ctx, a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!);
+      }
     } catch (e) {
       if (e instanceof Errno) {
         if (e.errno === EJUSTRETURN) {
@@ -327,10 +335,11 @@ export class Machine implements Scheduler {
     out[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
   }
 
-  private event(p: Proc, code: number, d: SyscallDescriptor, a: number[], resumed: boolean): SyscallEvent {
+  private event(p: Proc, code: number, d: SyscallDescriptor | undefined, a: number[], resumed: boolean): SyscallEvent {
     const raw = this.lo.map((l, i) => (BigInt(this.hi[i]!) << 32n) | BigInt(l));
+    const name = d?.name ?? this.options.syscallName?.(code) ?? `syscall_${code}`;
     return {
-      seq: ++this.seq, pid: p.pid, lwp: 1, number: code, name: d.name, descriptor: d, args: [...a], raw, resumed,
+      seq: ++this.seq, pid: p.pid, lwp: 1, number: code, name, descriptor: d, args: [...a], raw, resumed,
       start: performance.now(), end: 0, result: undefined, rdx: 0, errno: undefined, injected: false,
     };
   }
@@ -425,7 +434,7 @@ export class Machine implements Scheduler {
     p.stopReported = false;
     if (p.parent) {
       p.parent.childq.wakeup();
-      if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_STOPPED, pid: p.pid, uid: p.cred.uid });
+      if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_STOPPED, pid: p.pid, uid: p.cred.uid, status: sig });
     }
   }
 
@@ -440,7 +449,12 @@ export class Machine implements Scheduler {
   continueProc(p: Proc): void {
     if (p.state !== 'stopped') return;
     p.state = 'runnable';
+    p.continued = true; // for wait4's WCONTINUED
     this.setRunnable(p);
+    if (p.parent) {
+      p.parent.childq.wakeup();
+      if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_CONTINUED, pid: p.pid, uid: p.cred.uid, status: SIGCONT });
+    }
   }
 
   /**
@@ -451,6 +465,7 @@ export class Machine implements Scheduler {
   exit1(p: Proc, status: ExitStatus): void {
     if (p.exited) return;
     this.hooks?.exit?.(p, status);
+    if (p.vforkParent) releaseVforkParent(p); // before the address space goes
     p.release(status);
     this.runq.splice(this.runq.indexOf(p) >>> 0, this.runq.includes(p) ? 1 : 0);
     for (const c of p.children) {
@@ -459,10 +474,6 @@ export class Machine implements Scheduler {
       if (c.exited) this.procs.delete(c.pid);
     }
     p.children.clear();
-    if (p.vforkParent) {
-      p.vforkParent.vforkq.wakeup();
-      p.vforkParent = undefined;
-    }
     this.procEvents.wakeup();
     const parent = p.parent;
     if (!parent) {
@@ -471,8 +482,9 @@ export class Machine implements Scheduler {
     }
     if (parentDiscardsZombies(parent)) this.reap(p);
     parent.childq.wakeup();
+    // exit_psignal: si_status is the exit code, or the signal that killed the child.
     const code = status.kind === 'exited' ? CLD_EXITED : status.core ? CLD_DUMPED : CLD_KILLED;
-    parent.psignal(SIGCHLD, { code, pid: p.pid, uid: p.cred.uid });
+    parent.psignal(SIGCHLD, { code, pid: p.pid, uid: p.cred.uid, status: status.kind === 'exited' ? status.code : status.signal });
   }
 
   /** Collect a zombie child: it leaves the process table. */

@@ -5,7 +5,7 @@
 
 import { TrapCpu, Unicorn, UC_ARCH_X86, UC_MODE_64 } from '../unicorn/index.js';
 import {
-  DFLSSIZ, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGKILL, SI_NOINFO,
+  DFLSSIZ, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCONT, SIGKILL, SI_NOINFO,
 } from './constants.js';
 import { FileDesc } from './filedesc.js';
 import type { FileTable } from './file.js';
@@ -31,6 +31,8 @@ export interface Scheduler {
   setRunnable(p: Proc): void;
   addTimer(p: Proc, when: number): void;
   removeTimer(p: Proc): void;
+  /** SIGCONT (or SIGKILL) for a stopped process. */
+  continueProc(p: Proc): void;
 }
 
 /** proc0's limits (sys/kern/init_main.c, kern_resource.c): NOFILE soft OPEN_MAX, hard maxfiles. */
@@ -86,6 +88,10 @@ export class Proc implements Sleeper {
   /** Stopped by a stop signal, and the signal (for wait4's WUNTRACED status). */
   stopSignal = 0;
   stopReported = true;
+  /** Continued by SIGCONT and not yet reported to a WCONTINUED wait. */
+  continued = false;
+  /** __vfork14: the child's memory is the parent's (copied back to it at exec or exit). */
+  sharesParentVm = false;
   /** The process has called execve (setpgid on it from the parent is EACCES). */
   execed = false;
   /** user and system time consumed, in ms (rusage). */
@@ -134,10 +140,8 @@ export class Proc implements Sleeper {
     this.sigq.wakeup();
     this.sig.post({ signo: sig, code: SI_NOINFO, ...info });
     if (!this.sig.pending.has(sig)) return;
-    if (this.state === 'stopped' && (sig === SIGKILL || sig === 19 /* SIGCONT */)) {
-      this.state = 'sleeping';
-      this.wake();
-    } else if (this.state === 'sleeping' && (sig === SIGKILL || ((this.sig.mask & sigbit(sig)) === 0n && this.restartMode !== 'nointr'))) this.wake();
+    if (this.state === 'stopped' && (sig === SIGKILL || sig === SIGCONT)) this.sched.continueProc(this);
+    else if (this.state === 'sleeping' && (sig === SIGKILL || ((this.sig.mask & sigbit(sig)) === 0n && this.restartMode !== 'nointr'))) this.wake();
   }
 
   /** Park on the given queues until one is woken (or the deadline, a performance.now() ms). */

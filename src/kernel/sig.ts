@@ -45,6 +45,8 @@ export interface SigInfo {
   uid?: number;
   addr?: number;
   trap?: number;
+  /** SIGCHLD's si_status. */
+  status?: number;
 }
 
 export interface SigAltStack {
@@ -92,6 +94,8 @@ export function encodeSiginfo(si: SigInfo): Uint8Array {
   } else if (si.pid !== undefined) {
     dv.setInt32(16, si.pid, true);
     dv.setUint32(20, si.uid ?? 0, true);
+    // _child: si_status (the exit code, or the signal that ended or stopped the child), times.
+    if (si.status !== undefined) dv.setInt32(24, si.status, true);
   }
   return b;
 }

@@ -1,0 +1,273 @@
+// Syscall tracing (--trace, --trace-json), fault injection (--inject) and the test author's API
+// (run({ trace, inject, hooks }), expectSyscall, traceMatchers), on the fixture programs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  createMachine, createTracer, expectNoSyscall, expectSyscall, expectSyscallSequence, findSyscalls, formatTrace, run,
+  traceMatchers, type SyscallTraceEvent, type TraceEvent,
+} from '../src/index.js';
+import { fixture, nbemu } from './helpers.js';
+
+expect.extend(traceMatchers);
+declare module 'vitest' {
+  interface Assertion<T> {
+    toHaveSyscall(name: string | RegExp, match?: import('../src/index.js').SyscallMatch): T;
+  }
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('[pid '));
+const tmp = (name: string): string => join(fs.mkdtempSync(join(os.tmpdir(), 'nbemu-trace-')), name);
+
+describe('--trace', () => {
+  it('decodes socketpair: domain, type flags, the out-array, errno names', () => {
+    const r = nbemu(['--trace', fixture('socketpair_err')]);
+    expect(r.status).toBe(0);
+    const t = lines(r.stderr);
+    expect(t).toContain('[pid 2] socketpair(AF_UNSPEC, SOCK_STREAM, 0, 0x7f7fffffe9f8) = -1 EAFNOSUPPORT (Address family not supported by protocol family)'.replace(/0x7f7fffffe9f8/, t.find((l) => l.includes('AF_UNSPEC'))?.match(/0x[0-9a-f]+/)?.[0] ?? ''));
+    expect(t).toContain('[pid 2] socketpair(99, SOCK_STREAM, 0, NULL) = -1 EAFNOSUPPORT (Address family not supported by protocol family)');
+    expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_STREAM, 0, NULL) = -1 EFAULT (Bad address)');
+    expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_DGRAM, 0, 0x8) = -1 EFAULT (Bad address)');
+    expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_STREAM, 0, 0xffff800000000000) = -1 EFAULT (Bad address)');
+    expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_RAW, 0, 0x8) = -1 EPROTOTYPE (Protocol wrong type for socket)');
+    expect(t).toContain('[pid 2] socketpair(AF_INET, SOCK_STREAM, 0, NULL) = -1 EOPNOTSUPP (Operation not supported)');
+    expect(t.some((l) => /^\[pid 2\] socketpair\(AF_LOCAL, SOCK_STREAM\|SOCK_NONBLOCK\|SOCK_CLOEXEC, 0, 0x[0-9a-f]+\) = -1 EFAULT \(Bad address\)$/.test(l))).toBe(true);
+    expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_STREAM, 0, [3, 4]) = 0');
+    expect(t).toContain('[pid 2] getrlimit(RLIMIT_NOFILE, {rlim_cur=128, rlim_max=3404}) = 0');
+    expect(t).toContain('[pid 2] setrlimit(RLIMIT_NOFILE, {rlim_cur=3, rlim_max=3404}) = 0');
+    expect(t).toContain('[pid 2] fcntl(3, F_GETFD) = -1 EBADF (Bad file descriptor)');
+    expect(t).toContain('[pid 2] mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANON, -1, 0) = ' + t.find((l) => l.includes('mmap('))!.split(' = ')[1]);
+    expect(t.slice(-2)).toEqual(['[pid 2] exit(0) = ?', '[pid 2] +++ exited with 0 +++']);
+  });
+
+  it('shows the strace example line: SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC and [3, 4]', () => {
+    const t = lines(nbemu(['--trace=socket', fixture('sockopt')]).stderr);
+    expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0, [3, 4]) = 0');
+    expect(t).toContain('[pid 2] getsockopt(3, SOL_SOCKET, SO_TYPE, [1], [4]) = 0');
+    expect(t).toContain('[pid 2] getsockopt(1, SOL_SOCKET, SO_TYPE, ' + t.find((l) => l.startsWith('[pid 2] getsockopt(1,'))!.split(', ')[3] + ', [4]) = -1 ENOTSOCK (Socket operation on non-socket)');
+  });
+
+  it('shows the signal and the death by it', () => {
+    const r = nbemu(['--trace', fixture('sigpipe')]);
+    expect(r.signal).toBe('SIGPIPE');
+    const t = lines(r.stderr).filter((l) => !l.includes('write(1,'));
+    expect(t.slice(-6)).toEqual([
+      '[pid 2] socketpair(AF_LOCAL, SOCK_STREAM, 0, [3, 4]) = 0',
+      '[pid 2] fcntl(3, F_GETNOSIGPIPE) = 0',
+      '[pid 2] close(4) = 0',
+      '[pid 2] write(3, "x", 1) = -1 EPIPE (Broken pipe)',
+      '[pid 2] --- SIGPIPE {si_signo=SIGPIPE, si_code=SI_NOINFO} ---',
+      '[pid 2] +++ killed by SIGPIPE +++',
+    ]);
+  });
+
+  it('decodes signal structures: sigaction, sigset, kill and the delivered siginfo', () => {
+    const t = lines(nbemu(['--trace=signal', fixture('signals')]).stderr);
+    expect(t).toContain('[pid 2] __sigprocmask14(SIG_SETMASK, [INT], NULL) = 0');
+    expect(t.some((l) => /^\[pid 2\] __sigaction_sigtramp\(SIGUSR1, \{sa_handler=0x[0-9a-f]+, sa_mask=\[\], sa_flags=SA_SIGINFO\}, NULL, 0x[0-9a-f]+, 2\) = 0$/.test(l))).toBe(true);
+    expect(t).toContain('[pid 2] kill(2, SIGUSR1) = 0');
+    expect(t.some((l) => /^\[pid 2\] --- SIGUSR1 \{si_signo=SIGUSR1, si_code=SI_USER, si_pid=2, si_uid=\d+\} ---$/.test(l))).toBe(true);
+  });
+
+  it('filters by name, by class and with !name; cuts buffers at --trace-strsize', () => {
+    const only = lines(nbemu(['--trace=socketpair', fixture('sigpipe')]).stderr);
+    expect(only.filter((l) => !l.includes('+++') && !l.includes('---')).every((l) => l.startsWith('[pid 2] socketpair('))).toBe(true);
+    expect(only).toContain('[pid 2] +++ killed by SIGPIPE +++');
+    const noWrite = lines(nbemu(['--trace=!write', fixture('hello')]).stderr);
+    expect(noWrite).toEqual(['[pid 2] exit(0) = ?', '[pid 2] +++ exited with 0 +++']);
+    const cls = lines(nbemu(['--trace=memory,fstat', fixture('socketpair_err')]).stderr);
+    expect(cls.length).toBeGreaterThan(3);
+    expect(cls.every((l) => /^\[pid 2\] (mmap|munmap|mprotect|\+\+\+)/.test(l))).toBe(true);
+    const short = lines(nbemu(['--trace', '--trace-strsize', '5', fixture('hello')]).stderr);
+    expect(short[0]).toBe('[pid 2] write(1, "hello"..., 14) = 14');
+    const r = nbemu(['--trace=nosuchcall', fixture('hello')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown syscall or class 'nosuchcall'/);
+  });
+
+  it('writes to --trace-file, with --trace-time timestamps and durations', () => {
+    const file = tmp('trace.txt');
+    const r = nbemu(['--trace-file', file, '--trace-time', fixture('hello')]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const t = lines(fs.readFileSync(file, 'utf8'));
+    expect(t[0]).toMatch(/^\[pid 2\] \d\d:\d\d:\d\d\.\d{6} write\(1, "hello, netbsd\\n", 14\) = 14 <\d+\.\d{6}>$/);
+    expect(t[t.length - 1]).toMatch(/^\[pid 2\] \d\d:\d\d:\d\d\.\d{6} \+\+\+ exited with 0 \+\+\+$/);
+  });
+});
+
+describe('--trace-json', () => {
+  it('writes one object per syscall, signal and exit, with stable fields', () => {
+    const json = tmp('trace.jsonl');
+    const text = tmp('trace.txt');
+    const r = nbemu(['--trace-json', json, '--trace-file', text, fixture('sigpipe')]);
+    expect(r.signal).toBe('SIGPIPE');
+    const objs = fs.readFileSync(json, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TraceEvent);
+    const textLines = lines(fs.readFileSync(text, 'utf8'));
+    expect(objs.length).toBe(textLines.length);
+    expect(objs.map((o) => o.line)).toEqual(textLines);
+    const sp = objs.find((o) => o.type === 'syscall' && o.name === 'socketpair') as SyscallTraceEvent;
+    expect(sp).toMatchObject({
+      type: 'syscall', pid: 2, lwp: 1, name: 'socketpair', number: 135, class: 'socket', result: 0, errno: null, errnoName: null,
+      injected: false, resumed: false, complete: true,
+      args: [
+        { name: 'domain', type: 'int', raw: '0x1', text: 'AF_LOCAL', value: 1 },
+        { name: 'type', type: 'int', raw: '0x1', text: 'SOCK_STREAM', value: 1 },
+        { name: 'protocol', type: 'int', raw: '0x0', text: '0', value: 0 },
+        { name: 'rsv', type: 'ptr', text: '[3, 4]', value: [3, 4], out: true },
+      ],
+    });
+    expect(sp.args[3]!.raw).toMatch(/^0x[0-9a-f]+$/);
+    expect(typeof sp.start).toBe('number');
+    expect(sp.end).toBeGreaterThanOrEqual(sp.start);
+    const seqs = objs.filter((o): o is SyscallTraceEvent => o.type === 'syscall').map((o) => o.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(objs.find((o) => o.type === 'syscall' && o.errno !== null)).toMatchObject({ name: 'write', errno: 32, errnoName: 'EPIPE', result: null });
+    expect(objs.slice(-2)).toMatchObject([
+      { type: 'signal', pid: 2, signo: 13, signal: 'SIGPIPE', codeName: 'SI_NOINFO', action: 'terminate' },
+      { type: 'exit', pid: 2, how: 'killed', code: null, signal: 'SIGPIPE', signo: 13, core: false },
+    ]);
+  });
+});
+
+describe('--inject', () => {
+  it('fails only the chosen invocation; the wrapper reports the errno; retval fakes a success', () => {
+    const r = nbemu(['--trace=socketpair,getppid', '--inject', 'socketpair:error=ENFILE:when=2', '--inject', 'getppid:retval=4242', fixture('trace_inject')]);
+    expect(r.stdout).not.toMatch(/not ok/);
+    expect(r.stdout).toMatch(/^1\.\.7$/m);
+    expect(r.status).toBe(0);
+    expect(lines(r.stderr)).toEqual([
+      '[pid 2] socketpair(AF_LOCAL, SOCK_STREAM, 0, [3, 4]) = 0',
+      expect.stringMatching(/^\[pid 2\] socketpair\(AF_LOCAL, SOCK_DGRAM\|SOCK_CLOEXEC, 0, 0x[0-9a-f]+\) = -1 ENFILE \(Too many open files in system\) \(INJECTED\)$/),
+      '[pid 2] socketpair(AF_LOCAL, SOCK_STREAM, 0, [5, 6]) = 0',
+      '[pid 2] getppid() = 4242 (INJECTED)',
+      '[pid 2] +++ exited with 0 +++',
+    ]);
+  });
+
+  it('without the injection the same program fails its checks', () => {
+    expect(nbemu([fixture('trace_inject')]).status).not.toBe(0);
+  });
+
+  it('when=N+ and N+STEP choose the invocations', async () => {
+    const every = await run(fixture('socketpair_err'), { stdout: 'pipe', trace: { filter: 'socketpair' }, inject: ['socketpair:error=EMFILE:when=3+'] });
+    const calls = every.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall');
+    expect(calls.slice(0, 2).every((c) => !c.injected)).toBe(true);
+    expect(calls.slice(2).every((c) => c.injected && c.errnoName === 'EMFILE')).toBe(true);
+    const stepped = await run(fixture('socketpair_err'), { stdout: 'pipe', trace: { filter: 'socketpair' }, inject: ['socketpair:error=ENFILE:when=2+3'] });
+    const hit = stepped.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall').map((c, i) => (c.injected ? i + 1 : 0)).filter(Boolean);
+    expect(hit.slice(0, 4)).toEqual([2, 5, 8, 11]);
+  });
+
+  it('rejects a malformed rule', () => {
+    for (const bad of ['socketpair', 'socketpair:error=EWHAT', 'socketpair:error=ENFILE:when=0', 'nosuch:error=EIO', 'socketpair:error=EIO:retval=1']) {
+      const r = nbemu(['--inject', bad, fixture('hello')]);
+      expect(r.status, bad).toBe(2);
+    }
+  });
+});
+
+describe('the test author API', () => {
+  it('run({ trace: true }) returns the trace; expectSyscall says it in one line', async () => {
+    const r = await run(fixture('sockopt'), { stdout: 'pipe', trace: true });
+    expect(r.exitCode).toBe(0);
+    const ev = expectSyscall(r.trace!, 'socketpair', { args: { type: /SOCK_DGRAM\b.*SOCK_CLOEXEC/ }, result: 0, out: { rsv: [3, 4] } });
+    expect(ev.line).toBe('[pid 2] socketpair(AF_LOCAL, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0, [3, 4]) = 0');
+    expectSyscall(r, 'getsockopt', { args: { s: 1, name: 'SO_TYPE' }, errno: 'ENOTSOCK' });
+    const st = await run(fixture('fstat'), { stdout: 'pipe', trace: true });
+    expectSyscall(st, 'fstat', { args: { fd: 3 }, out: { sb: { st_mode: 'S_IFSOCK|0000' } } }); // bare names for versioned calls (__fstat50)
+    expectNoSyscall(r, 'socketpair', { args: { domain: 'AF_INET' } });
+    expect(r.trace).toHaveSyscall('socketpair', { args: [1, /SOCK_SEQPACKET/] });
+    expect(r).not.toHaveSyscall('kill');
+    expectSyscallSequence(r, [['socketpair', { args: { type: /STREAM/ } }], ['getsockopt', { out: { val: 1 } }], ['close']]);
+    expect(formatTrace(r.trace!).split('\n')[0]).toBe(r.trace![0]!.line);
+  });
+
+  it('expectSyscall explains a miss with the calls it saw', async () => {
+    const r = await run(fixture('sigpipe'), { stdout: 'pipe', trace: true });
+    expect(() => expectSyscall(r.trace!, 'socketpair', { args: { type: /SOCK_CLOEXEC/ } })).toThrow(
+      /expected a call socketpair with args \{type: \/SOCK_CLOEXEC\/\}; the trace has 1 socketpair call\(s\), none matching:\n {2}\[pid 2\] socketpair\(AF_LOCAL, SOCK_STREAM, 0, \[3, 4\]\) = 0\n {6}✗ type: SOCK_STREAM does not match \/SOCK_CLOEXEC\//,
+    );
+    expect(() => expectSyscall(r.trace!, 'getpid')).toThrow(/no getpid call in the trace \(it has: socketpair, write, fcntl, close\)/);
+    expect(findSyscalls(r.trace!, 'write', { errno: 'EPIPE', args: { buf: 'x' } })).toHaveLength(1);
+    expect(r.trace!.slice(-2).map((e) => e.type)).toEqual(['signal', 'exit']);
+  });
+
+  it('entry hooks change arguments; exit hooks change results', async () => {
+    const asked = new Map<number, number>();
+    const r = await run(fixture('hello'), {
+      argv: ['hello'],
+      stdout: 'pipe',
+      trace: true,
+      hooks: {
+        onEntry(call) {
+          if (call.name === 'write' && call.arg('fd') === 1) {
+            asked.set(call.seq, call.arg('nbyte'));
+            call.setArg('nbyte', 5); // the kernel writes only 5 bytes...
+          }
+        },
+        onExit(call) {
+          if (asked.has(call.seq)) call.succeed(asked.get(call.seq)!); // ...and the program is told all of them
+        },
+      },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.toString()).toBe('helloargv[');
+    expectSyscall(r, 'write', { args: { fd: 1, nbyte: 5, buf: 'hello' }, result: 14 });
+  });
+
+  it('hooks can take a call over entirely (write the out-parameter, return the value)', async () => {
+    let n = 0;
+    const r = await run(fixture('trace_inject'), {
+      stdout: 'pipe',
+      trace: { filter: 'socketpair,getppid' },
+      hooks: {
+        onEntry(call) {
+          if (call.name === 'getppid') return { retval: 4242 };
+          if (call.name !== 'socketpair') return undefined;
+          n++;
+          if (n === 2) return { errno: 'ENFILE' };
+          const sv = new Uint8Array(8);
+          new DataView(sv.buffer).setInt32(0, n === 1 ? 3 : 5, true);
+          new DataView(sv.buffer).setInt32(4, n === 1 ? 4 : 6, true);
+          call.memory.write(call.arg('rsv'), sv);
+          return { retval: 0 };
+        },
+      },
+    });
+    expect(r.stdout.toString()).not.toMatch(/not ok/);
+    expect(r.exitCode).toBe(0);
+    expect(findSyscalls(r, 'socketpair', { injected: true })).toHaveLength(3);
+    expectSyscall(r, 'socketpair', { errno: 'ENFILE', injected: true });
+    expectSyscall(r, 'socketpair', { out: { rsv: [5, 6] } });
+  });
+
+  it('createTracer attaches to a Machine and streams events', () => {
+    const seen: string[] = [];
+    const tracer = createTracer({ filter: ['write'], onEvent: (e) => seen.push(e.type), collect: true });
+    const sink: Buffer[] = [];
+    const m = createMachine({ hooks: tracer.hooks, stdout: { write: (d) => void sink.push(Buffer.from(d)) } });
+    const out = m.run(m.spawn(fixture('hello'), ['hello'], []));
+    expect(out).toEqual({ kind: 'exited', code: 0 });
+    expect(tracer.syscalls.map((e) => e.name)).toEqual(['write', 'write']);
+    expect(seen).toEqual(['syscall', 'syscall', 'exit']);
+  });
+
+  it('shows a blocking call as <unfinished ...> and <... resumed> when processes interleave', async () => {
+    if (!fs.existsSync(fixture('proc_fork'))) return;
+    const text: string[] = [];
+    const r = await run(fixture('proc_fork'), { stdout: 'pipe', stderr: 'pipe', trace: { text: (l) => text.push(l), collect: true } });
+    expect(r.trace!.some((e) => e.type === 'exit' && e.pid !== 2)).toBe(true);
+    const unfinished = text.filter((l) => l.endsWith('<unfinished ...>'));
+    expect(unfinished.length).toBeGreaterThan(0);
+    for (const u of unfinished) {
+      const [, pid, name] = /^\[pid (\d+)\] (\w+)\(/.exec(u)!;
+      const after = text.slice(text.indexOf(u) + 1);
+      expect(after.some((l) => l.startsWith(`[pid ${pid}] <... ${name} resumed>`) || l === `[pid ${pid}] +++ killed by SIGKILL +++`), u).toBe(true);
+    }
+    const resumed = r.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall' && e.resumed);
+    expect(resumed.length).toBeGreaterThan(0);
+    expect(resumed.every((e) => e.sleeps > 0 && !e.line.includes('resumed'))).toBe(true);
+  });
+});
