@@ -66,6 +66,12 @@ export interface MachineOptions {
   hooks?: KernelHooks;
 }
 
+/** A timed call into the kernel (see Machine.callout). */
+export interface Callout {
+  when: number;
+  fn: () => void;
+}
+
 /** How a run ended: the first process's end, or a deadlock nbemu detected and reported. */
 export type RunOutcome = ExitStatus | { kind: 'deadlock'; report: string };
 
@@ -87,6 +93,7 @@ export class Machine implements Scheduler {
   private readonly warned = new Set<string>();
   private readonly runq: Proc[] = [];
   private readonly timers = new Map<Proc, number>();
+  private readonly callouts = new Set<Callout>();
   private seq = 0;
   /** The process whose end ends the run (it stays in the table for run() to report). */
   private first: Proc | undefined;
@@ -157,9 +164,23 @@ export class Machine implements Scheduler {
     this.timers.delete(p);
   }
 
-  /** Wake the sleepers whose deadline has passed; the earliest deadline still pending, if any. */
+  /**
+   * callout(9): run `fn` at `when` (a performance.now() time in ms) from the scheduler loop —
+   * interval timers, kqueue timers. Returns a handle for cancelCallout.
+   */
+  callout(when: number, fn: () => void): Callout {
+    const c: Callout = { when, fn };
+    this.callouts.add(c);
+    return c;
+  }
+
+  cancelCallout(c: Callout | undefined): void {
+    if (c) this.callouts.delete(c);
+  }
+
+  /** Wake the sleepers and run the callouts whose time has come; the earliest time still pending, if any. */
   private fireTimers(): number | undefined {
-    if (this.timers.size === 0) return undefined;
+    if (this.timers.size === 0 && this.callouts.size === 0) return undefined;
     const now = performance.now();
     let next: number | undefined;
     for (const [p, when] of [...this.timers]) {
@@ -168,6 +189,14 @@ export class Machine implements Scheduler {
         p.wake();
       } else if (next === undefined || when < next) next = when;
     }
+    for (const c of [...this.callouts]) {
+      if (c.when <= now) {
+        this.callouts.delete(c);
+        c.fn();
+      } else if (next === undefined || c.when < next) next = c.when;
+    }
+    // A callout may have added another that is already due: let the loop come round again.
+    if (next === undefined && this.callouts.size) next = now;
     return next;
   }
 
@@ -204,6 +233,7 @@ export class Machine implements Scheduler {
     for (const p of this.procs.values()) if (!p.exited) p.release({ kind: 'signaled', signal: SIGKILL, core: false });
     this.runq.length = 0;
     this.timers.clear();
+    this.callouts.clear();
   }
 
   /** Run one process until it sleeps, stops, exits or is preempted. */
@@ -213,12 +243,12 @@ export class Machine implements Scheduler {
     const start = performance.now();
     if (p.sig.pending.size) this.postsig(p);
     while (p.state === 'running') {
-      const others = this.runq.length > 0 || this.timers.size > 0;
+      const others = this.runq.length > 0 || this.timers.size > 0 || this.callouts.size > 0;
       const kind = p.cpu.run(others ? SLICE_US : 0);
       if (kind === TRAP_SYSCALL) this.syscall(p);
       else if (kind !== TRAP_SLICE) trapsignal(p, kind, (key, line) => this.warnOnce(key, line));
       if (p.state === 'running' && p.sig.pending.size) this.postsig(p);
-      if (p.state === 'running' && (kind === TRAP_SLICE || (this.runq.length > 0 && performance.now() - start > SLICE_MS))) {
+      if (p.state === 'running' && (kind === TRAP_SLICE || ((this.runq.length > 0 || this.callouts.size > 0) && performance.now() - start > SLICE_MS))) {
         p.state = 'runnable';
         this.runq.push(p);
       }
