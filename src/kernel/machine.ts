@@ -37,7 +37,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
   17: [SIGBUS, BUS_ADRALN, T_ALIGNFLT],
   19: [SIGFPE, FPE_FLTINV, T_XMM],
 };
-import type { SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
+import type { ArgSpec, SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
 import type { Socket } from './socket.js';
@@ -89,6 +89,9 @@ export class Machine implements Scheduler {
   hooks: KernelHooks | undefined;
   private nextPid = 2; // pid 1 is the (virtual) init that adopts orphans and reaps them
   private readonly table: SyscallTable;
+  /** The table as a dense array by number, and each argument's decoding (six per number). */
+  private readonly entries: (SyscallDescriptor | undefined)[] = new Array(512).fill(undefined);
+  private readonly kinds = new Uint8Array(512 * 6);
   private readonly diag: (line: string) => void;
   private readonly warned = new Set<string>();
   private readonly runq: Proc[] = [];
@@ -104,6 +107,10 @@ export class Machine implements Scheduler {
 
   constructor(private readonly options: MachineOptions) {
     this.table = options.syscalls;
+    for (const d of this.table.values()) {
+      this.entries[d.number] = d;
+      for (let i = 0; i < 6; i++) this.kinds[d.number * 6 + i] = kindOf(d.args[i]);
+    }
     this.files = { nfiles: 0, maxfiles: options.maxfiles ?? MAXFILES, inflight: 0 };
     this.ncpu = options.ncpu ?? 1;
     this.hostname = options.hostname ?? 'nbemu';
@@ -153,7 +160,9 @@ export class Machine implements Scheduler {
   // ---- The scheduler ------------------------------------------------------------------------
 
   setRunnable(p: Proc): void {
-    if (!this.runq.includes(p)) this.runq.push(p);
+    if (p.onRunq) return;
+    p.onRunq = true;
+    this.runq.push(p);
   }
 
   addTimer(p: Proc, when: number): void {
@@ -213,6 +222,7 @@ export class Machine implements Scheduler {
         const next = this.fireTimers();
         const p = this.runq.shift();
         if (p) {
+          p.onRunq = false;
           this.runSlice(p);
           continue;
         }
@@ -250,7 +260,7 @@ export class Machine implements Scheduler {
       if (p.state === 'running' && p.sig.pending.size) this.postsig(p);
       if (p.state === 'running' && (kind === TRAP_SLICE || ((this.runq.length > 0 || this.callouts.size > 0) && performance.now() - start > SLICE_MS))) {
         p.state = 'runnable';
-        this.runq.push(p);
+        this.setRunnable(p);
       }
     }
     p.cpuMs += performance.now() - start;
@@ -272,6 +282,35 @@ export class Machine implements Scheduler {
       code = u[10]! & 511;
       first = 6;
     }
+    const resumed = p.restartPending;
+    p.restartPending = false;
+    if (!resumed) {
+      p.restartState = undefined;
+      p.timedOut = false; // only a re-executed call may see that its own deadline passed
+    }
+    const d = this.entries[code];
+    ctx.proc = p;
+    ctx.rdx = 0;
+    // The hot path: a direct call decodes its arguments straight from the trap record.
+    if (first === 5 && d && !this.hooks) {
+      const kb = code * 6;
+      const kinds = this.kinds;
+      let rax: number;
+      try {
+        rax = d.handler(ctx, arg(u, 5, kinds[kb]!), arg(u, 6, kinds[kb + 1]!), arg(u, 7, kinds[kb + 2]!), arg(u, 8, kinds[kb + 3]!), arg(u, 9, kinds[kb + 4]!), arg(u, 10, kinds[kb + 5]!));
+      } catch (e) {
+        this.syscallFailed(p, e, code, d);
+        return;
+      }
+      if (p.exited) return;
+      const out = p.cpu.u32; // execve gives the process a new CPU: write to the one that will run
+      out[24] = 1;
+      out[26] = rax >>> 0;
+      out[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
+      out[28] = ctx.rdx >>> 0;
+      out[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
+      return;
+    }
     const lo = this.lo;
     const hi = this.hi;
     for (let i = 0; i < 6; i++) {
@@ -284,16 +323,7 @@ export class Machine implements Scheduler {
       lo[5] = Number(v & 0xffffffffn);
       hi[5] = Number(v >> 32n);
     }
-    const resumed = p.restartPending;
-    p.restartPending = false;
-    if (!resumed) {
-      p.restartState = undefined;
-      p.timedOut = false; // only a re-executed call may see that its own deadline passed
-    }
 
-    const d = this.table.get(code);
-    ctx.proc = p;
-    ctx.rdx = 0;
     const hooks = this.hooks;
     let ev: SyscallEvent | undefined;
     let rax = 0;
@@ -363,6 +393,38 @@ export class Machine implements Scheduler {
     out[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
     out[28] = ctx.rdx >>> 0;
     out[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
+  }
+
+  /** The failure path of an untraced call: NetBSD's errno convention, a restart, or a sleep. */
+  private syscallFailed(p: Proc, e: unknown, code: number, d: SyscallDescriptor): void {
+    let errno: number;
+    if (e instanceof Errno) {
+      if (e.errno === EJUSTRETURN) {
+        if (!p.exited) p.cpu.u32[24] = 4;
+        return;
+      }
+      if (e.errno === ERESTART) {
+        this.restart(p);
+        return;
+      }
+      errno = e.errno;
+    } else if (e instanceof Sleep) {
+      this.restart(p);
+      p.restartPending = true;
+      p.restartMode = e.mode;
+      p.sleep(e.queues, e.deadline, d.name);
+      return;
+    } else {
+      this.warnOnce(`internal:${code}`, `nbemu: internal error in ${d.name}(): ${(e as Error).stack ?? e}; the call fails with EIO`);
+      errno = EIO;
+    }
+    if (p.exited) return;
+    const out = p.cpu.u32;
+    out[24] = 3;
+    out[26] = errno;
+    out[27] = 0;
+    out[28] = 0;
+    out[29] = 0;
   }
 
   private event(p: Proc, code: number, d: SyscallDescriptor | undefined, a: number[], resumed: boolean): SyscallEvent {
@@ -472,7 +534,7 @@ export class Machine implements Scheduler {
   yieldProc(p: Proc): void {
     if (this.runq.length === 0) return;
     p.state = 'runnable';
-    this.runq.push(p);
+    this.setRunnable(p);
   }
 
   /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
@@ -497,7 +559,10 @@ export class Machine implements Scheduler {
     this.hooks?.exit?.(p, status);
     if (p.vforkParent) releaseVforkParent(p); // before the address space goes
     p.release(status);
-    this.runq.splice(this.runq.indexOf(p) >>> 0, this.runq.includes(p) ? 1 : 0);
+    if (p.onRunq) {
+      this.runq.splice(this.runq.indexOf(p), 1);
+      p.onRunq = false;
+    }
     for (const c of p.children) {
       c.parent = undefined;
       c.ppid = 1;
@@ -615,17 +680,58 @@ function trapsignal(p: Proc, kind: number, warn: (key: string, line: string) => 
 
 const decoded = [0, 0, 0, 0, 0, 0];
 
+/** How a register becomes a handler argument: none, int, u_int, signed 64, unsigned 64 (see ArgType). */
+const KIND_NONE = 0;
+const KIND_INT = 1;
+const KIND_UINT = 2;
+const KIND_LONG = 3;
+const KIND_U64 = 4;
+
+function kindOf(spec: ArgSpec | undefined): number {
+  if (!spec) return KIND_NONE;
+  if (spec.type === 'int' || spec.type === 'fd') return KIND_INT;
+  if (spec.type === 'uint') return KIND_UINT;
+  if (spec.type === 'long') return KIND_LONG;
+  return KIND_U64;
+}
+
+/** One argument straight from the trap record's register slot. */
+function arg(u: Uint32Array, slot: number, kind: number): number {
+  switch (kind) {
+    case KIND_INT:
+      return u[slot * 2]! | 0;
+    case KIND_UINT:
+      return u[slot * 2]!;
+    case KIND_LONG:
+      return (u[slot * 2 + 1]! | 0) * 0x1_0000_0000 + u[slot * 2]!;
+    case KIND_U64:
+      return u[slot * 2 + 1]! * 0x1_0000_0000 + u[slot * 2]!;
+    default:
+      return 0;
+  }
+}
+
 /** Turn the argument registers into the handler's argument numbers (see ArgType). */
 function decode(d: SyscallDescriptor, lo: number[], hi: number[]): number[] {
   for (let i = 0; i < 6; i++) {
-    const spec = d.args[i];
     const l = lo[i]!;
     const h = hi[i]!;
-    if (!spec) decoded[i] = 0;
-    else if (spec.type === 'int' || spec.type === 'fd') decoded[i] = l | 0;
-    else if (spec.type === 'uint') decoded[i] = l;
-    else if (spec.type === 'long') decoded[i] = (h | 0) * 0x1_0000_0000 + l;
-    else decoded[i] = h * 0x1_0000_0000 + l;
+    switch (kindOf(d.args[i])) {
+      case KIND_INT:
+        decoded[i] = l | 0;
+        break;
+      case KIND_UINT:
+        decoded[i] = l;
+        break;
+      case KIND_LONG:
+        decoded[i] = (h | 0) * 0x1_0000_0000 + l;
+        break;
+      case KIND_U64:
+        decoded[i] = h * 0x1_0000_0000 + l;
+        break;
+      default:
+        decoded[i] = 0;
+    }
   }
   return decoded;
 }

@@ -59,6 +59,8 @@ export class Proc implements Sleeper {
   stackBase = 0;
   stackSize = 0;
   state: ProcState = 'runnable';
+  /** On the scheduler's run queue (kept here so setRunnable needs no search). */
+  onRunq = false;
   exitStatus: ExitStatus | undefined;
   /** The parent (undefined: the virtual init, pid 1, which reaps at once) and the children. */
   parent: Proc | undefined;

@@ -36,7 +36,7 @@ export class WaitQueue {
  * Thrown by a syscall that must wait for one of `queues` (or until `deadline`, a host
  * performance.now() time in ms, when given). The call is re-executed from the start when woken.
  */
-export class Sleep extends Error {
+export class Sleep {
   readonly queues: WaitQueue[];
   constructor(
     queues: WaitQueue | WaitQueue[],
@@ -47,8 +47,12 @@ export class Sleep extends Error {
      */
     readonly mode: 'restart' | 'eintr' | 'nointr' = 'restart',
   ) {
-    const qs = Array.isArray(queues) ? queues : [queues];
-    super(`sleeping on ${qs.map((q) => q.wmesg).join(', ') || 'a timer'}`);
-    this.queues = qs;
+    // Not an Error: a sleep is the normal path of a blocking call, and capturing a stack trace
+    // for each one cost more than the rest of the call (bench: ping-pong).
+    this.queues = Array.isArray(queues) ? queues : [queues];
+  }
+
+  get message(): string {
+    return `sleeping on ${this.queues.map((q) => q.wmesg).join(', ') || 'a timer'}`;
   }
 }

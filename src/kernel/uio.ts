@@ -69,11 +69,23 @@ export class Uio {
   /** Would moving the next n bytes fault? (checked before a file commits to the transfer) */
   check(n: number): void {
     const prot = this.direction === 'read' ? PROT_WRITE : PROT_READ;
+    if (this.iov.length === 1) {
+      // One buffer (read, write, send, recv): no walk over the iovecs.
+      if (n > this.resid) throw new Errno(EFAULT);
+      this.vm.check(this.iov[0]!.base + this.done, n, prot);
+      return;
+    }
     for (const [base, len] of this.segments(n)) this.vm.check(base, len, prot);
   }
 
   /** Read direction: copy `data` out to the guest buffers. */
   copyout(data: Uint8Array): void {
+    if (this.iov.length === 1) {
+      if (data.length > this.resid) throw new Errno(EFAULT);
+      this.vm.write(this.iov[0]!.base + this.done, data);
+      this.advance(data.length);
+      return;
+    }
     this.check(data.length);
     let off = 0;
     for (const [base, len] of this.segments(data.length)) {
@@ -85,6 +97,12 @@ export class Uio {
 
   /** Write direction: copy the next n bytes in from the guest buffers. */
   copyin(n: number): Uint8Array {
+    if (this.iov.length === 1) {
+      if (n > this.resid) throw new Errno(EFAULT);
+      const out = this.vm.read(this.iov[0]!.base + this.done, n).slice();
+      this.advance(n);
+      return out;
+    }
     this.check(n);
     const out = new Uint8Array(n);
     let off = 0;
