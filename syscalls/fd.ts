@@ -34,6 +34,9 @@ function dofilewrite(p: Proc, fp: File, uio: Uio): number {
   const st = (p.restartState as { done: number } | undefined) ?? { done: 0 };
   uio.skip(st.done);
   const nonblock = fp.nonblocking;
+  // A reader may have finished this write while the writer slept (Socket.receive's refill).
+  if (st.done > 0 && uio.resid === 0) return st.done;
+  if (!nonblock) uio.pending = { progress: st, sleeping: () => p.state === 'sleeping' && p.restartPending && p.restartState === st };
   try {
     do {
       st.done += fp.write(uio, nonblock);

@@ -118,6 +118,12 @@ export class Socket {
   /** SO_SNDTIMEO / SO_RCVTIMEO in ms (0: wait for ever). */
   sndtimeo = 0;
   rcvtimeo = 0;
+  /**
+   * A blocking stream write asleep because the peer's buffer was full: the peer's reads move
+   * the rest of it in as room appears (what a writer on another CPU would do at once), and wake
+   * the writer only when all of it is in, instead of a wake-up and a re-run per buffer-full.
+   */
+  pendingWrite: Uio | undefined;
   /** Frees the bound name when the socket closes. */
   unname: (() => void) | undefined;
   /** SO_LINGER: l_onoff, l_linger. */
@@ -198,6 +204,7 @@ export class Socket {
     const space = this.snd.hiwat - peer.rcv.cc;
     if (this.atomic ? space < resid : space <= 0 && resid > 0) {
       if (nonblock) throw new Errno(EAGAIN);
+      if (!this.atomic && !internalize && uio.pending) this.pendingWrite = uio;
       throw new Sleep(this.snd);
     }
     const n = Math.min(space, resid);
@@ -206,6 +213,32 @@ export class Socket {
     peer.rcv.append(uio.copyin(n), control, undefined, peer.localCreds ? this.cred : undefined);
     peer.rcv.wakeup(); // sorwakeup
     return n;
+  }
+
+  /**
+   * unp_rcvd after a stream read made room: a writer asleep on the full buffer has the next part
+   * of its write moved in now (its progress advances; it stays asleep until all is in), or is
+   * woken to go on by itself.
+   */
+  private refillFromWriter(): void {
+    const writer = this.peer;
+    if (!writer) return;
+    const w = writer.pendingWrite;
+    if (w && w.pending?.sleeping() && !(writer.state & SS_CANTSENDMORE)) {
+      const n = Math.min(writer.snd.hiwat - this.rcv.cc, w.resid);
+      try {
+        if (n > 0) {
+          this.rcv.append(w.copyin(n));
+          w.pending.progress.done += n;
+          this.rcv.wakeup(); // other readers and pollers of this socket
+        }
+        if (w.resid > 0) return; // the writer sleeps on; the next read takes this part
+      } catch {
+        // The writer's buffer faults: let it run again and meet the error itself.
+      }
+    }
+    writer.pendingWrite = undefined;
+    writer.snd.wakeup();
   }
 
   /** soconnect for a datagram socket: this socket sends to `to` until it is disconnected. */
@@ -305,7 +338,8 @@ export class Socket {
       rcv.cc -= take;
       if (rec.off === rec.data.length) rcv.queue.shift();
     }
-    if (!peek && n > 0) this.peer?.snd.wakeup(); // unp_rcvd
+    if (!peek && n > 0) this.refillFromWriter(); // unp_rcvd
+
     return { n, truncated: false, control, creds: first.creds };
   }
 

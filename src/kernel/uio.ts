@@ -15,9 +15,19 @@ export interface IoVec {
   len: number;
 }
 
+/** A blocking write asleep on a full buffer, which a reader may continue (see Socket.receive). */
+export interface PendingWrite {
+  /** The writer, asleep in this very call while `sleeping()` is true. */
+  sleeping(): boolean;
+  /** The call's progress, kept across its re-executions (restartState). */
+  progress: { done: number };
+}
+
 export class Uio {
   /** Bytes still to transfer. */
   resid: number;
+  /** Set by dofilewrite on a blocking write, so a file may continue it while the writer sleeps. */
+  pending: PendingWrite | undefined;
   private done = 0;
 
   constructor(
