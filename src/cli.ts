@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createMachine, createTracer, ExecFormatError, signalName, type Tracer, type TracerOptions } from './index.js';
+import { createMachine, createTracer, ExecFormatError, setRoot, signalName, type Tracer, type TracerOptions } from './index.js';
 
 const USAGE = `usage: nbemu [options] <binary> [args...]
 
@@ -13,6 +13,8 @@ options:
   -E NAME=VALUE     set NAME in the program's environment (repeatable)
   -U NAME           remove NAME from the program's environment (repeatable)
   --maxfiles N      the machine-wide open-file limit, kern.maxfiles (default 3404)
+  --root DIR        make DIR the program's "/" (no way out through ".." or symbolic
+                    links); without it the program sees the host's files
   --trace[=SET]     trace syscalls on stderr, strace-style; SET: names and classes
                     (file, socket, process, signal, memory, lwp, time, sysctl, misc),
                     comma-separated, '!name' excludes (e.g. --trace=socket,!sendmsg)
@@ -33,6 +35,7 @@ const OPTIONS = {
   E: { type: 'string', short: 'E', multiple: true },
   U: { type: 'string', short: 'U', multiple: true },
   maxfiles: { type: 'string' },
+  root: { type: 'string' },
   trace: { type: 'string' },
   'trace-file': { type: 'string' },
   'trace-json': { type: 'string' },
@@ -48,7 +51,7 @@ export const EXIT_CANNOT_EXECUTE = 126;
 export const EXIT_NOT_FOUND = 127;
 
 /** Options whose value is the next word. */
-const VALUE_OPTIONS = ['-E', '-U', '--maxfiles', '--trace-file', '--trace-json', '--trace-strsize', '--inject'];
+const VALUE_OPTIONS = ['-E', '-U', '--maxfiles', '--root', '--trace-file', '--trace-json', '--trace-strsize', '--inject'];
 
 /** A file sink that writes in large chunks; flush() at the end. */
 function fileSink(fd: number): { write: (line: string) => void; flush: () => void } {
@@ -157,6 +160,13 @@ export function main(argv: string[]): number {
   }
 
   const machine = createMachine({ ...(maxfiles !== undefined ? { maxfiles } : {}), ...(tracer ? { hooks: tracer.hooks } : {}) });
+  if (values.root !== undefined) {
+    try {
+      setRoot(machine, values.root);
+    } catch (e) {
+      return fail(`--root ${values.root}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`, 2);
+    }
+  }
   let proc;
   try {
     proc = machine.spawn(file, program, [...env].map(([k, v]) => `${k}=${v}`));

@@ -2,6 +2,7 @@
 // drive it yourself.
 
 import { Machine, type MachineOptions, type RunOutcome } from './kernel/machine.js';
+import { setRoot } from './kernel/vfs.js';
 import { captureStream, hostFdStream, inputStream, type HostStream } from './kernel/hostfile.js';
 import { SYSCALLS, NETBSD_SYSCALLS } from '../syscalls/index.js';
 import { signalName } from './kernel/constants.js';
@@ -10,6 +11,7 @@ import type { SyscallHooks } from './trace/call.js';
 import type { InjectRule } from './trace/inject.js';
 
 export { Machine, type RunOutcome } from './kernel/machine.js';
+export { setRoot } from './kernel/vfs.js';
 export { ExecFormatError } from './loader/elf.js';
 export type { ExitStatus } from './kernel/signal.js';
 export type { HostStream } from './kernel/hostfile.js';
@@ -37,6 +39,8 @@ export interface RunOptions {
   stderr?: OutputOption;
   /** kern.maxfiles (the machine-wide open-file limit). */
   maxfiles?: number;
+  /** A host directory the program sees as "/" (no way out); default: the host's files. */
+  root?: string;
   /** Where nbemu's own diagnostics go (default: the host's stderr). */
   diagnostics?: (line: string) => void;
   /**
@@ -99,6 +103,7 @@ export async function run(path: string, options: RunOptions = {}): Promise<RunRe
     ...(options.maxfiles !== undefined ? { maxfiles: options.maxfiles } : {}),
     ...(options.diagnostics ? { diagnostics: options.diagnostics } : {}),
   });
+  if (options.root !== undefined) setRoot(machine, options.root);
   const env = Array.isArray(options.env) ? options.env : Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const proc = machine.spawn(path, options.argv ?? [path], env);
   const outcome = machine.run(proc);

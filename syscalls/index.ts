@@ -4,6 +4,7 @@
 import type { SyscallDescriptor, SyscallTable } from '../src/kernel/syscall.js';
 import { eventSyscalls } from './event.js';
 import { fdSyscalls } from './fd.js';
+import { fileSyscalls } from './file.js';
 import { kqueueSyscalls } from './kqueue.js';
 import { lwpSyscalls } from './lwp.js';
 import { memorySyscalls } from './memory.js';
@@ -19,6 +20,7 @@ export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...lifecycleSyscalls,
   ...signalSyscalls,
   ...fdSyscalls,
+  ...fileSyscalls,
   ...eventSyscalls,
   ...kqueueSyscalls,
   ...socketSyscalls,

@@ -280,4 +280,13 @@ export const NETBSD_SYSCALLS: ReadonlyMap<number, { name: string; proto: string 
   [478, { name: "___lwp_park60", proto: "int|sys|60|_lwp_park(clockid_t clock_id, int flags, struct timespec *ts, lwpid_t unpark, const void *hint, const void *unparkhint);" }],
   [481, { name: "wait6", proto: "int|sys||wait6(idtype_t idtype, id_t id, int *status, int options, struct wrusage *wru, siginfo_t *info);" }],
   [482, { name: "clock_getcpuclockid2", proto: "int|sys||clock_getcpuclockid2(idtype_t idtype, id_t id, clockid_t *clock_id);" }],
+  // NetBSD 9.99 (sys/sys/statvfs.h 1.21: struct statvfs gained f_mntfromlabel); numbers from
+  // syscalls.master as quoted by gopsutil (484 = SYS___statvfs190) and libc's __RENAME order.
+  [483, { name: "__getvfsstat90", proto: "int|sys|90|getvfsstat(struct statvfs *buf, size_t bufsize, int flags);" }],
+  [484, { name: "__statvfs190", proto: "int|sys|90|statvfs1(const char *path, struct statvfs *buf, int flags);" }],
+  [485, { name: "__fstatvfs190", proto: "int|sys|90|fstatvfs1(int fd, struct statvfs *buf, int flags);" }],
+  [486, { name: "__fhstatvfs190", proto: "int|sys|90|fhstatvfs1(const void *fhp, size_t fh_size, struct statvfs *buf, int flags);" }],
+  [483, { name: "__getvfsstat90", proto: "int|sys|90|getvfsstat(struct statvfs *buf, size_t bufsize, int flags);" }],
+  [484, { name: "__statvfs190", proto: "int|sys|90|statvfs1(const char *path, struct statvfs *buf, int flags);" }],
+  [485, { name: "__fstatvfs190", proto: "int|sys|90|fstatvfs1(int fd, struct statvfs *buf, int flags);" }],
 ]);

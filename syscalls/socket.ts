@@ -196,7 +196,7 @@ function copyoutAddr(k: SysCtx, addr: Uint8Array, asa: number, alen: number): vo
 function copyoutSockname(k: SysCtx, fd: number, asa: number, alen: number, peer: boolean): number {
   const { so } = getsock(k, fd);
   if (peer && !(so.state & SS_ISCONNECTED)) throw new Errno(ENOTCONN);
-  copyoutAddr(k, sockaddrUn(peer ? so.peer?.addr : so.addr), asa, alen);
+  copyoutAddr(k, sockaddrUn(peer ? so.peer?.addrBytes : so.addrBytes), asa, alen);
   return 0;
 }
 
@@ -240,13 +240,19 @@ function parseRights(bytes: Uint8Array): number[] {
  * the iovecs, the destination and control data; sosend, looping while blocking until all is
  * sent; EPIPE raises SIGPIPE unless the file has FNOSIGPIPE or the call passed MSG_NOSIGNAL.
  */
-function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | undefined, flags: number, name: number, namelen: number, control: Uint8Array | undefined): number {
+function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | undefined, flags: number, name: number, namelen: number, controlp = 0, controllen = 0): number {
   const p = k.proc;
   const { so, file } = getsock(k, s);
   if (flags & MSG_OOB) throw new Errno(EOPNOTSUPP);
   if (!buf && (iovcnt >>> 0) > IOV_MAX) throw new Errno(EMSGSIZE);
   const uio = buf ?? Uio.fromIovecs(p.vm, iovp, iovcnt, 'write');
-  const to = name !== 0 ? lookupLocal(k.machine.localNames, readSockaddrUn(p, name, namelen)) : undefined;
+  // A control buffer, when there is one, must hold at least a cmsghdr (do_sys_sendmsg_so).
+  let control: Uint8Array | undefined;
+  if (controlp !== 0) {
+    if (controllen < CMSG_HDR) throw new Errno(EINVAL);
+    control = p.vm.read(controlp, controllen).slice();
+  }
+  const to = name !== 0 ? lookupLocal(k.machine.localNames, readSockaddrUn(p, name, namelen).path) : undefined;
   const fds = control ? parseRights(control) : [];
   let internalize = control ? (): Control => internalizeRights(p, k.machine.files, fds) : undefined;
   const nonblock = file.nonblocking || (flags & MSG_DONTWAIT) !== 0;
@@ -254,7 +260,7 @@ function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | u
   uio.skip(st.done);
   try {
     do {
-      st.done += withTimeout(p, so.sndtimeo, () => so.send(uio, nonblock, internalize, to));
+      st.done += withTimeout(p, so.sndtimeo, () => so.send(uio, nonblock, internalize, to, credOf(p)));
       internalize = undefined; // the control data goes with the first part only
     } while (uio.resid > 0 && !nonblock && so.type !== SOCK_DGRAM);
     return st.done;
@@ -323,13 +329,17 @@ function recvit(k: SysCtx, s: number, uio: Uio, flags: number, controlp: number,
     room -= cmsgAlign(part.length);
   }
   if (r.control && r.control.rights.length > 0) {
+    // copyout_msg_control: an SCM_RIGHTS message is never cut ("Do not truncate me"): without
+    // room for all of it (CMSG_SPACE) the flag is MSG_CTRUNC and every descriptor it carried is closed.
     const n = r.control.rights.length;
-    const fit = room < CMSG_HDR ? 0 : Math.min(n, Math.floor((room - CMSG_HDR) / 4));
-    if (fit < n) outFlags |= MSG_CTRUNC;
-    const fds = externalizeRights(p, r.control, fit, flags & MSG_CMSG_CLOEXEC ? FD_CLOEXEC : 0);
-    if (room >= CMSG_HDR) {
-      const out = new Uint8Array(CMSG_HDR + 4 * fds.length);
-      out.set(header(CMSG_HDR + 4 * n, SCM_RIGHTS)); // cmsg_len describes the whole message
+    const space = CMSG_HDR + cmsgAlign(4 * n);
+    if (room < space) {
+      outFlags |= MSG_CTRUNC;
+      externalizeRights(p, r.control, 0, 0);
+    } else {
+      const fds = externalizeRights(p, r.control, n, flags & MSG_CMSG_CLOEXEC ? FD_CLOEXEC : 0);
+      const out = new Uint8Array(space);
+      out.set(header(CMSG_HDR + 4 * n, SCM_RIGHTS)); // cmsg_len = CMSG_LEN; the message takes CMSG_SPACE
       const dv = new DataView(out.buffer);
       fds.forEach((fd, i) => dv.setInt32(CMSG_HDR + 4 * i, fd, true));
       cmsgs.push(out);
@@ -339,9 +349,10 @@ function recvit(k: SysCtx, s: number, uio: Uio, flags: number, controlp: number,
   for (const c of cmsgs) {
     if (c.length === 0) continue;
     p.vm.write(controlp + written, c);
-    written += c === cmsgs[cmsgs.length - 1] ? c.length : cmsgAlign(c.length);
+    written += cmsgAlign(c.length);
   }
   const from = so.type === SOCK_DGRAM ? sockaddrUn(r.from) : undefined;
+  written = Math.min(written, controllen);
   return { n: st.done, flags: outFlags, controllen: written, from };
 }
 
@@ -360,7 +371,7 @@ function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: n
   const cf = creationFlags(flags ?? 0);
   const inherited = flags === undefined ? file.flag & (FNONBLOCK | FNOSIGPIPE) : cf.fflag;
   p.fd.affix(fd, new SocketFile(k.machine.files, conn, inherited), cf.fdflags);
-  if (name !== 0) copyoutAddr(k, sockaddrUn(conn.peer?.addr), name, anamelen);
+  if (name !== 0) copyoutAddr(k, sockaddrUn(conn.peer?.addrBytes), name, anamelen);
   return fd;
 }
 
@@ -424,7 +435,7 @@ export const socketSyscalls: SyscallDescriptor[] = [
     handler(k, s, name, namelen) {
       const { so } = getsock(k, s);
       if (so.listening) throw new Errno(EOPNOTSUPP);
-      const path = readSockaddrUn(k.proc, name, namelen);
+      const { path } = readSockaddrUn(k.proc, name, namelen);
       if (so.type !== SOCK_DGRAM && so.state & SS_ISCONNECTED) throw new Errno(EISCONN);
       const target = lookupLocal(k.machine.localNames, path);
       if (so.type === SOCK_DGRAM) {
@@ -460,18 +471,13 @@ export const socketSyscalls: SyscallDescriptor[] = [
     args: [{ name: 's', type: 'fd' }, { name: 'msg', type: 'ptr' }, { name: 'flags', type: 'int' }],
     handler(k, s, msgp, flags) {
       const m = readMsghdr(k, msgp);
-      let control: Uint8Array | undefined;
-      if (m.control !== 0 && m.controllen > 0) {
-        if (m.controllen < CMSG_HDR) throw new Errno(EINVAL);
-        control = Uint8Array.from(k.proc.vm.read(m.control, m.controllen));
-      }
-      return sendit(k, s, m.iov, m.iovlen, undefined, flags, m.name, m.namelen, control);
+      return sendit(k, s, m.iov, m.iovlen, undefined, flags, m.name, m.namelen, m.control, m.controllen);
     },
   },
   {
     number: 133, name: 'sendto', class: 'socket', support: full,
     args: [{ name: 's', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'flags', type: 'int' }, { name: 'to', type: 'ptr' }, { name: 'tolen', type: 'uint' }],
-    handler: (k, s, buf, len, flags, to, tolen) => sendit(k, s, 0, 1, Uio.single(k.proc.vm, buf, len, 'write'), flags, to, tolen, undefined),
+    handler: (k, s, buf, len, flags, to, tolen) => sendit(k, s, 0, 1, Uio.single(k.proc.vm, buf, len, 'write'), flags, to, tolen),
   },
   {
     number: 27, name: 'recvmsg', class: 'socket', support: full,

@@ -1,41 +1,266 @@
-// Clocks: __clock_gettime50 (sys/kern/kern_time.c clock_gettime1).
+// Clocks, sleeps and interval timers (sys/kern/kern_time.c 1.214, sys/kern/subr_time.c 1.34):
+// __clock_gettime50, __clock_getres50, clock_getcpuclockid2, __nanosleep50, clock_nanosleep,
+// __gettimeofday50, __setitimer50, __getitimer50. The clocks and timers themselves are in
+// src/kernel/itimer.ts.
 
-import { CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_PROF, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, CLOCK_VIRTUAL, EINVAL } from '../src/kernel/constants.js';
+import {
+  CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EINTR, EINVAL, ETIMEDOUT,
+  P_LWPID, P_PID, TIMER_ABSTIME, TICK_US,
+} from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { full, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { clockGettime, getitimer, itimerfix, setitimer, type ItimerVal } from '../src/kernel/itimer.js';
+import type { Proc } from '../src/kernel/proc.js';
+import { Sleep, type Sleeper } from '../src/kernel/sleepq.js';
+import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
-const origin = process.hrtime.bigint();
+const NS = 1_000_000_000n;
 
-/** Nanoseconds on a clock, or EINVAL for an unknown clock id. */
-export function clockNanos(id: number): bigint {
-  switch (id) {
-    case CLOCK_REALTIME:
-      return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-    case CLOCK_MONOTONIC:
-      return process.hrtime.bigint() - origin + 1_000_000_000n; // uptime-like, never zero
-    case CLOCK_VIRTUAL:
-    case CLOCK_PROF:
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID: {
-      const u = process.cpuUsage();
-      return BigInt(id === CLOCK_VIRTUAL ? u.user : u.user + u.system) * 1000n;
+function timespecBytes(ns: bigint): Uint8Array {
+  const out = new Uint8Array(16);
+  const dv = new DataView(out.buffer);
+  dv.setBigInt64(0, ns / NS, true);
+  dv.setBigInt64(8, ns % NS, true);
+  return out;
+}
+
+function readTimespec(p: Proc, addr: number): { sec: bigint; nsec: bigint } {
+  const b = p.vm.read(addr, 16);
+  const dv = new DataView(b.buffer, b.byteOffset, 16);
+  return { sec: dv.getBigInt64(0, true), nsec: dv.getBigInt64(8, true) };
+}
+
+/** struct timeval: tv_sec i64, tv_usec int (suseconds_t), 4 bytes of padding. */
+function putTimeval(dv: DataView, off: number, us: number): void {
+  dv.setBigInt64(off, BigInt(Math.floor(us / 1_000_000)), true);
+  dv.setInt32(off + 8, us % 1_000_000, true);
+  dv.setInt32(off + 12, 0, true);
+}
+
+function itimervalBytes(v: ItimerVal): Uint8Array {
+  const out = new Uint8Array(32);
+  const dv = new DataView(out.buffer);
+  putTimeval(dv, 0, v.intervalUs);
+  putTimeval(dv, 16, v.valueUs);
+  return out;
+}
+
+/** What a sleeping nanosleep keeps across its re-executions. */
+interface NanoSleepState {
+  /** performance.now() time the sleep ends (for the CPU clocks: the next look at the clock). */
+  deadline: number;
+  clock: number;
+  /** The clock value the sleep ends at (ns). */
+  endNs: bigint;
+  rmtp: number;
+  /**
+   * Read by the scheduler when a signal ends the sleep: a call that "already did something"
+   * returns that count with the carry clear. clock_nanosleep sets it to EINTR, so a signal makes
+   * it return EINTR as its value (sys_clock_nanosleep: *retval = error; return 0).
+   */
+  done?: number;
+  sigwatch: Sleeper & { active: boolean };
+}
+
+/**
+ * nanosleep1 (kern_time.c 1.214) with ts2timo (subr_time.c 1.34): a tv_nsec out of range is
+ * EINVAL; the clock must be readable (EINVAL, or ESRCH for a CPU clock of no process); an
+ * absolute time is made relative (EINVAL if that overflows); a negative or zero interval ends
+ * at once with success and a zero remainder. The caller sleeps until the clock reaches the end;
+ * a caught signal ends the sleep with EINTR (ERESTART is turned into EINTR: never restarted) and
+ * the time still to sleep goes to rmtp. Returns the remaining time to copy out, or undefined.
+ */
+function nanosleep1(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp: number, retvalErrno: boolean): bigint {
+  const p = k.proc;
+  let st = p.restartState as NanoSleepState | undefined;
+  if (!st) {
+    const rq = readTimespec(p, rqtp);
+    if (rq.nsec < 0n || rq.nsec >= NS) throw new Errno(EINVAL);
+    const start = clockGettime(k.machine, p, clock);
+    let rel = rq.sec * NS + rq.nsec;
+    if (flags & TIMER_ABSTIME) {
+      rel -= start;
+      if (rq.sec < -(1n << 62n) || rq.sec > 1n << 62n) throw new Errno(EINVAL); // timespecsubok
     }
-    default:
-      throw new Errno(EINVAL);
+    // itimespecfix: a negative tv_sec is ETIMEDOUT, which nanosleep1 treats as done.
+    if (rel <= 0n) throw new Errno(ETIMEDOUT);
+    // itimespecfix raises an interval below one tick to a tick (the sleep is at least that).
+    if (rel < BigInt(TICK_US) * 1000n && rel < NS) rel = BigInt(TICK_US) * 1000n;
+    const state: NanoSleepState = {
+      deadline: performance.now() + Number(rel) / 1e6,
+      clock,
+      endNs: start + rel,
+      rmtp,
+      sigwatch: undefined as unknown as NanoSleepState['sigwatch'],
+    };
+    if (retvalErrno) state.done = EINTR;
+    // A signal that wakes the sleeper ends the call before it runs again, so the remaining time
+    // is written when the signal is posted (psignal wakes p.sigq first). A later normal end
+    // overwrites it; once the call is over the watcher only unhooks itself.
+    const watch = {
+      active: true,
+      wake(): void {
+        if (!watch.active || p.restartState !== state || p.exited) {
+          watch.active = false;
+          p.sigq.remove(watch);
+          return;
+        }
+        if (rmtp === 0 || flags & TIMER_ABSTIME) return;
+        try {
+          p.vm.write(rmtp, timespecBytes(remaining(k, state)));
+        } catch {
+          // copyout of rmt failed: NetBSD would return EFAULT; the EINTR stands here.
+        }
+      },
+    };
+    state.sigwatch = watch;
+    p.sigq.add(watch);
+    p.restartState = st = state;
   }
+  const left = remaining(k, st);
+  if (left > 0n) {
+    if (performance.now() >= st.deadline) st.deadline = performance.now() + Math.max(Number(left) / 1e6, 1);
+    throw new Sleep([], st.deadline, 'eintr');
+  }
+  st.sigwatch.active = false;
+  p.sigq.remove(st.sigwatch);
+  return 0n;
+}
+
+/** The time still to sleep on the call's clock. */
+function remaining(k: SysCtx, st: NanoSleepState): bigint {
+  let now: bigint;
+  try {
+    now = clockGettime(k.machine, k.proc, st.clock);
+  } catch {
+    return 0n; // the process whose CPU clock it was has gone
+  }
+  if (st.clock === CLOCK_REALTIME || st.clock === CLOCK_MONOTONIC) {
+    // Both tick with the host's monotonic clock; the scheduler's deadline is the authority.
+    const ms = st.deadline - performance.now();
+    return ms > 0 ? BigInt(Math.ceil(ms * 1e6)) : 0n;
+  }
+  const left = st.endNs - now;
+  return left > 0n ? left : 0n;
+}
+
+/** The common body of __nanosleep50 and clock_nanosleep: the errno (0 on success). */
+function sleepCall(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp: number, retvalErrno: boolean): number {
+  let error = 0;
+  try {
+    nanosleep1(k, clock, flags, rqtp, rmtp, retvalErrno);
+  } catch (e) {
+    if (!(e instanceof Errno)) throw e;
+    if (e.errno !== ETIMEDOUT) {
+      if (!retvalErrno) throw e;
+      return e.errno; // clock_nanosleep: before any sleep, the error is the return value
+    }
+  }
+  // Success: rmt is what is left, zero (nanosleep1 loops until nothing is).
+  if (rmtp !== 0 && !(flags & TIMER_ABSTIME)) {
+    try {
+      k.proc.vm.write(rmtp, timespecBytes(0n));
+    } catch (e) {
+      if (!retvalErrno || !(e instanceof Errno)) throw e;
+      error = e.errno;
+    }
+  }
+  return error;
 }
 
 export const timeSyscalls: SyscallDescriptor[] = [
   {
+    number: 418, name: '__gettimeofday50', class: 'time', support: full,
+    args: [{ name: 'tp', type: 'ptr' }, { name: 'tzp', type: 'ptr' }],
+    handler(k, tp, tzp) {
+      // microtime, then the fake timezone {0, 0} (NetBSD has no kernel notion of time zone).
+      if (tp !== 0) {
+        const us = clockGettime(k.machine, k.proc, CLOCK_REALTIME) / 1000n;
+        const out = new Uint8Array(16);
+        const dv = new DataView(out.buffer);
+        dv.setBigInt64(0, us / 1_000_000n, true);
+        dv.setInt32(8, Number(us % 1_000_000n), true);
+        k.proc.vm.write(tp, out);
+      }
+      if (tzp !== 0) k.proc.vm.write(tzp, new Uint8Array(8));
+      return 0;
+    },
+  },
+  {
+    number: 425, name: '__setitimer50', class: 'time',
+    support: partial('ITIMER_VIRTUAL and ITIMER_PROF both count the process\'s CPU time as nbemu measures it (host time of its slices, user and kernel alike), looked at once per 10 ms slice'),
+    args: [{ name: 'which', type: 'int' }, { name: 'itv', type: 'ptr' }, { name: 'oitv', type: 'ptr' }],
+    handler(k, which, itv, oitv) {
+      const p = k.proc;
+      // sys___setitimer50: copyin the new value, then getitimer into oitv (which is checked
+      // there), then dosetitimer.
+      let v: { isec: bigint; iusec: number; vsec: bigint; vusec: number } | undefined;
+      if (itv !== 0) {
+        const b = p.vm.read(itv, 32);
+        const dv = new DataView(b.buffer, b.byteOffset, 32);
+        v = { isec: dv.getBigInt64(0, true), iusec: dv.getInt32(8, true), vsec: dv.getBigInt64(16, true), vusec: dv.getInt32(24, true) };
+      }
+      if (oitv !== 0) p.vm.write(oitv, itimervalBytes(getitimer(p, which)));
+      if (!v) return 0;
+      if (which >>> 0 > 3) throw new Errno(EINVAL);
+      const valueUs = itimerfix(v.vsec, v.vusec);
+      const intervalUs = itimerfix(v.isec, v.iusec);
+      setitimer(k.machine, p, which, { valueUs, intervalUs });
+      return 0;
+    },
+  },
+  {
+    number: 426, name: '__getitimer50', class: 'time', support: full,
+    args: [{ name: 'which', type: 'int' }, { name: 'itv', type: 'ptr' }],
+    handler(k, which, itv) {
+      k.proc.vm.write(itv, itimervalBytes(getitimer(k.proc, which)));
+      return 0;
+    },
+  },
+  {
     number: 427, name: '__clock_gettime50', class: 'time', support: full,
     args: [{ name: 'clock_id', type: 'int' }, { name: 'tp', type: 'ptr' }],
     handler(k, id, tp) {
-      const ns = clockNanos(id);
-      const out = new Uint8Array(16);
-      const dv = new DataView(out.buffer);
-      dv.setBigInt64(0, ns / 1_000_000_000n, true);
-      dv.setBigInt64(8, ns % 1_000_000_000n, true);
-      k.proc.vm.write(tp, out);
+      k.proc.vm.write(tp, timespecBytes(clockGettime(k.machine, k.proc, id)));
+      return 0;
+    },
+  },
+  {
+    number: 429, name: '__clock_getres50', class: 'time', support: full,
+    args: [{ name: 'clock_id', type: 'int' }, { name: 'tp', type: 'ptr' }],
+    handler(k, id, tp) {
+      // clock_getres1: CLOCK_REALTIME and CLOCK_MONOTONIC only, 1e9 / timecounter frequency
+      // (a TSC above 1 GHz: 1 ns). A NULL tp only checks the clock.
+      if (id !== CLOCK_REALTIME && id !== CLOCK_MONOTONIC) throw new Errno(EINVAL);
+      if (tp !== 0) k.proc.vm.write(tp, timespecBytes(1n));
+      return 0;
+    },
+  },
+  {
+    number: 430, name: '__nanosleep50', class: 'time', support: full,
+    args: [{ name: 'rqtp', type: 'ptr' }, { name: 'rmtp', type: 'ptr' }],
+    handler: (k, rqtp, rmtp) => {
+      const error = sleepCall(k, CLOCK_MONOTONIC, 0, rqtp, rmtp, false);
+      if (error) throw new Errno(error);
+      return 0;
+    },
+  },
+  {
+    number: 477, name: 'clock_nanosleep', class: 'time', support: full,
+    args: [{ name: 'clock_id', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'rqtp', type: 'ptr' }, { name: 'rmtp', type: 'ptr' }],
+    // The error is the return value, the carry clear (sys_clock_nanosleep: *retval = error).
+    handler: (k, clock, flags, rqtp, rmtp) => sleepCall(k, clock, flags, rqtp, rmtp, true),
+  },
+  {
+    number: 482, name: 'clock_getcpuclockid2', class: 'time', support: full,
+    args: [{ name: 'idtype', type: 'int' }, { name: 'id', type: 'int' }, { name: 'clock_id', type: 'ptr' }],
+    handler(k, idtype, id, clockp) {
+      let clock: number;
+      if (idtype === P_PID) clock = CLOCK_PROCESS_CPUTIME_ID | (id === 0 ? k.proc.pid : id);
+      else if (idtype === P_LWPID) clock = CLOCK_THREAD_CPUTIME_ID | (id === 0 ? 1 : id);
+      else throw new Errno(EINVAL);
+      const out = new Uint8Array(4);
+      new DataView(out.buffer).setInt32(0, clock, true);
+      k.proc.vm.write(clockp, out);
       return 0;
     },
   },

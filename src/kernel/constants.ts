@@ -28,10 +28,12 @@ export const EINVAL = 22;
 export const ENFILE = 23;
 export const EMFILE = 24;
 export const ENOTTY = 25;
+export const ETXTBSY = 26;
 export const EFBIG = 27;
 export const ENOSPC = 28;
 export const ESPIPE = 29;
 export const EROFS = 30;
+export const EMLINK = 31;
 export const EPIPE = 32;
 export const EDOM = 33;
 export const ERANGE = 34;
@@ -58,7 +60,11 @@ export const ECONNREFUSED = 61;
 export const ELOOP = 62;
 export const ENAMETOOLONG = 63;
 export const ENOTEMPTY = 66;
+export const EDQUOT = 69;
+export const ESTALE = 70;
+export const ENOLCK = 77;
 export const ENOSYS = 78;
+export const EFTYPE = 79;
 export const EOVERFLOW = 84;
 export const ENOTSUP = 86;
 // Kernel-internal pseudo errors (sys/sys/errno.h, #ifdef _KERNEL): never reach the guest.
@@ -91,10 +97,12 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   23: ['ENFILE', 'Too many open files in system'],
   24: ['EMFILE', 'Too many open files'],
   25: ['ENOTTY', 'Inappropriate ioctl for device'],
+  26: ['ETXTBSY', 'Text file busy'],
   27: ['EFBIG', 'File too large'],
   28: ['ENOSPC', 'No space left on device'],
   29: ['ESPIPE', 'Illegal seek'],
   30: ['EROFS', 'Read-only file system'],
+  31: ['EMLINK', 'Too many links'],
   32: ['EPIPE', 'Broken pipe'],
   33: ['EDOM', 'Numerical argument out of domain'],
   34: ['ERANGE', 'Result too large or too small'],
@@ -120,7 +128,11 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   62: ['ELOOP', 'Too many levels of symbolic links'],
   63: ['ENAMETOOLONG', 'File name too long'],
   66: ['ENOTEMPTY', 'Directory not empty'],
+  69: ['EDQUOT', 'Disc quota exceeded'],
+  70: ['ESTALE', 'Stale NFS file handle'],
+  77: ['ENOLCK', 'No locks available'],
   78: ['ENOSYS', 'Function not implemented'],
+  79: ['EFTYPE', 'Inappropriate file type or format'],
   84: ['EOVERFLOW', 'Value too large to be stored in data type'],
   86: ['ENOTSUP', 'Not supported'],
 };
@@ -183,7 +195,8 @@ export const MSG_NOSIGNAL = 0x400;
 export const MSG_CMSG_CLOEXEC = 0x800;
 // Control message types (sys/sys/socket.h).
 export const SCM_RIGHTS = 0x1;
-export const SCM_CREDS = 0x4;
+/** SCM_CREDS carries struct sockcred (sys/sys/socket.h 1.131.4.1); 0x4 is the retired SCM_OCREDS. */
+export const SCM_CREDS = 0x10;
 
 // ---- shutdown(2) (sys/sys/socket.h), local-socket options (sys/sys/un.h), sockcred --------------
 export const SHUT_RD = 0;
@@ -333,6 +346,83 @@ export const S_IFCHR = 0o020000;
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
 export const S_IFSOCK = 0o140000;
+export const S_IFBLK = 0o060000;
+export const S_IFLNK = 0o120000;
+export const S_IFWHT = 0o160000;
+export const S_ISUID = 0o4000;
+export const S_ISGID = 0o2000;
+export const S_ISTXT = 0o1000; // == S_ISVTX
+export const ALLPERMS = 0o7777; // S_ISUID|S_ISGID|S_ISTXT|S_IRWXU|S_IRWXG|S_IRWXO
+export const ACCESSPERMS = 0o777;
+/** utimensat's special tv_nsec values (sys/sys/stat.h). */
+export const UTIME_NOW = (1 << 30) - 1;
+export const UTIME_OMIT = (1 << 30) - 2;
+/** S_BLKSIZE: the unit of st_blocks. */
+export const S_BLKSIZE = 512;
+
+// ---- Files and paths: sys/sys/fcntl.h (1.54, 2020), sys/sys/syslimits.h, sys/sys/param.h -------
+export const O_SEARCH = 0x00800000;
+export const O_REGULAR = 0x02000000;
+export const O_EXEC = 0x04000000;
+export const AT_FDCWD = -100;
+export const AT_EACCESS = 0x100;
+export const AT_SYMLINK_NOFOLLOW = 0x200;
+export const AT_SYMLINK_FOLLOW = 0x400;
+export const AT_REMOVEDIR = 0x800;
+export const SEEK_SET = 0;
+export const SEEK_CUR = 1;
+export const SEEK_END = 2;
+export const LOCK_SH = 0x01;
+export const LOCK_EX = 0x02;
+export const LOCK_NB = 0x04;
+export const LOCK_UN = 0x08;
+/** access(2) modes (sys/sys/unistd.h). */
+export const F_OK = 0;
+export const X_OK = 0x01;
+export const W_OK = 0x02;
+export const R_OK = 0x04;
+/** NAME_MAX (sys/sys/syslimits.h) = MAXNAMLEN (sys/sys/dirent.h). */
+export const NAME_MAX = 511;
+/** MAXSYMLINKS (sys/sys/param.h): namei gives ELOOP past this many links in one lookup. */
+export const MAXSYMLINKS = 32;
+/** struct dirent (sys/sys/dirent.h): d_name's offset; DT_* types. */
+export const DIRENT_NAME_OFF = 13;
+export const DT_UNKNOWN = 0;
+export const DT_FIFO = 1;
+export const DT_CHR = 2;
+export const DT_DIR = 4;
+export const DT_BLK = 6;
+export const DT_REG = 8;
+export const DT_LNK = 10;
+export const DT_SOCK = 12;
+/** struct statvfs (sys/sys/statvfs.h 1.21, 2020; __statvfs190 since NetBSD 9.99): 3296 bytes on LP64. */
+export const STATVFS_SIZE = 3296;
+export const VFS_NAMELEN = 32;
+export const VFS_MNAMELEN = 1024;
+/** MNT_* flags as seen in f_flag (sys/sys/fstypes.h). */
+export const MNT_RDONLY = 0x00000001;
+export const MNT_SYNCHRONOUS = 0x00000002;
+export const MNT_NOEXEC = 0x00000004;
+export const MNT_NOSUID = 0x00000008;
+export const MNT_NODEV = 0x00000010;
+export const MNT_LOCAL = 0x00001000;
+/** statvfs1 flags: ST_WAIT = MNT_WAIT, ST_NOWAIT = MNT_NOWAIT (sys/sys/fstypes.h). */
+export const ST_WAIT = 1;
+export const ST_NOWAIT = 2;
+/** __getcwd's bound on the buffer it fills (sys/kern/vfs_getcwd.c: MAXPATHLEN * 4). */
+export const GETCWD_MAX = 1024 * 4;
+/**
+ * Character device numbers (sys/arch/amd64/conf/majors.amd64; makedev of sys/sys/types.h:
+ * ((major << 8) & 0xfff00) | (minor & 0xff) | ((minor << 12) & 0xfff00000)).
+ * mem is major 2 (null minor 2, zero minor 12), cons/ctty major 1, rnd major 46.
+ */
+export const makedev = (major: number, minor: number): number =>
+  (((major << 8) & 0xfff00) | (minor & 0xff) | ((minor << 12) & 0xfff00000)) >>> 0;
+export const DEV_NULL = makedev(2, 2);
+export const DEV_ZERO = makedev(2, 12);
+export const DEV_TTY = makedev(1, 0);
+export const DEV_RANDOM = makedev(46, 0);
+export const DEV_URANDOM = makedev(46, 1);
 
 // ---- Clocks: sys/sys/time.h ----------------------------------------------------------------
 export const CLOCK_REALTIME = 0;
@@ -613,3 +703,61 @@ export const NOTE_TIMER_UNITMASK = 0x3;
 export const KQ_CALLOUTMAX = 4 * 1024;
 /** hz (sys/kern/param.c HZ on amd64): timer periods are rounded up to whole ticks of 1/hz s. */
 export const HZ = 100;
+
+// ---- Time: sys/sys/time.h, sys/sys/signal.h, sys/sys/siginfo.h, sys/sys/idtype.h 1.5 -------------
+/** clock_nanosleep / timer_settime flags. */
+export const TIMER_RELTIME = 0;
+export const TIMER_ABSTIME = 1;
+/** setitimer/getitimer `which` (kern_time.c 1.214 CTASSERTs ITIMER_x == CLOCK_x). */
+export const ITIMER_REAL = 0;
+export const ITIMER_VIRTUAL = 1;
+export const ITIMER_PROF = 2;
+export const ITIMER_MONOTONIC = 3;
+export const SIGVTALRM = 26;
+export const SIGPROF = 27;
+/** si_code of a signal from a timer. */
+export const SI_TIMER = -2;
+/** clock_getcpuclockid2's idtype_t values. */
+export const P_PID = 1;
+export const P_LWPID = 2;
+/** tick (sys/kern/kern_clock.c): microseconds per hardclock tick, 1000000 / HZ. */
+export const TICK_US = 10_000;
+
+// ---- sysctl: sys/sys/sysctl.h ------------------------------------------------------------------
+export const CTL_EOL = -1;
+export const CTL_QUERY = -2;
+export const CTL_CREATE = -3;
+export const CTL_CREATESYM = -4;
+export const CTL_DESTROY = -5;
+export const CTL_MMAP = -6;
+export const CTL_DESCRIBE = -7;
+export const CTLTYPE_NODE = 1;
+export const CTLTYPE_INT = 2;
+export const CTLTYPE_STRING = 3;
+export const CTLTYPE_QUAD = 4;
+export const CTLTYPE_STRUCT = 5;
+export const CTLTYPE_BOOL = 6;
+export const CTLFLAG_READWRITE = 0x00000070;
+export const CTLFLAG_ANYWRITE = 0x00000080;
+export const CTLFLAG_PRIVATE = 0x00000100;
+export const CTLFLAG_PERMANENT = 0x00000200;
+export const CTLFLAG_IMMEDIATE = 0x00000800;
+export const CTLFLAG_HEX = 0x00001000;
+export const CTLFLAG_ROOT = 0x00002000;
+export const CTLFLAG_ANYNUMBER = 0x00004000;
+export const SYSCTL_VERS_MASK = 0xff000000;
+export const SYSCTL_VERS_1 = 0x01000000;
+export const SYSCTL_VERSION = SYSCTL_VERS_1;
+export const SYSCTL_TYPEMASK = 0x0000000f;
+/** sizeof(struct sysctlnode) on LP64; SYSCTL_NAMELEN. */
+export const SYSCTLNODE_SIZE = 96;
+export const SYSCTL_NAMELEN = 32;
+export const KERN_PROC_ARGS = 48;
+export const KERN_PROC_ARGV = 1;
+export const KERN_PROC_NARGV = 2;
+export const KERN_PROC_ENV = 3;
+export const KERN_PROC_NENV = 4;
+export const KERN_PROC_PATHNAME = 5;
+export const KERN_PROC_CWD = 6;
+/** MAXHOSTNAMELEN (sys/sys/param.h): the size of kern.hostname's buffer. */
+export const MAXHOSTNAMELEN = 256;

@@ -28,6 +28,10 @@ export interface StatInfo {
   mtimeMs: number;
   ctimeMs: number;
   birthtimeMs: number;
+  /** Exact values where a file knows them (host files): inode, device, and times in ns. */
+  inoBig?: bigint;
+  devBig?: bigint;
+  ns?: { atime: bigint; mtime: bigint; ctime: bigint; birthtime: bigint };
 }
 
 /** Machine-wide file accounting (sys/kern/kern_descrip.c nfiles / kern.maxfiles). */

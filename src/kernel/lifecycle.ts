@@ -43,6 +43,7 @@ export function fork1(m: Machine, parent: Proc): Proc {
   for (const r of parent.vm.mappings) child.vm.map(r.start, r.end - r.start, r.prot, r.name).bytes.set(r.bytes);
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
+  child.path = parent.path;
   child.stackBase = parent.stackBase;
   child.stackSize = parent.stackSize;
   // fd_copy: kqueues are not inherited (their knotes belong to the parent).

@@ -40,7 +40,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
 import type { ArgSpec, SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
-import type { Socket } from './socket.js';
+import type { LocalNames } from './uipc.js';
 import { faultingInstruction } from './faultpc.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
@@ -82,7 +82,7 @@ export class Machine implements Scheduler {
   readonly hostname: string;
   readonly bootTime = Date.now();
   /** The local-socket namespace: bound paths (absolute) and their sockets (the vnode's v_socket). */
-  readonly localNames = new Map<string, Socket>();
+  readonly localNames: LocalNames = new Map();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
   readonly procEvents = new WaitQueue('procev');
   /** Observation points (tracing, injection, tests); undefined costs nothing. */
@@ -251,6 +251,7 @@ export class Machine implements Scheduler {
     if (p.state !== 'runnable') return;
     p.state = 'running';
     const start = performance.now();
+    p.sliceStart = start;
     if (p.sig.pending.size) this.postsig(p);
     while (p.state === 'running') {
       const others = this.runq.length > 0 || this.timers.size > 0 || this.callouts.size > 0;
@@ -630,6 +631,7 @@ export function loadImage(p: Proc, elf: NetbsdElf, image: Buffer, args: ExecArgs
   p.stackBase = img.stackBase;
   p.stackSize = DFLSSIZ;
   p.lwpPrivate = 0;
+  p.path = args.execname;
 }
 
 /** Write a syscall's pending result into the registers now (before a frame saves them). */

@@ -55,6 +55,10 @@ export class Proc implements Sleeper {
   lwpPrivate = 0;
   /** Actions, mask, pending signals and the alternate stack. */
   sig = new SigState();
+  /** p_path: the absolute path of the running program (kern.proc_args KERN_PROC_PATHNAME). */
+  path = '';
+  /** When the current scheduling slice began (performance.now()), while the process runs. */
+  sliceStart = 0;
   /** p_stackbase and the stack's size, for getcontext's uc_stack. */
   stackBase = 0;
   stackSize = 0;

@@ -29,8 +29,8 @@ interface Record {
   /** bytes of data already consumed (stream buffers are read piecemeal) */
   off: number;
   control?: Control | undefined;
-  /** A datagram's sender address (its bound path), for recvfrom. */
-  from?: string | undefined;
+  /** A datagram's sender address (its sockaddr as bound), for recvfrom. */
+  from?: Uint8Array | undefined;
   /** The sender's credentials, for LOCAL_CREDS receivers (SCM_CREDS). */
   creds?: PeerCred | undefined;
 }
@@ -68,7 +68,7 @@ export class SockBuf extends WaitQueue {
     return this.hiwat - this.cc;
   }
 
-  append(data: Uint8Array, control?: Control, from?: string, creds?: PeerCred): void {
+  append(data: Uint8Array, control?: Control, from?: Uint8Array, creds?: PeerCred): void {
     this.queue.push({ data, off: 0, control, from, creds });
     this.cc += data.length;
   }
@@ -85,7 +85,7 @@ export interface Received {
   n: number;
   truncated: boolean;
   control?: Control | undefined;
-  from?: string | undefined;
+  from?: Uint8Array | undefined;
   creds?: PeerCred | undefined;
 }
 
@@ -105,6 +105,8 @@ export class Socket {
   readonly refs = new Set<Socket>();
   /** unp_addr: the path this socket is bound to (a filesystem name in the machine's namespace). */
   addr: string | undefined;
+  /** The sockaddr_un as bind received it (sun_len = the length given): what getsockname returns. */
+  addrBytes: Uint8Array | undefined;
   /** Listening (SO_ACCEPTCONN): the completed connections waiting for accept (so_q), and the backlog. */
   listening = false;
   backlog = 0;
@@ -174,7 +176,7 @@ export class Socket {
    * then room in the buffer (EAGAIN or sleep); control data is internalized by the protocol
    * (uipc_send) only once the data can go.
    */
-  send(uio: Uio, nonblock: boolean, internalize?: () => Control, to?: Socket): number {
+  send(uio: Uio, nonblock: boolean, internalize?: () => Control, to?: Socket, sender?: PeerCred): number {
     const resid = uio.resid;
     if (this.state & SS_CANTSENDMORE) throw new Errno(EPIPE);
     if (this.error) {
@@ -193,7 +195,8 @@ export class Socket {
       if (!target) throw new Errno(ECONNREFUSED);
       if (resid > target.rcv.space) throw new Errno(ENOBUFS);
       const control = internalize?.();
-      target.rcv.append(uio.copyin(resid), control, this.addr, target.localCreds ? this.cred : undefined);
+      // unp_send: a LOCAL_CREDS receiver gets the sending process's credentials with every datagram.
+      target.rcv.append(uio.copyin(resid), control, this.addrBytes, target.localCreds ? sender : undefined);
       target.rcv.wakeup(); // sorwakeup
       return resid;
     }
@@ -210,7 +213,10 @@ export class Socket {
     const n = Math.min(space, resid);
     uio.check(n);
     const control = internalize?.();
-    peer.rcv.append(uio.copyin(n), control, undefined, peer.localCreds ? this.cred : undefined);
+    // Stream and seqpacket pass credentials only once (UNP_WANTCRED is cleared).
+    const creds = peer.localCreds ? sender : undefined;
+    if (creds) peer.localCreds = false;
+    peer.rcv.append(uio.copyin(n), control, undefined, creds);
     peer.rcv.wakeup(); // sorwakeup
     return n;
   }
@@ -258,6 +264,7 @@ export class Socket {
     if (listener.acceptq.length >= Math.floor((listener.backlog * 3) / 2) + 1) throw new Errno(ECONNREFUSED);
     const server = new Socket(this.type);
     server.addr = listener.addr;
+    server.addrBytes = listener.addrBytes;
     server.localCreds = listener.localCreds;
     server.cred = listener.cred;
     server.peereid = cred; // the accepted end knows who connected
@@ -311,7 +318,18 @@ export class Socket {
     const control = peek ? undefined : first.control;
     if (this.atomic) {
       const n = Math.min(uio.resid, first.data.length);
-      uio.copyout(first.data.subarray(0, n));
+      try {
+        uio.copyout(first.data.subarray(0, n));
+      } catch (e) {
+        // soreceive: a datagram whose address was already taken off is dropped when uiomove
+        // fails (sbdroprecord); stream and seqpacket data stays.
+        if (!peek && this.type === SOCK_DGRAM) {
+          rcv.queue.shift();
+          rcv.cc -= first.data.length;
+          disposeControl(first.control);
+        }
+        throw e;
+      }
       if (!peek) {
         rcv.queue.shift();
         rcv.cc -= first.data.length;
@@ -438,7 +456,7 @@ export class SocketFile extends File {
   }
 
   override write(uio: Uio, nonblock: boolean): number {
-    return this.so.send(uio, nonblock);
+    return this.so.send(uio, nonblock, undefined, undefined, uio.sender);
   }
 
   stat(): StatInfo {

@@ -28,6 +28,8 @@ export class Uio {
   resid: number;
   /** Set by dofilewrite on a blocking write, so a file may continue it while the writer sleeps. */
   pending: PendingWrite | undefined;
+  /** The writing process's identity, for a LOCAL_CREDS socket receiver (set by dofilewrite). */
+  sender: { pid: number; uid: number; euid: number; gid: number; egid: number } | undefined;
   private done = 0;
 
   constructor(

@@ -98,6 +98,9 @@ export function socketpair(p: Proc, files: FileTable, domain: number, type: numb
     // soconnect2 → pr_connect2; a datagram pair is connected both ways (two soconnect2 calls).
     if (!a.proto.connect2) throw new Errno(EOPNOTSUPP);
     Socket.connectPair(a.so, b.so);
+    // unp_connect2 → unp_connect1 (uipc_usrreq.c 1.179): connection-oriented pairs record the
+    // creating process as each end's peer (LOCAL_PEEREID); datagram pairs do not.
+    if (a.so.connRequired) a.so.peereid = b.so.peereid = credOf(p);
     return { sv: [a.fd, b.fd], abort };
   } catch (e) {
     abort();
@@ -174,28 +177,22 @@ export function credOf(p: Proc): PeerCred {
  * AF_LOCAL, the path up to its NUL or the end of the given length; an empty path is ENOENT.
  * Paths are resolved against the host's current directory, like every path nbemu sees.
  */
-export function readSockaddrUn(p: Proc, addr: number, len: number): string {
+export function readSockaddrUn(p: Proc, addr: number, len: number): { path: string; bytes: Uint8Array } {
   if (len > 255) throw new Errno(EINVAL);
   if (len < SUN_PATH_OFFSET) throw new Errno(EINVAL);
-  const b = p.vm.read(addr, len);
-  if (b[1] !== AF_LOCAL) throw new Errno(EAFNOSUPPORT);
-  let path = Buffer.from(b.subarray(SUN_PATH_OFFSET)).toString('utf8');
+  const bytes = p.vm.read(addr, len).slice();
+  if (bytes[1] !== AF_LOCAL) throw new Errno(EAFNOSUPPORT);
+  bytes[0] = len; // sockargs: sa_len is the length the caller gave
+  let path = Buffer.from(bytes.subarray(SUN_PATH_OFFSET)).toString('utf8');
   const nul = path.indexOf('\0');
   if (nul >= 0) path = path.slice(0, nul);
   if (path === '') throw new Errno(ENOENT);
-  return nodePath.resolve(path);
+  return { path: nodePath.resolve(path), bytes };
 }
 
-/** A socket's address as sockaddr_un bytes: its bound path, or the unnamed address. */
-export function sockaddrUn(path: string | undefined, cwd = process.cwd()): Uint8Array {
-  if (path === undefined) return Uint8Array.of(SUN_PATH_OFFSET, AF_LOCAL); // sun_noname
-  const rel = nodePath.relative(cwd, path);
-  const shown = Buffer.from(rel && !rel.startsWith('..') && rel.length < path.length ? rel : path);
-  const out = new Uint8Array(SUN_PATH_OFFSET + shown.length + 1);
-  out[0] = Math.min(255, out.length);
-  out[1] = AF_LOCAL;
-  out.set(shown, SUN_PATH_OFFSET);
-  return out;
+/** A socket's address as sockaddr_un bytes: as it was bound, or the unnamed address (sun_noname). */
+export function sockaddrUn(bytes: Uint8Array | undefined): Uint8Array {
+  return bytes ?? Uint8Array.of(SUN_PATH_OFFSET, AF_LOCAL);
 }
 
 /**
@@ -203,22 +200,33 @@ export function sockaddrUn(path: string | undefined, cwd = process.cwd()): Uint8
  * path exists on the host), whose directory exists (ENOENT). The name lives in the machine's
  * namespace; nbemu does not create a socket file on the host.
  */
-export function bindLocal(names: Map<string, Socket>, so: Socket, path: string): void {
+export function bindLocal(names: LocalNames, so: Socket, addr: { path: string; bytes: Uint8Array }): void {
+  const { path } = addr;
   if (so.addr !== undefined) throw new Errno(EINVAL);
   if (names.has(path) || fs.existsSync(path)) throw new Errno(EADDRINUSE);
   if (!fs.existsSync(nodePath.dirname(path))) throw new Errno(ENOENT);
   so.addr = path;
+  so.addrBytes = addr.bytes;
   names.set(path, so);
-  // Closing the socket frees the name (nbemu's namespace has no vnode left to unlink).
+  // The name outlives the socket, as a socket file does on NetBSD, until it is unlinked: a
+  // connect to it meanwhile finds no socket behind it (ECONNREFUSED).
   so.unname = () => {
-    if (names.get(path) === so) names.delete(path);
+    if (names.get(path) === so) names.set(path, null);
   };
 }
 
-/** unp_connect's lookup: the socket bound at `path` (ENOENT if none; ECONNREFUSED if it is gone). */
-export function lookupLocal(names: Map<string, Socket>, path: string): Socket {
+/**
+ * The local-socket namespace: bound paths and the socket behind each (null once that socket has
+ * closed, until the name is unlinked). nbemu keeps it beside the host filesystem: no socket file
+ * appears on the host, and unlink(2) of a bound path removes the name here.
+ */
+export type LocalNames = Map<string, Socket | null>;
+
+/** unp_connect's lookup: the socket bound at `path` (ENOENT if no such name; ECONNREFUSED if its socket is gone). */
+export function lookupLocal(names: LocalNames, path: string): Socket {
   const so = names.get(path);
-  if (!so) throw new Errno(fs.existsSync(path) ? ECONNREFUSED : ENOENT);
+  if (so === undefined) throw new Errno(fs.existsSync(path) ? ECONNREFUSED : ENOENT);
+  if (so === null) throw new Errno(ECONNREFUSED);
   return so;
 }
 

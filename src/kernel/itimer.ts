@@ -1,0 +1,244 @@
+// Clocks and the BSD interval timers of a process (sys/kern/subr_time.c 1.34 clock_gettime1,
+// sys/kern/kern_time.c 1.214 dosetitimer, dogetitimer, itimer_callout, itimer_decr,
+// ptimer_tick, ptimer_intr).
+//
+// Time bases: every clock is derived from the host's monotonic clock (process.hrtime), so
+// CLOCK_REALTIME, CLOCK_MONOTONIC and the scheduler's performance.now() deadlines all advance
+// together (nbemu never steps the guest's wall clock). CPU time is the process's p.cpuMs — the
+// host time its slices ran, guest code and kernel work alike — plus the slice in progress.
+//
+// Timers live beside the process (a WeakMap keyed by the Proc), as p_timers does: a forked child
+// starts with none (fork1 does not copy p_timers), exec keeps them (execve1 frees only the POSIX
+// timers, ptimers_free(p, TIMERS_POSIX)), and a timer of a process that has exited stops.
+
+import {
+  CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EINVAL, ESRCH,
+  ITIMER_MONOTONIC, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIGALRM, SIGPROF, SIGVTALRM, SI_TIMER, TICK_US,
+} from './constants.js';
+import { Errno } from './errno.js';
+import type { Callout, Machine } from './machine.js';
+import type { Proc } from './proc.js';
+
+const NS = 1_000_000_000n;
+const hostStart = process.hrtime.bigint();
+/** CLOCK_REALTIME - host monotonic time, fixed at start-up. */
+const realtimeBase = BigInt(Date.now()) * 1_000_000n - hostStart;
+
+/** CLOCK_MONOTONIC (nanouptime): time since nbemu started, plus one second so it is never 0. */
+export function monotonicNs(): bigint {
+  return process.hrtime.bigint() - hostStart + NS;
+}
+
+/** CLOCK_REALTIME (nanotime). */
+export function realtimeNs(): bigint {
+  return process.hrtime.bigint() + realtimeBase;
+}
+
+/** Where the current slice of each running process started being observed (see procCpuMs). */
+const sliceSeen = new WeakMap<Proc, { base: number; since: number }>();
+
+/**
+ * The CPU time of a process in ms. p.cpuMs grows when a slice ends; while the process is
+ * running (the caller itself, in a syscall) the time since it was first seen running with the
+ * current p.cpuMs is added, so its own CPU clock advances within a slice and never goes back.
+ */
+export function procCpuMs(p: Proc): number {
+  if (p.state !== 'running') return p.cpuMs;
+  const now = performance.now();
+  const seen = sliceSeen.get(p);
+  if (!seen || seen.base !== p.cpuMs) {
+    sliceSeen.set(p, { base: p.cpuMs, since: now });
+    return p.cpuMs;
+  }
+  return p.cpuMs + (now - seen.since);
+}
+
+/**
+ * clock_gettime1 (subr_time.c 1.34): CLOCK_REALTIME, CLOCK_MONOTONIC, and the CPU-time clocks —
+ * CLOCK_PROCESS_CPUTIME_ID | pid (0: the caller; ESRCH for no such process) and
+ * CLOCK_THREAD_CPUTIME_ID | lid (0 or 1: the caller's only LWP; ESRCH otherwise). Everything
+ * else, CLOCK_VIRTUAL and CLOCK_PROF included, is EINVAL.
+ */
+export function clockGettime(m: Machine, p: Proc, id: number): bigint {
+  const mask = ~(CLOCK_THREAD_CPUTIME_ID | CLOCK_PROCESS_CPUTIME_ID);
+  if (id & CLOCK_PROCESS_CPUTIME_ID) {
+    const pid = id & mask;
+    const q = pid === 0 ? p : m.procs.get(pid);
+    if (!q || q.exited) throw new Errno(ESRCH);
+    return BigInt(Math.floor(procCpuMs(q) * 1e6));
+  }
+  if (id & CLOCK_THREAD_CPUTIME_ID) {
+    const lid = id & mask;
+    if (lid !== 0 && lid !== 1) throw new Errno(ESRCH);
+    return BigInt(Math.floor(procCpuMs(p) * 1e6));
+  }
+  if (id === CLOCK_REALTIME) return realtimeNs();
+  if (id === CLOCK_MONOTONIC) return monotonicNs();
+  throw new Errno(EINVAL);
+}
+
+// ---- Interval timers -----------------------------------------------------------------------
+
+/** One BSD timer. Times in microseconds (the unit of struct itimerval). */
+interface ITimer {
+  which: number;
+  intervalUs: number;
+  /** REAL / MONOTONIC: the performance.now() deadline; undefined when disarmed. */
+  deadline: number | undefined;
+  /** VIRTUAL / PROF: the CPU time still to run, 0 when disarmed, and the CPU ms it counts from. */
+  valueUs: number;
+  cpuAt: number;
+  callout: Callout | undefined;
+  overruns: number;
+}
+
+const timersOf = new WeakMap<Proc, (ITimer | undefined)[]>();
+
+const SIGNAL_OF = [SIGALRM, SIGVTALRM, SIGPROF, SIGALRM];
+
+function isVirtual(which: number): boolean {
+  return which === ITIMER_VIRTUAL || which === ITIMER_PROF;
+}
+
+/**
+ * ptimer_fire + ptimer_intr: the timer's signal with si_code SI_TIMER and si_value = which —
+ * unless that signal is already pending, which only counts an overrun.
+ */
+function fire(p: Proc, it: ITimer): void {
+  const sig = SIGNAL_OF[it.which]!;
+  if (p.sig.pending.has(sig)) {
+    it.overruns++;
+    return;
+  }
+  it.overruns = 0;
+  // si_value (a sigval at offset 24 of the _rt member) shares its bytes with _child's si_status.
+  p.psignal(sig, { signo: sig, code: SI_TIMER, pid: 0, uid: 0, status: it.which });
+}
+
+/** itimer_callout for ITIMER_REAL / ITIMER_MONOTONIC. */
+function realExpire(m: Machine, p: Proc, it: ITimer): void {
+  it.callout = undefined;
+  if (p.exited || it.deadline === undefined) return;
+  fire(p, it);
+  if (it.intervalUs === 0) {
+    it.deadline = undefined;
+    return;
+  }
+  const now = performance.now();
+  const interval = it.intervalUs / 1000;
+  const next = it.deadline + interval;
+  if (next > now) it.deadline = next;
+  else {
+    // Late by more than an interval: the next multiple after now, the missed ones overruns.
+    const late = now - it.deadline;
+    it.overruns += Math.floor(late / interval);
+    it.deadline = now + ((late + interval - 1e-3) % interval);
+  }
+  armReal(m, p, it);
+}
+
+function armReal(m: Machine, p: Proc, it: ITimer): void {
+  m.cancelCallout(it.callout);
+  it.callout = it.deadline === undefined ? undefined : m.callout(it.deadline, () => realExpire(m, p, it));
+}
+
+/**
+ * ptimer_tick / itimer_decr for ITIMER_VIRTUAL and ITIMER_PROF: charge the CPU time used since
+ * the last look; on expiry fire and reload from the interval, carrying the overshoot over.
+ */
+function chargeVirtual(p: Proc, it: ITimer): void {
+  if (it.valueUs === 0) return;
+  const cpu = procCpuMs(p);
+  const used = Math.floor((cpu - it.cpuAt) * 1000);
+  if (used <= 0) return;
+  it.cpuAt += used / 1000;
+  if (used < it.valueUs) {
+    it.valueUs -= used;
+    return;
+  }
+  const over = used - it.valueUs;
+  fire(p, it);
+  if (it.intervalUs === 0) it.valueUs = 0;
+  else {
+    it.overruns += Math.floor(over / it.intervalUs);
+    it.valueUs = it.intervalUs - (over % it.intervalUs);
+  }
+}
+
+/**
+ * A CPU-time timer is looked at by a callout: CPU time cannot run faster than the host clock
+ * (nbemu runs one guest instruction stream at a time), so the earliest it can expire is after
+ * its remaining value of wall time. While it is armed the scheduler keeps time slices short.
+ */
+function armVirtual(m: Machine, p: Proc, it: ITimer): void {
+  m.cancelCallout(it.callout);
+  it.callout = undefined;
+  if (it.valueUs === 0) return;
+  it.callout = m.callout(performance.now() + Math.max(it.valueUs / 1000, 0.05), () => {
+    it.callout = undefined;
+    if (p.exited) return;
+    chargeVirtual(p, it);
+    armVirtual(m, p, it);
+  });
+}
+
+export interface ItimerVal {
+  intervalUs: number;
+  valueUs: number;
+}
+
+/** dogetitimer: the interval and the time left (0 when disarmed or already due). */
+export function getitimer(p: Proc, which: number): ItimerVal {
+  if (which >>> 0 > ITIMER_MONOTONIC) throw new Errno(EINVAL);
+  const it = timersOf.get(p)?.[which];
+  if (!it) return { intervalUs: 0, valueUs: 0 };
+  if (isVirtual(which)) {
+    chargeVirtual(p, it);
+    return { intervalUs: it.intervalUs, valueUs: it.valueUs };
+  }
+  if (it.deadline === undefined) return { intervalUs: it.intervalUs, valueUs: 0 };
+  return { intervalUs: it.intervalUs, valueUs: Math.max(0, Math.floor((it.deadline - performance.now()) * 1000)) };
+}
+
+/**
+ * itimerfix (subr_time.c): tv_usec outside [0, 1e6) is EINVAL, a negative tv_sec is an error
+ * too (ETIMEDOUT there, which dosetitimer turns into EINVAL); a value below one tick is raised
+ * to a tick. Returns the microseconds.
+ */
+export function itimerfix(sec: bigint, usec: number): number {
+  if (usec < 0 || usec >= 1_000_000) throw new Errno(EINVAL);
+  if (sec < 0n) throw new Errno(EINVAL);
+  if (sec === 0n && usec !== 0 && usec < TICK_US) usec = TICK_US;
+  return Number(sec) * 1_000_000 + usec;
+}
+
+/** dosetitimer: arm (or, with a zero value, disarm) a timer; `which` and the values are checked first. */
+export function setitimer(m: Machine, p: Proc, which: number, v: ItimerVal): void {
+  if (which >>> 0 > ITIMER_MONOTONIC) throw new Errno(EINVAL);
+  let list = timersOf.get(p);
+  if (v.valueUs === 0 && !list?.[which]) return;
+  if (!list) timersOf.set(p, (list = []));
+  let it = list[which];
+  if (!it) {
+    it = { which, intervalUs: 0, deadline: undefined, valueUs: 0, cpuAt: 0, callout: undefined, overruns: 0 };
+    list[which] = it;
+  }
+  it.intervalUs = v.intervalUs;
+  if (isVirtual(which)) {
+    it.valueUs = v.valueUs;
+    it.cpuAt = procCpuMs(p);
+    armVirtual(m, p, it);
+  } else {
+    it.deadline = v.valueUs === 0 ? undefined : performance.now() + v.valueUs / 1000;
+    armReal(m, p, it);
+  }
+}
+
+/** Which timers are armed (for diagnostics and tests). */
+export function armedTimers(p: Proc): number[] {
+  const list = timersOf.get(p) ?? [];
+  return [ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF, ITIMER_MONOTONIC].filter((w) => {
+    const it = list[w];
+    return it !== undefined && (isVirtual(w) ? it.valueUs > 0 : it.deadline !== undefined);
+  });
+}

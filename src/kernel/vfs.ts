@@ -1,0 +1,252 @@
+// Path name lookup (sys/kern/vfs_lookup.c namei) over the host's filesystem, the guest's root
+// (--root: a host directory the guest sees as "/", with no way out), and each process's current
+// directory and file creation mask (struct cwdinfo, sys/sys/filedesc.h).
+//
+// By default the guest sees the host's files, as under qemu-user. Lookup is done component by
+// component with lstat/readlink here rather than by the host kernel, so that "..", absolute
+// symbolic links and their targets are resolved inside the guest's root: ".." at the root stays
+// at the root, a link to "/../../etc" means <root>/etc. The same walk runs without --root (with
+// the host's "/" as the root), so the two modes share one set of rules: MAXSYMLINKS (32) links per
+// lookup, then ELOOP; ENAMETOOLONG for a component over NAME_MAX (511) bytes or a path that grows
+// to MAXPATHLEN (1024) through link expansion.
+//
+// Known gaps: paths are handled as UTF-8 strings (bytes that are not UTF-8 do not round-trip);
+// permission checks are the host's (the guest's credentials are the host process's).
+
+import * as fs from 'node:fs';
+import {
+  EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EFAULT, EFBIG, EINVAL, EIO, EISDIR, ELOOP, EMFILE, EMLINK, ENAMETOOLONG,
+  ENFILE, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO, EOPNOTSUPP, EPERM, EROFS, ESPIPE, ETXTBSY, EXDEV, EDQUOT,
+  ENOTSUP, ENOSYS, EOVERFLOW, ESTALE, EINTR, ENOLCK, MAXPATHLEN, MAXSYMLINKS, NAME_MAX,
+} from './constants.js';
+import { Errno } from './errno.js';
+import type { FileTable } from './file.js';
+import type { Machine } from './machine.js';
+import type { Proc } from './proc.js';
+
+/** Node's error codes (the host's errno names) → NetBSD errno values (sys/sys/errno.h). */
+export const HOST_ERRNO: Readonly<Record<string, number>> = {
+  EPERM, ENOENT, EIO, ENXIO, EBADF, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENOTDIR, EISDIR, EINVAL,
+  ENFILE, EMFILE, ETXTBSY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EAGAIN, EWOULDBLOCK: EAGAIN, ELOOP, ENAMETOOLONG,
+  ENOTEMPTY, EDQUOT, ESTALE, ENOLCK, ENOSYS, EOVERFLOW, EOPNOTSUPP, ENOTSUP, EINTR,
+  // Linux-only names with a NetBSD counterpart.
+  EMULTIHOP: EIO, ENOLINK: EIO, EBADFD: EBADF, ENOMEDIUM: ENXIO, EUCLEAN: EIO, ENODATA: EIO,
+};
+
+/** Turn a host (Node) error into the NetBSD Errno the guest sees. Non-host errors pass through. */
+export function hostErrno(e: unknown): Errno {
+  if (e instanceof Errno) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code && code in HOST_ERRNO) return new Errno(HOST_ERRNO[code]!);
+  if (code) return new Errno(EIO);
+  throw e;
+}
+
+/** Run a host fs call, mapping its errors to NetBSD errno values. */
+export function host<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw hostErrno(e);
+  }
+}
+
+// ---- The guest's root ----------------------------------------------------------------------
+
+const rootByMachine = new WeakMap<Machine, string>();
+const rootByTable = new WeakMap<FileTable, string>();
+
+/**
+ * --root DIR: make DIR the guest's "/" for every process of the machine. Call before spawn.
+ * DIR must be an existing directory; its real path (symbolic links resolved) is used.
+ */
+export function setRoot(machine: Machine, dir: string): void {
+  const real = fs.realpathSync(dir);
+  if (!fs.statSync(real).isDirectory()) throw new Error(`${dir}: not a directory`);
+  rootByMachine.set(machine, real);
+  rootByTable.set(machine.files, real);
+}
+
+/** The host directory that is the machine's "/" ("/" without --root). */
+export function machineRoot(machine: Machine): string {
+  return rootByMachine.get(machine) ?? '/';
+}
+
+/** The host directory that is the process's "/". */
+export function rootOf(p: Proc): string {
+  return rootByTable.get(p.files) ?? '/';
+}
+
+/** The host path of a canonical guest path. */
+export function hostPathOf(root: string, guest: string): string {
+  if (root === '/') return guest;
+  return guest === '/' ? root : root + guest;
+}
+
+/** The guest path of a host path inside the root, or undefined when it lies outside. */
+export function guestPathOf(root: string, hostPath: string): string | undefined {
+  if (root === '/') return hostPath;
+  if (hostPath === root) return '/';
+  return hostPath.startsWith(`${root}/`) ? hostPath.slice(root.length) : undefined;
+}
+
+// ---- struct cwdinfo: current directory and umask, per process ------------------------------
+
+export interface CwdInfo {
+  /** cwdi_cdir, as a canonical guest path (absolute, no symbolic links, no "." or ".."). */
+  cwd: string;
+  /** cwdi_cmask: the file creation mask. */
+  cmask: number;
+}
+
+const cwdinfo = new WeakMap<Proc, CwdInfo>();
+
+/** The host's umask, read without changing it (process.umask() with no argument is deprecated). */
+function hostUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return parseInt(m[1]!, 8);
+  } catch {
+    // not Linux: fall through
+  }
+  return 0o022;
+}
+
+function initialCwd(root: string): string {
+  let here: string;
+  try {
+    here = fs.realpathSync(process.cwd());
+  } catch {
+    return '/';
+  }
+  return guestPathOf(root, here) ?? '/';
+}
+
+/** The process's cwdinfo (the first process starts in nbemu's own directory, or "/" under --root). */
+export function cwdOf(p: Proc): CwdInfo {
+  let c = cwdinfo.get(p);
+  if (!c) {
+    c = { cwd: initialCwd(rootOf(p)), cmask: hostUmask() };
+    cwdinfo.set(p, c);
+  }
+  return c;
+}
+
+/** fork1 (cwdinit's copy in sys/kern/vfs_cwd.c cwdinit): the child starts where the parent is. */
+export function forkCwd(parent: Proc, child: Proc): void {
+  const c = cwdOf(parent);
+  cwdinfo.set(child, { cwd: c.cwd, cmask: c.cmask });
+}
+
+// ---- namei ---------------------------------------------------------------------------------
+
+/** The character devices nbemu provides itself under /dev (whatever the host or root holds). */
+export type DevName = 'null' | 'zero' | 'random' | 'urandom' | 'tty';
+const DEVICES: ReadonlySet<string> = new Set<DevName>(['null', 'zero', 'random', 'urandom', 'tty']);
+
+export interface Lookup {
+  /** Canonical guest path of what was found (or would be created). */
+  guest: string;
+  /** Its host path. */
+  host: string;
+  /** lstat of it; undefined when it does not exist (the parent does). */
+  st: fs.BigIntStats | undefined;
+  /** One of nbemu's own devices. */
+  dev?: DevName;
+  /** The canonical guest path of the containing directory. */
+  parent: string;
+  /** The last component as the caller wrote it ('.', '..' or a name; '' for "/"). */
+  last: string;
+  /** The path ended in "/". */
+  trailingSlash: boolean;
+}
+
+const byteLength = (s: string): number => Buffer.byteLength(s);
+
+function join(stack: string[]): string {
+  return `/${stack.join('/')}`;
+}
+
+function lstat(hostPath: string): fs.BigIntStats | undefined {
+  return host(() => fs.lstatSync(hostPath, { bigint: true, throwIfNoEntry: false }));
+}
+
+/**
+ * namei: look `path` up, starting at the guest directory `start` for a relative path.
+ * `follow`: follow a symbolic link in the last component (FOLLOW); links in the middle are
+ * always followed. A missing last component is not an error (the result has st undefined);
+ * a missing directory on the way is ENOENT.
+ */
+export function namei(p: Proc, start: string, path: string, follow: boolean): Lookup {
+  if (path === '') throw new Errno(ENOENT);
+  if (byteLength(path) >= MAXPATHLEN) throw new Errno(ENAMETOOLONG);
+  const root = rootOf(p);
+  const trailingSlash = path.endsWith('/');
+  let todo = path.split('/');
+  let stack = path.startsWith('/') ? [] : start.split('/').filter(Boolean);
+  let links = 0;
+  let last = '';
+  const lastReal = (from: number): boolean => {
+    for (let j = from; j < todo.length; j++) if (todo[j] !== '') return false;
+    return true;
+  };
+  for (let i = 0; i < todo.length; i++) {
+    const comp = todo[i]!;
+    if (comp === '') continue;
+    const isLast = lastReal(i + 1);
+    if (isLast) last = comp;
+    if (comp === '.') continue;
+    if (comp === '..') {
+      stack.pop(); // clamped at the root: ".." of "/" is "/"
+      continue;
+    }
+    if (byteLength(comp) > NAME_MAX) throw new Errno(ENAMETOOLONG);
+    if (stack.length === 1 && stack[0] === 'dev' && DEVICES.has(comp)) {
+      if (!isLast) throw new Errno(ENOTDIR);
+      const guest = join([...stack, comp]);
+      return { guest, host: hostPathOf(root, guest), st: undefined, dev: comp as DevName, parent: '/dev', last, trailingSlash };
+    }
+    const guest = join([...stack, comp]);
+    const hp = hostPathOf(root, guest);
+    const st = lstat(hp);
+    if (!st) {
+      if (isLast) return { guest, host: hp, st: undefined, parent: join(stack), last, trailingSlash };
+      throw new Errno(ENOENT);
+    }
+    if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
+      if (++links > MAXSYMLINKS) throw new Errno(ELOOP);
+      const target = host(() => fs.readlinkSync(hp, 'utf8'));
+      if (target === '') throw new Errno(ENOENT);
+      const rest = todo.slice(i + 1);
+      if (byteLength(target) + byteLength(rest.join('/')) + 1 >= MAXPATHLEN) throw new Errno(ENAMETOOLONG);
+      todo = [...target.split('/'), ...rest];
+      i = -1;
+      if (target.startsWith('/')) stack = [];
+      continue;
+    }
+    if (!isLast && !st.isDirectory()) throw new Errno(ENOTDIR);
+    stack.push(comp);
+    if (isLast) {
+      if (trailingSlash && !st.isDirectory()) throw new Errno(ENOTDIR);
+      return { guest, host: hp, st, parent: join(stack.slice(0, -1)), last, trailingSlash };
+    }
+  }
+  // The path ended in ".", ".." or "/": the result is the directory reached.
+  const guest = join(stack);
+  const hp = hostPathOf(root, guest);
+  const st = lstat(hp);
+  if (!st) throw new Errno(ENOENT);
+  if (!st.isDirectory()) throw new Errno(ENOTDIR);
+  return { guest, host: hp, st, parent: join(stack.slice(0, -1)), last, trailingSlash };
+}
+
+/**
+ * execve's lookup (kern_exec.c: namei with FOLLOW from the process's cwd, inside its root):
+ * the host path of the program file. ENOENT if it does not exist.
+ */
+export function resolveForExec(p: Proc, path: string): string {
+  const r = namei(p, cwdOf(p).cwd, path, true);
+  if (r.dev) throw new Errno(EACCES);
+  if (!r.st) throw new Errno(ENOENT);
+  return r.host;
+}

@@ -1,0 +1,403 @@
+// Open files on the filesystem (DTYPE_VNODE, sys/kern/vfs_vnops.c vnops): host files and
+// directories, and nbemu's own character devices (/dev/null, /dev/zero, /dev/random,
+// /dev/urandom, /dev/tty). The file offset (f_offset) belongs to the open file, so descriptors
+// dup'ed from one open share it; FAPPEND writes go to the end (vn_write IO_APPEND). flock(2)
+// locks are kept here, among the machine's processes (not against host processes).
+
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as tty from 'node:tty';
+import {
+  DEV_NULL, DEV_RANDOM, DEV_TTY, DEV_URANDOM, DEV_ZERO, DIRENT_NAME_OFF, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK,
+  DT_REG, DT_SOCK, DT_UNKNOWN, EAGAIN, EINVAL, EISDIR, ENXIO, FAPPEND, FREAD, FWRITE, LOCK_EX, LOCK_NB, LOCK_SH,
+  LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, makedev,
+} from './constants.js';
+import { Errno } from './errno.js';
+import { File, type FileTable, type StatInfo } from './file.js';
+import { WaitQueue, Sleep } from './sleepq.js';
+import type { Uio } from './uio.js';
+import { host, type DevName } from './vfs.js';
+
+/** Largest single host transfer (a larger request returns a short count, as a file system may). */
+const MAX_IO = 16 * 1024 * 1024;
+/** MAXBSIZE (sys/sys/param.h): vn_readdir's bound on one getdents. */
+const MAXBSIZE = 65536;
+
+/** Linux's dev_t → major/minor → NetBSD's makedev (for host device nodes' st_rdev). */
+function netbsdRdev(linux: bigint): number {
+  if (linux === 0n) return 0;
+  const major = Number(((linux >> 8n) & 0xfffn) | ((linux >> 32n) & ~0xfffn));
+  const minor = Number((linux & 0xffn) | ((linux >> 12n) & ~0xffn));
+  return makedev(major, minor);
+}
+
+/** vn_stat: struct stat from a host stat (the S_IF* and permission bits are the same as Linux's). */
+export function statFromHost(st: fs.BigIntStats): StatInfo {
+  return {
+    dev: Number(st.dev),
+    devBig: st.dev,
+    ino: Number(st.ino),
+    inoBig: st.ino,
+    mode: Number(st.mode),
+    nlink: Number(st.nlink),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    rdev: netbsdRdev(st.rdev),
+    size: Number(st.size),
+    blksize: Number(st.blksize),
+    blocks: Number(st.blocks),
+    atimeMs: Number(st.atimeMs),
+    mtimeMs: Number(st.mtimeMs),
+    ctimeMs: Number(st.ctimeMs),
+    birthtimeMs: Number(st.birthtimeMs),
+    ns: { atime: st.atimeNs, mtime: st.mtimeNs, ctime: st.ctimeNs, birthtime: st.birthtimeNs },
+  };
+}
+
+/** IFTODT for a host stat. */
+function dtype(st: fs.BigIntStats | undefined): number {
+  if (!st) return DT_UNKNOWN;
+  if (st.isFile()) return DT_REG;
+  if (st.isDirectory()) return DT_DIR;
+  if (st.isSymbolicLink()) return DT_LNK;
+  if (st.isCharacterDevice()) return DT_CHR;
+  if (st.isBlockDevice()) return DT_BLK;
+  if (st.isFIFO()) return DT_FIFO;
+  if (st.isSocket()) return DT_SOCK;
+  return DT_UNKNOWN;
+}
+
+// ---- flock(2) --------------------------------------------------------------------------------
+
+interface FlockState {
+  shared: Set<File>;
+  exclusive: File | undefined;
+  queue: WaitQueue;
+}
+
+/** Advisory locks per host file (dev:ino), owned by open files (F_FLOCK semantics). */
+const flocks = new Map<string, FlockState>();
+
+function flockState(key: string): FlockState {
+  let s = flocks.get(key);
+  if (!s) {
+    s = { shared: new Set(), exclusive: undefined, queue: new WaitQueue('lockf') };
+    flocks.set(key, s);
+  }
+  return s;
+}
+
+function flockRelease(key: string, owner: File): void {
+  const s = flocks.get(key);
+  if (!s) return;
+  const had = s.exclusive === owner || s.shared.has(owner);
+  s.shared.delete(owner);
+  if (s.exclusive === owner) s.exclusive = undefined;
+  if (had) s.queue.wakeup();
+  if (!s.exclusive && s.shared.size === 0 && s.queue.empty) flocks.delete(key);
+}
+
+/**
+ * flock on an open file (sys/kern/kern_descrip.c sys_flock + lf_advlock F_FLOCK): LOCK_SH,
+ * LOCK_EX (converting an existing lock), LOCK_UN; LOCK_NB makes a conflict EWOULDBLOCK, else
+ * the caller sleeps until the holder lets go. `how` has already been validated.
+ */
+export function flock(key: string, owner: File, how: number): void {
+  if (how & LOCK_UN) {
+    flockRelease(key, owner);
+    return;
+  }
+  const s = flockState(key);
+  const ex = (how & LOCK_EX) !== 0;
+  const conflict = ex
+    ? (s.exclusive !== undefined && s.exclusive !== owner) || [...s.shared].some((f) => f !== owner)
+    : s.exclusive !== undefined && s.exclusive !== owner;
+  if (conflict) {
+    // A conversion gives up the old lock first (lf_advlock: flock upgrades are not atomic).
+    if (s.exclusive === owner || s.shared.has(owner)) flockRelease(key, owner);
+    if (how & LOCK_NB) throw new Errno(EAGAIN);
+    throw new Sleep(flockState(key).queue);
+  }
+  if (ex) {
+    s.shared.delete(owner);
+    s.exclusive = owner;
+  } else {
+    if (s.exclusive === owner) {
+      s.exclusive = undefined;
+      s.queue.wakeup();
+    }
+    s.shared.add(owner);
+  }
+}
+
+/** Would taking this lock block? (open's O_SHLOCK/O_EXLOCK look before they create anything) */
+export function flockWouldBlock(key: string, how: number): boolean {
+  const s = flocks.get(key);
+  if (!s) return false;
+  return how & LOCK_EX ? s.exclusive !== undefined || s.shared.size > 0 : s.exclusive !== undefined;
+}
+
+export { LOCK_EX, LOCK_SH };
+
+// ---- Vnode files -----------------------------------------------------------------------------
+
+/** Something lseek, pread and pwrite can position (vn_seek). */
+export interface Seekable {
+  offset: number;
+  /** The size SEEK_END counts from. */
+  seekSize(): number;
+  readAt(uio: Uio, off: number): number;
+  writeAt(uio: Uio, off: number): number;
+}
+
+/** A host file or directory opened by the guest. */
+export class VnodeFile extends File implements Seekable {
+  /** f_offset: shared by every descriptor of this open file. For a directory: the entry index. */
+  offset = 0;
+  private entries: Uint8Array[] | undefined;
+  readonly lockKey: string;
+
+  constructor(
+    table: FileTable,
+    flag: number,
+    readonly fd: number,
+    /** The host path (for directory listings and statvfs), and the guest's canonical path. */
+    readonly hostPath: string,
+    readonly guestPath: string,
+    readonly isDir: boolean,
+    /** The host path of the guest root (".." of the root is the root). */
+    private readonly root: string,
+  ) {
+    super('vnode', flag, table);
+    const st = fs.fstatSync(fd, { bigint: true });
+    this.lockKey = `${st.dev}:${st.ino}`;
+  }
+
+  override read(uio: Uio): number {
+    const n = this.readAt(uio, this.offset);
+    this.offset += n;
+    return n;
+  }
+
+  override write(uio: Uio): number {
+    if (this.flag & FAPPEND) {
+      const n = this.writeAt(uio, this.seekSize());
+      this.offset = this.seekSize();
+      return n;
+    }
+    const n = this.writeAt(uio, this.offset);
+    this.offset += n;
+    return n;
+  }
+
+  readAt(uio: Uio, off: number): number {
+    if (this.isDir) throw new Errno(EISDIR);
+    const want = Math.min(uio.resid, MAX_IO);
+    if (want === 0) return 0;
+    uio.check(want);
+    const buf = Buffer.allocUnsafe(want);
+    const n = host(() => fs.readSync(this.fd, buf, 0, want, off));
+    uio.copyout(buf.subarray(0, n));
+    return n;
+  }
+
+  writeAt(uio: Uio, off: number): number {
+    const n = Math.min(uio.resid, MAX_IO);
+    if (n === 0) return 0;
+    const data = uio.copyin(n);
+    // FAPPEND: the end of the file at the moment of the write (vn_write IO_APPEND), pwrite too.
+    const at = this.flag & FAPPEND ? this.seekSize() : off;
+    let done = 0;
+    while (done < n) done += host(() => fs.writeSync(this.fd, data, done, n - done, at + done));
+    return n;
+  }
+
+  seekSize(): number {
+    return Number(host(() => fs.fstatSync(this.fd, { bigint: true })).size);
+  }
+
+  stat(): StatInfo {
+    return statFromHost(host(() => fs.fstatSync(this.fd, { bigint: true })));
+  }
+
+  /**
+   * VOP_READDIR into struct dirent records (sys/sys/dirent.h): d_fileno, d_reclen, d_namlen,
+   * d_type, the NUL-terminated name, each record padded to 8 bytes. Whole records only; the
+   * offset counts entries ("." and ".." first). EINVAL if not even one record fits.
+   */
+  readdir(count: number): Uint8Array {
+    count = Math.min(count, MAXBSIZE);
+    if (this.offset === 0 || !this.entries) this.entries = this.loadEntries();
+    const out: Uint8Array[] = [];
+    let used = 0;
+    while (this.offset < this.entries.length) {
+      const rec = this.entries[this.offset]!;
+      if (used + rec.length > count) {
+        if (used === 0) throw new Errno(EINVAL);
+        break;
+      }
+      out.push(rec);
+      used += rec.length;
+      this.offset++;
+    }
+    return Buffer.concat(out, used);
+  }
+
+  private loadEntries(): Uint8Array[] {
+    const names = host(() => fs.readdirSync(this.hostPath, { encoding: 'buffer' }));
+    const self = host(() => fs.fstatSync(this.fd, { bigint: true }));
+    const parentPath = this.hostPath === this.root ? this.hostPath : this.hostPath.replace(/\/[^/]*$/, '') || '/';
+    const parent = fs.lstatSync(parentPath, { bigint: true, throwIfNoEntry: false }) ?? self;
+    const recs = [dirent(self.ino, Buffer.from('.'), DT_DIR), dirent(parent.ino, Buffer.from('..'), DT_DIR)];
+    for (const name of names) {
+      const st = fs.lstatSync(Buffer.concat([Buffer.from(`${this.hostPath}/`), name]), { bigint: true, throwIfNoEntry: false });
+      if (st) recs.push(dirent(st.ino, name, dtype(st)));
+    }
+    return recs;
+  }
+
+  fsync(dataOnly: boolean): void {
+    host(() => (dataOnly ? fs.fdatasyncSync(this.fd) : fs.fsyncSync(this.fd)));
+  }
+
+  protected close(): void {
+    flockRelease(this.lockKey, this);
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // nothing the guest can be told
+    }
+  }
+}
+
+/** One struct dirent record. */
+function dirent(ino: bigint, name: Buffer, type: number): Uint8Array {
+  const reclen = (DIRENT_NAME_OFF + name.length + 1 + 7) & ~7;
+  const b = Buffer.alloc(reclen);
+  b.writeBigUInt64LE(BigInt.asUintN(64, ino), 0);
+  b.writeUInt16LE(reclen, 8);
+  b.writeUInt16LE(name.length, 10);
+  b.writeUInt8(type, 12);
+  name.copy(b, DIRENT_NAME_OFF);
+  return b;
+}
+
+// ---- nbemu's character devices ---------------------------------------------------------------
+
+const DEVICE_INFO: Record<DevName, { rdev: number; perm: number }> = {
+  null: { rdev: DEV_NULL, perm: 0o666 },
+  zero: { rdev: DEV_ZERO, perm: 0o666 },
+  random: { rdev: DEV_RANDOM, perm: 0o444 },
+  urandom: { rdev: DEV_URANDOM, perm: 0o644 },
+  tty: { rdev: DEV_TTY, perm: 0o666 },
+};
+
+/** stat of one of the devices (a fixed inode per device, st_dev of a devfs-like "/dev"). */
+export function deviceStat(dev: DevName): StatInfo {
+  const info = DEVICE_INFO[dev];
+  const t = Date.now();
+  return {
+    dev: 0x0b00, ino: 100 + Object.keys(DEVICE_INFO).indexOf(dev), mode: S_IFCHR | info.perm, nlink: 1,
+    uid: 0, gid: 0, rdev: info.rdev, size: 0, blksize: 4096, blocks: 0,
+    atimeMs: t, mtimeMs: t, ctimeMs: t, birthtimeMs: t,
+  };
+}
+
+/** /dev/tty is the controlling terminal: nbemu's own, when its standard input is a terminal. */
+export function openTty(): number {
+  if (!tty.isatty(0)) throw new Errno(ENXIO);
+  return host(() => fs.openSync('/dev/tty', 'r+'));
+}
+
+export class DeviceFile extends File implements Seekable {
+  offset = 0;
+
+  constructor(
+    table: FileTable,
+    flag: number,
+    readonly dev: DevName,
+    /** For /dev/tty: the host descriptor of the terminal. */
+    private readonly ttyFd = -1,
+  ) {
+    super('vnode', flag, table);
+  }
+
+  override read(uio: Uio): number {
+    return this.readAt(uio, this.offset);
+  }
+
+  override write(uio: Uio): number {
+    return this.writeAt(uio, this.offset);
+  }
+
+  readAt(uio: Uio, _off: number): number {
+    const want = Math.min(uio.resid, this.dev === 'tty' ? 65536 : MAX_IO);
+    switch (this.dev) {
+      case 'null':
+        return 0;
+      case 'zero':
+        uio.copyout(new Uint8Array(want));
+        return want;
+      case 'random':
+      case 'urandom':
+        uio.check(want);
+        uio.copyout(crypto.randomBytes(want));
+        return want;
+      case 'tty': {
+        uio.check(want);
+        const buf = Buffer.alloc(want);
+        const n = host(() => fs.readSync(this.ttyFd, buf, 0, want, null));
+        uio.copyout(buf.subarray(0, n));
+        return n;
+      }
+    }
+  }
+
+  writeAt(uio: Uio, _off: number): number {
+    const n = uio.resid;
+    const data = uio.copyin(n); // EFAULT for a bad buffer, even for /dev/null (uiomove)
+    if (this.dev === 'tty') host(() => fs.writeSync(this.ttyFd, data));
+    return n;
+  }
+
+  seekSize(): number {
+    return 0;
+  }
+
+  stat(): StatInfo {
+    return deviceStat(this.dev);
+  }
+
+  protected close(): void {
+    if (this.ttyFd >= 0) {
+      try {
+        fs.closeSync(this.ttyFd);
+      } catch {
+        // ignore
+      }
+    }
+  }
+}
+
+/** vn_seek's arithmetic (sys/kern/vfs_vnops.c 1.225; genfs_seek refuses a negative result). */
+export function seek(f: Seekable, offset: number, whence: number): number {
+  let off: number;
+  switch (whence) {
+    case SEEK_SET:
+      off = offset;
+      break;
+    case SEEK_CUR:
+      off = f.offset + offset;
+      break;
+    case SEEK_END:
+      off = f.seekSize() + offset;
+      break;
+    default:
+      throw new Errno(EINVAL);
+  }
+  if (off < 0) throw new Errno(EINVAL);
+  f.offset = off;
+  return off;
+}
+
+export { FREAD, FWRITE };
