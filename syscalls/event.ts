@@ -3,7 +3,7 @@
 // its timeout) and scans again when woken; a signal ends it with EINTR, never restarts it.
 
 import {
-  EBADF, EINVAL, POLLERR, POLLHUP, POLLNVAL, POLLRDBAND, POLLRDNORM, POLLWRNORM, RLIMIT_NOFILE,
+  EBADF, EINTR, EINVAL, POLLERR, POLLHUP, POLLNVAL, POLLRDBAND, POLLRDNORM, POLLWRNORM, RLIMIT_NOFILE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { Proc } from '../src/kernel/proc.js';
@@ -64,18 +64,30 @@ function applyMask(p: Proc, maskp: number): void {
   p.sig.mask = mask;
 }
 
+/**
+ * sigsuspendteardown: the caller's mask comes back — unless a signal the temporary mask lets in
+ * is pending; then the temporary mask stays until that signal is delivered on the way out, and
+ * its frame restores the caller's mask.
+ */
 function restoreMask(p: Proc, maskp: number): void {
   if (maskp === 0 || p.sig.oldmask === undefined) return;
+  if (p.sig.deliverable() !== 0) return;
   p.sig.mask = p.sig.oldmask;
   p.sig.oldmask = undefined;
 }
 
+/** sigsuspendsetup: a signal the temporary mask lets in that is already pending ends the wait at once. */
+function pendingInterrupts(p: Proc, maskp: number): boolean {
+  return maskp !== 0 && p.sig.deliverable() !== 0;
+}
+
 /** pollcommon + pollscan. */
-function pollcommon(k: SysCtx, fdsp: number, nfds: number, timeoutMs: number | undefined, maskp: number): number {
+function pollcommon(k: SysCtx, fdsp: number, nfds: number, timeout: () => number | undefined, maskp: number): number {
   const p = k.proc;
   if (nfds > Number(p.limits[RLIMIT_NOFILE]!.max) + 1000) throw new Errno(EINVAL);
   const raw = Uint8Array.from(p.vm.read(fdsp, nfds * 8));
   const dv = new DataView(raw.buffer);
+  const timeoutMs = timeout(); // after the copyin: a bad array is EFAULT before a bad timeout
   applyMask(p, maskp);
   const deadline = deadlineOf(p, timeoutMs);
   const queues: WaitQueue[] = [];
@@ -95,6 +107,7 @@ function pollcommon(k: SysCtx, fdsp: number, nfds: number, timeoutMs: number | u
     dv.setInt16(i * 8 + 6, revents, true);
     if (revents) ready++;
   }
+  if (ready === 0 && pendingInterrupts(p, maskp)) throw new Errno(EINTR);
   if (ready === 0 && timeoutMs !== 0) waitForEvents(p, queues, deadline);
   restoreMask(p, maskp);
   p.vm.write(fdsp, raw);
@@ -105,12 +118,13 @@ function pollcommon(k: SysCtx, fdsp: number, nfds: number, timeoutMs: number | u
 const SEL_FLAG = [POLLRDNORM | POLLHUP | POLLERR, POLLWRNORM | POLLHUP | POLLERR, POLLRDBAND];
 
 /** selcommon + selscan: fd_sets of ceil(nd / 32) words, EBADF for a closed descriptor in a set. */
-function selcommon(k: SysCtx, nd: number, sets: number[], timeoutMs: number | undefined, maskp: number): number {
+function selcommon(k: SysCtx, nd: number, sets: number[], timeout: () => number | undefined, maskp: number): number {
   const p = k.proc;
   if (nd < 0) throw new Errno(EINVAL);
-  nd = Math.min(nd, p.fd.lastfile + 1); // selcommon clamps nd to the descriptor table
+  nd = Math.min(nd, p.fd.tableSize); // selcommon clamps nd to dt_nfiles
   const words = Math.ceil(nd / 32);
   const inSets = sets.map((addr) => (addr !== 0 && words > 0 ? Uint32Array.from(new Uint32Array(Uint8Array.from(p.vm.read(addr, words * 4)).buffer)) : undefined));
+  const timeoutMs = timeout();
   applyMask(p, maskp);
   const deadline = deadlineOf(p, timeoutMs);
   const out = inSets.map((s) => (s ? new Uint32Array(s.length) : undefined));
@@ -130,6 +144,7 @@ function selcommon(k: SysCtx, nd: number, sets: number[], timeoutMs: number | un
       queues.push(...fp.pollQueues());
     }
   }
+  if (ready === 0 && pendingInterrupts(p, maskp)) throw new Errno(EINTR);
   if (ready === 0 && timeoutMs !== 0) waitForEvents(p, queues, deadline);
   restoreMask(p, maskp);
   out.forEach((s, i) => {
@@ -142,21 +157,27 @@ export const eventSyscalls: SyscallDescriptor[] = [
   {
     number: 209, name: 'poll', class: 'file', support: full,
     args: [{ name: 'fds', type: 'ptr' }, { name: 'nfds', type: 'uint' }, { name: 'timeout', type: 'int' }],
-    handler: (k, fds, nfds, timeout) => pollcommon(k, fds, nfds, timeout < 0 ? undefined : timeout, 0),
+    handler: (k, fds, nfds, timeout) =>
+      pollcommon(k, fds, nfds, () => {
+        // sys_poll: INFTIM (-1) waits for ever; any other negative timeout makes a malformed timespec.
+        if (timeout === -1) return undefined;
+        if (timeout < 0) throw new Errno(EINVAL);
+        return timeout;
+      }, 0),
   },
   {
     number: 437, name: '__pollts50', class: 'file', support: full,
     args: [{ name: 'fds', type: 'ptr' }, { name: 'nfds', type: 'uint' }, { name: 'ts', type: 'ptr' }, { name: 'mask', type: 'ptr' }],
-    handler: (k, fds, nfds, ts, mask) => pollcommon(k, fds, nfds, readTimespec(k.proc, ts), mask),
+    handler: (k, fds, nfds, ts, mask) => pollcommon(k, fds, nfds, () => readTimespec(k.proc, ts), mask),
   },
   {
     number: 417, name: '__select50', class: 'file', support: full,
     args: [{ name: 'nd', type: 'int' }, { name: 'in', type: 'ptr' }, { name: 'ou', type: 'ptr' }, { name: 'ex', type: 'ptr' }, { name: 'tv', type: 'ptr' }],
-    handler: (k, nd, inp, ou, ex, tv) => selcommon(k, nd, [inp, ou, ex], readTimeval(k.proc, tv), 0),
+    handler: (k, nd, inp, ou, ex, tv) => selcommon(k, nd, [inp, ou, ex], () => readTimeval(k.proc, tv), 0),
   },
   {
     number: 436, name: '__pselect50', class: 'file', support: full,
     args: [{ name: 'nd', type: 'int' }, { name: 'in', type: 'ptr' }, { name: 'ou', type: 'ptr' }, { name: 'ex', type: 'ptr' }, { name: 'ts', type: 'ptr' }, { name: 'mask', type: 'ptr' }],
-    handler: (k, nd, inp, ou, ex, ts, mask) => selcommon(k, nd, [inp, ou, ex], readTimespec(k.proc, ts), mask),
+    handler: (k, nd, inp, ou, ex, ts, mask) => selcommon(k, nd, [inp, ou, ex], () => readTimespec(k.proc, ts), mask),
   },
 ];

@@ -337,6 +337,8 @@ export const OPEN_MAX = 128;
 /** kern.maxfiles default (MAXFILES, sys/conf/param.c: 3404 on a default amd64 kernel; verify). */
 export const MAXFILES = 3404;
 export const IOV_MAX = 1024;
+/** NDFILE (sys/sys/filedesc.h): the initial size of a descriptor table. */
+export const NDFILE = 20;
 export const SSIZE_MAX = 0x7fffffffffffffff;
 
 // ---- stat: sys/sys/stat.h ----------------------------------------------------------------

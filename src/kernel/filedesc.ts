@@ -4,7 +4,7 @@
 // RLIMIT_NOFILE (EMFILE); the machine-wide kern.maxfiles bound (ENFILE) is checked when a new
 // open file is created.
 
-import { EBADF, EMFILE, ENFILE, FD_CLOEXEC, FD_CLOFORK } from './constants.js';
+import { EBADF, EMFILE, ENFILE, FD_CLOEXEC, FD_CLOFORK, NDFILE } from './constants.js';
 import { Errno } from './errno.js';
 import type { File, FileTable } from './file.js';
 
@@ -16,6 +16,8 @@ export interface FdSlot {
 
 export class FileDesc {
   private slots: (FdSlot | undefined)[] = [];
+  /** The highest descriptor ever allocated (the table never shrinks). */
+  private highWater: number | undefined;
 
   constructor(
     private readonly files: FileTable,
@@ -44,6 +46,17 @@ export class FileDesc {
   get lastfile(): number {
     for (let i = this.slots.length - 1; i >= 0; i--) if (this.slots[i]) return i;
     return -1;
+  }
+
+  /**
+   * dt_nfiles: the size of the descriptor table, NDFILE (20) doubled as higher descriptors were
+   * allocated (kern_descrip.c fd_tryexpand). select clamps its nd to it.
+   */
+  get tableSize(): number {
+    if (this.highWater === undefined) return NDFILE;
+    let n = NDFILE;
+    while (n <= this.highWater) n *= 2;
+    return n;
   }
 
   /** Number of open descriptors. */
@@ -85,6 +98,7 @@ export class FileDesc {
 
   /** fd_affix: install a file in a free slot. */
   affix(fd: number, file: File, flags = 0): void {
+    if (this.highWater === undefined || fd > this.highWater) this.highWater = fd;
     if (this.slots[fd]) throw new Error(`descriptor ${fd} is already in use`);
     file.hold();
     this.slots[fd] = { file, flags };

@@ -17,6 +17,7 @@ import type { Proc } from './proc.js';
 import { defaultSigaction, SigState } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
+import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
 
 /** The registers a fork copies (the whole user-visible CPU state of the LWP). */
 const CPU_REGS = [
@@ -44,6 +45,7 @@ export function fork1(m: Machine, parent: Proc): Proc {
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;
+  forkCwd(parent, child); // cwdinfo: the current directory and umask are inherited
   child.stackBase = parent.stackBase;
   child.stackSize = parent.stackSize;
   // fd_copy: kqueues are not inherited (their knotes belong to the parent).
@@ -110,12 +112,15 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   const argv = copyinStrings(p, argvp, budget);
   const envp = copyinStrings(p, envpp, budget);
   if (file === '') throw new Errno(ENOENT);
+  // namei through the process's root and current directory (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES).
+  const hostFile = resolveForExec(p, file);
+  const guestPath = path.posix.resolve(cwdOf(p).cwd, file); // p_path: absolute, as the guest sees it
   let image: Buffer;
   try {
-    const st = fs.statSync(file);
+    const st = fs.statSync(hostFile);
     if (st.isDirectory()) throw new Errno(EACCES);
     if (!st.isFile() || (st.mode & 0o111) === 0) throw new Errno(EACCES);
-    image = fs.readFileSync(file);
+    image = fs.readFileSync(hostFile);
   } catch (e) {
     if (e instanceof Errno) throw e;
     throw new Errno((e as NodeJS.ErrnoException).code === 'EISDIR' ? EISDIR : hostErrno(e));
@@ -130,7 +135,7 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   // Past the point of no return.
   releaseVforkParent(p);
   p.newImage();
-  loadImage(p, elf, image, { argv, envp, execname: path.resolve(file), uid: p.cred.euid, gid: p.cred.egid });
+  loadImage(p, elf, image, { argv, envp, execname: guestPath, uid: p.cred.euid, gid: p.cred.egid });
   p.comm = path.basename(file).slice(0, 16);
   p.fd.closeFlagged(FD_CLOEXEC);
   const s = p.sig;

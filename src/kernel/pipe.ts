@@ -96,8 +96,9 @@ export class PipeFile extends File {
     const p = this.pipe;
     const eof = this.end === 'read' ? p.writers === 0 : p.readers === 0;
     let revents = 0;
-    if (events & (POLLIN | POLLRDNORM) && (p.cc > 0 || eof)) revents |= events & (POLLIN | POLLRDNORM);
-    if (events & (POLLOUT | POLLWRNORM) && (eof || p.space >= PIPE_BUF)) revents |= events & (POLLOUT | POLLWRNORM);
+    // Each end answers only for its own direction (sys_pipe.c 1.165 pipe_poll).
+    if (this.end === 'read' && events & (POLLIN | POLLRDNORM) && (p.cc > 0 || eof)) revents |= events & (POLLIN | POLLRDNORM);
+    if (this.end === 'write' && events & (POLLOUT | POLLWRNORM) && (eof || p.space >= PIPE_BUF)) revents |= events & (POLLOUT | POLLWRNORM);
     if (eof) revents |= POLLHUP;
     return revents;
   }
