@@ -36,7 +36,8 @@ function dofilewrite(p: Proc, fp: File, uio: Uio): number {
   const nonblock = fp.nonblocking;
   // A reader may have finished this write while the writer slept (Socket.receive's refill).
   if (st.done > 0 && uio.resid === 0) return st.done;
-  if (!nonblock) uio.pending = { progress: st, sleeping: () => p.state === 'sleeping' && p.restartPending && p.restartState === st };
+  const l = p.curlwp;
+  if (!nonblock) uio.pending = { progress: st, sleeping: () => l.state === 'sleeping' && l.restartPending && l.restartState === st };
   if (fp.type === 'socket') uio.sender = { pid: p.pid, uid: p.cred.uid, euid: p.cred.euid, gid: p.cred.gid, egid: p.cred.egid };
   try {
     do {

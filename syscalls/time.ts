@@ -96,10 +96,11 @@ function nanosleep1(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp:
     // A signal that wakes the sleeper ends the call before it runs again, so the remaining time
     // is written when the signal is posted (psignal wakes p.sigq first). A later normal end
     // overwrites it; once the call is over the watcher only unhooks itself.
+    const lwp = p.curlwp; // the sleeper: another LWP may be current when a signal is posted
     const watch = {
       active: true,
       wake(): void {
-        if (!watch.active || p.restartState !== state || p.exited) {
+        if (!watch.active || lwp.restartState !== state || p.exited) {
           watch.active = false;
           p.sigq.remove(watch);
           return;

@@ -14,7 +14,7 @@ import { Errno } from './errno.js';
 import { ExecFormatError, parseNetbsdElf } from '../loader/elf.js';
 import { loadImage, type Machine } from './machine.js';
 import type { Proc } from './proc.js';
-import { defaultSigaction, SigState } from './sig.js';
+import { defaultSigaction } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
 import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
@@ -51,11 +51,11 @@ export function fork1(m: Machine, parent: Proc): Proc {
   // fd_copy: kqueues are not inherited (their knotes belong to the parent).
   for (const [fd, slot] of parent.fd.entries()) if (slot.file.type !== 'kqueue') child.fd.affix(fd, slot.file, slot.flags);
   child.fd.closeFlagged(FD_CLOFORK);
-  const s = new SigState();
+  // Actions, and the calling LWP's mask and alternate stack; no pending signals.
+  const s = child.sig;
   parent.sig.actions.forEach((a, i) => (s.actions[i] = { ...a }));
   s.mask = parent.sig.mask;
   s.altstack = { ...parent.sig.altstack };
-  child.sig = s;
   // The child's first run returns from fork: rax 0, rdx 1, carry clear.
   const u = child.cpu.u32;
   u[24] = 1;
@@ -63,7 +63,7 @@ export function fork1(m: Machine, parent: Proc): Proc {
   u[27] = 0;
   u[28] = 1;
   u[29] = 0;
-  m.setRunnable(child);
+  m.setRunnable(child.curlwp);
   m.procEvents.wakeup();
   return child;
 }

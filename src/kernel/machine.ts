@@ -24,6 +24,7 @@ import type { FileTable } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
 import { HostFile, hostFdStream, type HostStream } from './hostfile.js';
 import { Proc, type Credentials, type Scheduler } from './proc.js';
+import type { Lwp } from './lwp.js';
 import { defaultAction, type ExitStatus } from './signal.js';
 import { defaultSigaction, sendsig, sigbit, type SigInfo } from './sig.js';
 
@@ -94,8 +95,8 @@ export class Machine implements Scheduler {
   private readonly kinds = new Uint8Array(512 * 6);
   private readonly diag: (line: string) => void;
   private readonly warned = new Set<string>();
-  private readonly runq: Proc[] = [];
-  private readonly timers = new Map<Proc, number>();
+  private readonly runq: Lwp[] = [];
+  private readonly timers = new Map<Lwp, number>();
   private readonly callouts = new Set<Callout>();
   private seq = 0;
   /** The process whose end ends the run (it stays in the table for run() to report). */
@@ -153,24 +154,24 @@ export class Machine implements Scheduler {
       this.procs.delete(p.pid);
       throw e;
     }
-    this.setRunnable(p);
+    this.setRunnable(p.curlwp);
     return p;
   }
 
   // ---- The scheduler ------------------------------------------------------------------------
 
-  setRunnable(p: Proc): void {
-    if (p.onRunq) return;
-    p.onRunq = true;
-    this.runq.push(p);
+  setRunnable(l: Lwp): void {
+    if (l.onRunq) return;
+    l.onRunq = true;
+    this.runq.push(l);
   }
 
-  addTimer(p: Proc, when: number): void {
-    this.timers.set(p, when);
+  addTimer(l: Lwp, when: number): void {
+    this.timers.set(l, when);
   }
 
-  removeTimer(p: Proc): void {
-    this.timers.delete(p);
+  removeTimer(l: Lwp): void {
+    this.timers.delete(l);
   }
 
   /**
@@ -192,10 +193,10 @@ export class Machine implements Scheduler {
     if (this.timers.size === 0 && this.callouts.size === 0) return undefined;
     const now = performance.now();
     let next: number | undefined;
-    for (const [p, when] of [...this.timers]) {
+    for (const [l, when] of [...this.timers]) {
       if (when <= now) {
-        p.timedOut = true;
-        p.wake();
+        l.timedOut = true;
+        l.wake();
       } else if (next === undefined || when < next) next = when;
     }
     for (const c of [...this.callouts]) {
@@ -220,10 +221,10 @@ export class Machine implements Scheduler {
     try {
       while (!first.exited) {
         const next = this.fireTimers();
-        const p = this.runq.shift();
-        if (p) {
-          p.onRunq = false;
-          this.runSlice(p);
+        const l = this.runq.shift();
+        if (l) {
+          l.onRunq = false;
+          this.runSlice(l);
           continue;
         }
         if (next !== undefined) {
@@ -246,24 +247,43 @@ export class Machine implements Scheduler {
     this.callouts.clear();
   }
 
-  /** Run one process until it sleeps, stops, exits or is preempted. */
-  private runSlice(p: Proc): void {
-    if (p.state !== 'runnable') return;
-    p.state = 'running';
+  /**
+   * cpu_switchto within a process: the engine takes the LWP's registers. The current LWP's
+   * pending syscall result goes into its registers before they are saved.
+   */
+  private switchTo(p: Proc, l: Lwp): void {
+    const cur = p.curlwp;
+    if (cur === l) return;
+    if (cur.state !== 'zombie') {
+      applyResult(p);
+      cur.ctx = p.uc.context_save(cur.ctx);
+    }
+    if (l.ctx) p.uc.context_restore(l.ctx);
+    p.curlwp = l;
+    p.sig.lwp = l.sig;
+  }
+
+  /** Run one LWP until it sleeps, stops, exits or is preempted. */
+  private runSlice(l: Lwp): void {
+    const p = l.proc;
+    if (l.state !== 'runnable' || l.suspended || p.status !== 'active') return;
+    this.switchTo(p, l);
+    l.state = 'running';
     const start = performance.now();
-    p.sliceStart = start;
-    if (p.sig.pending.size) this.postsig(p);
-    while (p.state === 'running') {
+    l.sliceStart = start;
+    if (p.sig.pending.size || l.sig.pending.size) this.postsig(p);
+    while (l.state === 'running' && p.status === 'active') {
       const others = this.runq.length > 0 || this.timers.size > 0 || this.callouts.size > 0;
       const kind = p.cpu.run(others ? SLICE_US : 0);
       if (kind === TRAP_SYSCALL) this.syscall(p);
       else if (kind !== TRAP_SLICE) trapsignal(p, kind, (key, line) => this.warnOnce(key, line));
-      if (p.state === 'running' && p.sig.pending.size) this.postsig(p);
-      if (p.state === 'running' && (kind === TRAP_SLICE || ((this.runq.length > 0 || this.callouts.size > 0) && performance.now() - start > SLICE_MS))) {
-        p.state = 'runnable';
-        this.setRunnable(p);
+      if (l.state === 'running' && p.status === 'active' && (p.sig.pending.size || l.sig.pending.size)) this.postsig(p);
+      if (l.state === 'running' && p.status === 'active' && (kind === TRAP_SLICE || ((this.runq.length > 0 || this.callouts.size > 0) && performance.now() - start > SLICE_MS))) {
+        l.state = 'runnable';
+        this.setRunnable(l);
       }
     }
+    if (l.state === 'running') l.state = 'runnable'; // the process stopped: it runs again on SIGCONT
     p.cpuMs += performance.now() - start;
   }
 
@@ -481,8 +501,7 @@ export class Machine implements Scheduler {
   private postsig(p: Proc): void {
     const s = p.sig;
     for (let sig = s.deliverable(); sig !== 0 && p.state === 'running'; sig = s.deliverable()) {
-      const info = s.pending.get(sig)!;
-      s.pending.delete(sig);
+      const info = s.take(sig)!;
       const act = s.actions[sig]!;
       if (act.handler === SIG_IGN) continue;
       if (act.handler === SIG_DFL) {
@@ -534,16 +553,16 @@ export class Machine implements Scheduler {
   /** sched_yield: the caller goes to the back of the run queue. */
   yieldProc(p: Proc): void {
     if (this.runq.length === 0) return;
-    p.state = 'runnable';
-    this.setRunnable(p);
+    p.curlwp.state = 'runnable';
+    this.setRunnable(p.curlwp);
   }
 
   /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
   continueProc(p: Proc): void {
-    if (p.state !== 'stopped') return;
-    p.state = 'runnable';
+    if (p.status !== 'stopped') return;
+    p.status = 'active';
     p.continued = true; // for wait4's WCONTINUED
-    this.setRunnable(p);
+    for (const l of p.lwps.values()) if (l.state === 'runnable' && !l.suspended) this.setRunnable(l);
     if (p.parent) {
       p.parent.childq.wakeup();
       if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_CONTINUED, pid: p.pid, uid: p.cred.uid, status: SIGCONT });
@@ -560,9 +579,9 @@ export class Machine implements Scheduler {
     this.hooks?.exit?.(p, status);
     if (p.vforkParent) releaseVforkParent(p); // before the address space goes
     p.release(status);
-    if (p.onRunq) {
-      this.runq.splice(this.runq.indexOf(p), 1);
-      p.onRunq = false;
+    for (const l of p.lwps.values()) {
+      if (l.onRunq) this.runq.splice(this.runq.indexOf(l), 1);
+      l.onRunq = false;
     }
     for (const c of p.children) {
       c.parent = undefined;
@@ -592,8 +611,11 @@ export class Machine implements Scheduler {
   private deadlockReport(): string {
     const lines = ['nbemu: deadlock: every process is asleep and no timer is pending'];
     for (const p of this.procs.values()) {
-      if (p.state === 'sleeping' && p.sleepingOn) lines.push(`nbemu:   pid ${p.pid} (${p.comm}) sleeps in ${p.sleepingOn.syscall}() on ${p.sleepingOn.wmesg}`);
-      else if (p.state === 'stopped') lines.push(`nbemu:   pid ${p.pid} (${p.comm}) is stopped by ${signalName(p.stopSignal)}`);
+      for (const l of p.sleepers) {
+        const who = p.lwps.size > 1 ? `pid ${p.pid} lwp ${l.lid}` : `pid ${p.pid}`;
+        if (l.sleepingOn) lines.push(`nbemu:   ${who} (${p.comm}) sleeps in ${l.sleepingOn.syscall}() on ${l.sleepingOn.wmesg}`);
+      }
+      if (p.status === 'stopped') lines.push(`nbemu:   pid ${p.pid} (${p.comm}) is stopped by ${signalName(p.stopSignal)}`);
     }
     return lines.join('\n');
   }
@@ -677,7 +699,7 @@ function trapsignal(p: Proc, kind: number, warn: (key: string, line: string) => 
     s.actions[info.signo] = defaultSigaction();
     s.mask &= ~sigbit(info.signo);
   }
-  s.pending.set(info.signo, info);
+  s.lwp.pending.set(info.signo, info); // a trap's signal belongs to the LWP that took it
 }
 
 const decoded = [0, 0, 0, 0, 0, 0];

@@ -12,7 +12,8 @@ import type { FileTable } from './file.js';
 import type { ExitStatus } from './signal.js';
 import { VmSpace } from './vmspace.js';
 import { SigState, sigbit, type SigInfo } from './sig.js';
-import { WaitQueue, type Sleeper } from './sleepq.js';
+import { WaitQueue } from './sleepq.js';
+import { Lwp, type LwpState } from './lwp.js';
 
 export interface Rlimit {
   cur: bigint;
@@ -28,9 +29,9 @@ export interface Credentials {
 
 /** The scheduler's side of a process (the LWP's state in sys/sys/lwp.h terms). */
 export interface Scheduler {
-  setRunnable(p: Proc): void;
-  addTimer(p: Proc, when: number): void;
-  removeTimer(p: Proc): void;
+  setRunnable(l: Lwp): void;
+  addTimer(l: Lwp, when: number): void;
+  removeTimer(l: Lwp): void;
   /** SIGCONT (or SIGKILL) for a stopped process. */
   continueProc(p: Proc): void;
 }
@@ -43,28 +44,30 @@ export function defaultLimits(maxfiles: number): Rlimit[] {
   return limits;
 }
 
-export type ProcState = 'runnable' | 'running' | 'sleeping' | 'stopped' | 'zombie';
+/** The process as a whole: alive, stopped by a stop signal, or a zombie. */
+export type ProcStatus = 'active' | 'stopped' | 'zombie';
 
-export class Proc implements Sleeper {
+export class Proc {
   uc: Unicorn;
   cpu: TrapCpu;
   vm: VmSpace;
   readonly fd: FileDesc;
   limits: Rlimit[];
-  /** l_private: the TLS pointer set by _lwp_setprivate (sys/kern/kern_lwp.c lwp_setprivate). */
-  lwpPrivate = 0;
-  /** Actions, mask, pending signals and the alternate stack. */
+  /** Actions and pending process signals; mask and alternate stack are the current LWP's. */
   sig = new SigState();
+  /** The LWPs by lid, and the one whose registers the engine holds (the kernel's curlwp). */
+  readonly lwps = new Map<number, Lwp>();
+  curlwp: Lwp;
+  private nextLid = 1;
+  /** Where _lwp_wait sleeps until an LWP exits; the exited, undetached LWPs to collect. */
+  readonly lwpq = new WaitQueue('lwpwait');
+  readonly deadLwps: number[] = [];
   /** p_path: the absolute path of the running program (kern.proc_args KERN_PROC_PATHNAME). */
   path = '';
-  /** When the current scheduling slice began (performance.now()), while the process runs. */
-  sliceStart = 0;
   /** p_stackbase and the stack's size, for getcontext's uc_stack. */
   stackBase = 0;
   stackSize = 0;
-  state: ProcState = 'runnable';
-  /** On the scheduler's run queue (kept here so setRunnable needs no search). */
-  onRunq = false;
+  status: ProcStatus = 'active';
   exitStatus: ExitStatus | undefined;
   /** The parent (undefined: the virtual init, pid 1, which reaps at once) and the children. */
   parent: Proc | undefined;
@@ -80,17 +83,6 @@ export class Proc implements Sleeper {
   /** Set by fork for vfork's parent, which sleeps until the child execs or exits (PPWAIT). */
   vforkParent: Proc | undefined;
   readonly vforkq = new WaitQueue('ppwait');
-  /** What the process sleeps in, for the deadlock report. */
-  sleepingOn: { wmesg: string; syscall: string } | undefined;
-  /** The queues this process sleeps on. */
-  sleepQueues: WaitQueue[] = [];
-  /** The parked syscall will be re-executed; 'eintr' calls (sigsuspend) never restart. */
-  restartPending = false;
-  restartMode: 'restart' | 'eintr' | 'nointr' = 'restart';
-  /** State a sleeping syscall keeps across its re-executions (a deadline, progress so far). */
-  restartState: unknown;
-  /** Set when a timer ended the sleep. */
-  timedOut = false;
   /** Stopped by a stop signal, and the signal (for wait4's WUNTRACED status). */
   stopSignal = 0;
   stopReported = true;
@@ -110,7 +102,7 @@ export class Proc implements Sleeper {
     /** p_comm, for messages. */
     public comm: string,
     readonly files: FileTable,
-    private readonly sched: Scheduler,
+    readonly sched: Scheduler,
   ) {
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
@@ -119,6 +111,72 @@ export class Proc implements Sleeper {
     this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur));
     this.pgid = pid;
     this.sid = pid;
+    this.curlwp = this.newLwp();
+    this.sig.lwp = this.curlwp.sig;
+  }
+
+  /** lwp_create's bookkeeping: a new LWP of this process (not yet runnable). */
+  newLwp(): Lwp {
+    const l = new Lwp(this.nextLid++, this, (w) => {
+      this.sched.removeTimer(w);
+      if (!w.suspended && this.status === 'active') this.sched.setRunnable(w);
+    });
+    this.lwps.set(l.lid, l);
+    return l;
+  }
+
+  // ---- The current LWP's state, for the code that runs on its behalf --------------------------
+
+  get lwpPrivate(): number {
+    return this.curlwp.private;
+  }
+  set lwpPrivate(v: number) {
+    this.curlwp.private = v;
+  }
+  get restartPending(): boolean {
+    return this.curlwp.restartPending;
+  }
+  set restartPending(v: boolean) {
+    this.curlwp.restartPending = v;
+  }
+  get restartMode(): Lwp['restartMode'] {
+    return this.curlwp.restartMode;
+  }
+  set restartMode(v: Lwp['restartMode']) {
+    this.curlwp.restartMode = v;
+  }
+  get restartState(): unknown {
+    return this.curlwp.restartState;
+  }
+  set restartState(v: unknown) {
+    this.curlwp.restartState = v;
+  }
+  get timedOut(): boolean {
+    return this.curlwp.timedOut;
+  }
+  set timedOut(v: boolean) {
+    this.curlwp.timedOut = v;
+  }
+  get sliceStart(): number {
+    return this.curlwp.sliceStart;
+  }
+  set sliceStart(v: number) {
+    this.curlwp.sliceStart = v;
+  }
+
+  /**
+   * The state as the code running for the current LWP sees it: 'zombie' or 'stopped' for the
+   * whole process, else the current LWP's.
+   */
+  get state(): LwpState | 'stopped' {
+    if (this.status === 'zombie') return 'zombie';
+    if (this.status === 'stopped') return 'stopped';
+    return this.curlwp.state;
+  }
+  set state(v: LwpState | 'stopped') {
+    if (v === 'stopped') this.status = 'stopped';
+    else if (v === 'zombie') this.status = 'zombie';
+    else this.curlwp.state = v;
   }
 
   get exited(): boolean {
@@ -136,50 +194,63 @@ export class Proc implements Sleeper {
   }
 
   /**
-   * psignal (kern_sig.c kpsignal2): post a signal. A sleeping process is woken when the signal
-   * will be acted on (not blocked, not ignored), so its interrupted call can end with EINTR or
+   * psignal (kern_sig.c kpsignal2): post a signal to the process. An LWP that will act on it (it
+   * does not block it) and sleeps is woken, so its interrupted call can end with EINTR or
    * restart; SIGKILL and SIGCONT also continue a stopped process.
    */
   psignal(sig: number, info: Partial<SigInfo> = {}): void {
-    if (this.state === 'zombie') return;
+    if (this.status === 'zombie') return;
     this.sigCounts.set(sig, (this.sigCounts.get(sig) ?? 0) + 1);
     this.sigq.wakeup();
     this.sig.post({ signo: sig, code: SI_NOINFO, ...info });
     if (!this.sig.pending.has(sig)) return;
-    if (this.state === 'stopped' && (sig === SIGKILL || sig === SIGCONT)) this.sched.continueProc(this);
-    else if (this.state === 'sleeping' && (sig === SIGKILL || ((this.sig.mask & sigbit(sig)) === 0n && this.restartMode !== 'nointr'))) this.wake();
+    if (this.status === 'stopped' && (sig === SIGKILL || sig === SIGCONT)) this.sched.continueProc(this);
+    else this.interruptFor(sig);
   }
 
-  /** Park on the given queues until one is woken (or the deadline, a performance.now() ms). */
+  /** _lwp_kill: a signal for one LWP. */
+  lwpSignal(l: Lwp, sig: number, info: Partial<SigInfo> = {}): void {
+    if (this.status === 'zombie' || l.state === 'zombie') return;
+    if (this.sig.ignored(sig) && sig !== SIGKILL) return;
+    if (!l.sig.pending.has(sig)) l.sig.pending.set(sig, { signo: sig, code: SI_NOINFO, ...info });
+    if (l.state === 'sleeping' && (sig === SIGKILL || ((l.sig.mask & sigbit(sig)) === 0n && l.restartMode !== 'nointr'))) l.wake();
+  }
+
+  /** Wake a sleeping LWP that does not block `sig`, so the signal is acted on soon. */
+  private interruptFor(sig: number): void {
+    for (const l of this.lwps.values()) {
+      if (l.state === 'running' || l.state === 'runnable') {
+        if (sig === SIGKILL || (l.sig.mask & sigbit(sig)) === 0n) return; // it will see it
+      }
+    }
+    for (const l of this.lwps.values()) {
+      if (l.state === 'sleeping' && (sig === SIGKILL || ((l.sig.mask & sigbit(sig)) === 0n && l.restartMode !== 'nointr'))) {
+        l.wake();
+        if (sig !== SIGKILL) return;
+      }
+    }
+  }
+
+  /** Park the current LWP on the given queues until one is woken (or the deadline). */
   sleep(queues: WaitQueue[], deadline: number | undefined, syscall: string): void {
-    this.state = 'sleeping';
-    this.sleepQueues = queues;
-    for (const q of queues) q.add(this);
-    this.sleepingOn = { wmesg: queues.map((q) => q.wmesg).join(', ') || 'nanosleep', syscall };
-    this.timedOut = false;
-    if (deadline !== undefined) this.sched.addTimer(this, deadline);
+    this.curlwp.sleep(queues, deadline, syscall, (l, when) => this.sched.addTimer(l, when));
   }
 
-  /** Sleeper.wake: off every queue, back on the run queue. */
-  wake(): void {
-    if (this.state !== 'sleeping') return;
-    for (const q of this.sleepQueues) q.remove(this);
-    this.sleepQueues = [];
-    this.sleepingOn = undefined;
-    this.sched.removeTimer(this);
-    this.state = 'runnable';
-    this.sched.setRunnable(this);
+  /** The sleeping LWPs, for the deadlock report. */
+  get sleepers(): Lwp[] {
+    return [...this.lwps.values()].filter((l) => l.state === 'sleeping');
   }
 
   /** The end of the process's resources: descriptors closed (peers see EOF), engine released. */
   release(status: ExitStatus): void {
     if (this.exitStatus) return;
     this.exitStatus = status;
-    if (this.state === 'sleeping') {
-      for (const q of this.sleepQueues) q.remove(this);
-      this.sched.removeTimer(this);
+    for (const l of this.lwps.values()) {
+      if (l.state === 'sleeping') for (const q of l.sleepQueues) q.remove(l);
+      this.sched.removeTimer(l);
+      l.state = 'zombie';
     }
-    this.state = 'zombie';
+    this.status = 'zombie';
     this.fd.closeFrom(0);
     this.cpu.dispose();
     this.uc.close();

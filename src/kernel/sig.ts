@@ -12,6 +12,7 @@ import {
 import { Errno } from './errno.js';
 import { defaultAction } from './signal.js';
 import type { Proc } from './proc.js';
+import type { LwpSig } from './lwp.js';
 
 export const SIGSET_SIZE = 16;
 export const SIGACTION_SIZE = 32;
@@ -103,12 +104,30 @@ export function encodeSiginfo(si: SigInfo): Uint8Array {
 /** Per-process signal state (struct sigacts) and the LWP's mask and alternate stack. */
 export class SigState {
   readonly actions: SigAction[] = Array.from({ length: NSIG }, defaultSigaction);
-  mask: SigSet = 0n;
-  /** Pending signals with their siginfo, lowest number delivered first (firstsig). */
+  /** Pending process signals with their siginfo, lowest number delivered first (firstsig). */
   readonly pending = new Map<number, SigInfo>();
-  altstack: SigAltStack = { sp: 0, size: 0, flags: SS_DISABLE };
+  /** The current LWP's own signal state (its mask, alternate stack, LWP-directed signals). */
+  lwp: LwpSig = { mask: 0n, altstack: { sp: 0, size: 0, flags: SS_DISABLE }, oldmask: undefined, pending: new Map() };
+
+  get mask(): SigSet {
+    return this.lwp.mask;
+  }
+  set mask(v: SigSet) {
+    this.lwp.mask = v;
+  }
+  get altstack(): SigAltStack {
+    return this.lwp.altstack;
+  }
+  set altstack(v: SigAltStack) {
+    this.lwp.altstack = v;
+  }
   /** l_sigoldmask: the mask sigsuspend replaced, restored through the frame of the signal that woke it. */
-  oldmask: SigSet | undefined;
+  get oldmask(): SigSet | undefined {
+    return this.lwp.oldmask;
+  }
+  set oldmask(v: SigSet | undefined) {
+    this.lwp.oldmask = v;
+  }
 
   /** Would a signal now be ignored outright (SIG_IGN, or SIG_DFL whose default is to ignore)? */
   ignored(sig: number): boolean {
@@ -125,13 +144,27 @@ export class SigState {
     if (!this.pending.has(sig)) this.pending.set(sig, si);
   }
 
-  /** The lowest pending signal not blocked by the mask, or 0. */
+  /** The lowest pending signal (the process's or the current LWP's own) not blocked by the mask, or 0. */
   deliverable(): number {
     let best = 0;
-    for (const sig of this.pending.keys()) {
-      if ((this.mask & sigbit(sig)) === 0n && (best === 0 || sig < best)) best = sig;
+    for (const set of [this.pending, this.lwp.pending]) {
+      for (const sig of set.keys()) {
+        if ((this.mask & sigbit(sig)) === 0n && (best === 0 || sig < best)) best = sig;
+      }
     }
     return best;
+  }
+
+  /** Take a pending signal off (the LWP's own first) and return its siginfo. */
+  take(sig: number): SigInfo | undefined {
+    const own = this.lwp.pending.get(sig);
+    if (own) {
+      this.lwp.pending.delete(sig);
+      return own;
+    }
+    const info = this.pending.get(sig);
+    this.pending.delete(sig);
+    return info;
   }
 
   /** Running on the alternate stack: l_sigstk.ss_flags & SS_ONSTACK, set by sendsig, cleared by setcontext. */
