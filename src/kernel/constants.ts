@@ -40,6 +40,7 @@ export const ERANGE = 34;
 export const EAGAIN = 35;
 export const EWOULDBLOCK = EAGAIN;
 export const EINPROGRESS = 36;
+export const EALREADY = 37;
 export const ENOTSOCK = 38;
 export const EDESTADDRREQ = 39;
 export const EMSGSIZE = 40;
@@ -108,6 +109,7 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   34: ['ERANGE', 'Result too large or too small'],
   35: ['EAGAIN', 'Resource temporarily unavailable'],
   36: ['EINPROGRESS', 'Operation now in progress'],
+  37: ['EALREADY', 'Operation already in progress'],
   38: ['ENOTSOCK', 'Socket operation on non-socket'],
   39: ['EDESTADDRREQ', 'Destination address required'],
   40: ['EMSGSIZE', 'Message too long'],
@@ -763,3 +765,11 @@ export const KERN_PROC_PATHNAME = 5;
 export const KERN_PROC_CWD = 6;
 /** MAXHOSTNAMELEN (sys/sys/param.h): the size of kern.hostname's buffer. */
 export const MAXHOSTNAMELEN = 256;
+
+// ---- LWPs: sys/sys/lwp.h, sys/sys/param.h ---------------------------------------------------------
+export const LWP_DETACHED = 0x00000040;
+export const LWP_SUSPENDED = 0x00000080;
+/** LWP_UNPARK_MAX (sys/kern/sys_lwp.c): the most targets one _lwp_unpark_all takes. */
+export const LWP_UNPARK_MAX = 1024;
+/** MAXCOMLEN (sys/sys/param.h): the longest LWP name, with its NUL. */
+export const MAXCOMLEN = 16;

@@ -134,6 +134,8 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   }
   // Past the point of no return.
   releaseVforkParent(p);
+  m.killOtherLwps(p);
+  p.curlwp.ctx = undefined; // a context of the old engine
   p.newImage();
   loadImage(p, elf, image, { argv, envp, execname: guestPath, uid: p.cred.euid, gid: p.cred.egid });
   p.comm = path.basename(file).slice(0, 16);

@@ -51,6 +51,10 @@ export class Lwp implements Sleeper {
   parked = false;
   /** Suspended by _lwp_suspend (or created LWP_SUSPENDED): not scheduled until _lwp_continue. */
   suspended = false;
+  /** An unpark that woke this LWP from _lwp_park (the park returns 0). */
+  parkWoken = false;
+  /** Woken by _lwp_wakeup: its interrupted call returns EINTR (LW_CANCELLED). */
+  cancelled = false;
   /** _lwp_ctl's shared page, when one was asked for. */
   lwpctl = 0;
 

@@ -130,6 +130,11 @@ export class Machine implements Scheduler {
     return this.table;
   }
 
+  /** The next id from the pid space (processes, and LWPs after a process's first). */
+  allocId(): number {
+    return this.nextPid++;
+  }
+
   newProc(ppid: number, cred: Credentials, comm: string): Proc {
     const p = new Proc(this.nextPid++, ppid, cred, comm, this.files, this);
     this.procs.set(p.pid, p);
@@ -271,6 +276,11 @@ export class Machine implements Scheduler {
     l.state = 'running';
     const start = performance.now();
     l.sliceStart = start;
+    if (l.cancelled) {
+      // _lwp_wakeup ended this LWP's sleep: the interrupted call returns EINTR (LW_CANCELLED).
+      l.cancelled = false;
+      if (l.restartPending) this.interruptSyscall(p, EINTR);
+    }
     if (p.sig.pending.size || l.sig.pending.size) this.postsig(p);
     while (l.state === 'running' && p.status === 'active') {
       const others = this.runq.length > 0 || this.timers.size > 0 || this.callouts.size > 0;
@@ -512,20 +522,7 @@ export class Machine implements Scheduler {
         // The tty stop signals are discarded in an orphaned process group (kern_sig.c).
         continue;
       }
-      if (p.restartPending && (p.restartMode === 'eintr' || !(act.flags & SA_RESTART))) {
-        // The interrupted call returns EINTR — or, when it had already moved data, the count so
-        // far (dofilewrite: a partial transfer is a success). Step over the syscall instruction.
-        const done = (p.restartState as { done?: number } | undefined)?.done ?? 0;
-        p.restartPending = false;
-        p.restartState = undefined;
-        p.uc.reg_write(UC_X86_REG_RIP, Number(p.uc.reg_read(UC_X86_REG_RIP)) + 2);
-        const u = p.cpu.u32;
-        u[24] = done > 0 ? 1 : 3;
-        u[26] = done > 0 ? done >>> 0 : EINTR;
-        u[27] = done > 0 ? Math.floor(done / 0x1_0000_0000) : 0;
-        u[28] = 0;
-        u[29] = 0;
-      }
+      if (p.restartPending && (p.restartMode === 'eintr' || !(act.flags & SA_RESTART))) this.interruptSyscall(p, EINTR);
       this.hooks?.signal?.(p, info, 'handler');
       applyResult(p);
       const returnMask = s.oldmask ?? s.mask;
@@ -539,6 +536,24 @@ export class Machine implements Scheduler {
     }
   }
 
+  /**
+   * End the current LWP's parked syscall with `errno` — or, when it had already moved data, with
+   * the count so far (dofilewrite: a partial transfer is a success). It steps over the syscall
+   * instruction it was to re-execute.
+   */
+  private interruptSyscall(p: Proc, errno: number): void {
+    const done = (p.restartState as { done?: number } | undefined)?.done ?? 0;
+    p.restartPending = false;
+    p.restartState = undefined;
+    p.uc.reg_write(UC_X86_REG_RIP, Number(p.uc.reg_read(UC_X86_REG_RIP)) + 2);
+    const u = p.cpu.u32;
+    u[24] = done > 0 ? 1 : 3;
+    u[26] = done > 0 ? done >>> 0 : errno;
+    u[27] = done > 0 ? Math.floor(done / 0x1_0000_0000) : 0;
+    u[28] = 0;
+    u[29] = 0;
+  }
+
   /** A stop signal's default action: the process waits for SIGCONT; its parent may see it with WUNTRACED. */
   private stop(p: Proc, sig: number): void {
     p.state = 'stopped';
@@ -548,6 +563,20 @@ export class Machine implements Scheduler {
       p.parent.childq.wakeup();
       if (!(p.parent.sig.actions[SIGCHLD]!.flags & SA_NOCLDSTOP)) p.parent.psignal(SIGCHLD, { code: CLD_STOPPED, pid: p.pid, uid: p.cred.uid, status: sig });
     }
+  }
+
+  /** exit_lwps (kern_exec.c, kern_exit.c): every LWP of the process but the caller is gone. */
+  killOtherLwps(p: Proc): void {
+    for (const l of [...p.lwps.values()]) {
+      if (l === p.curlwp) continue;
+      for (const q of l.sleepQueues) q.remove(l);
+      this.removeTimer(l);
+      if (l.onRunq) this.runq.splice(this.runq.indexOf(l), 1);
+      l.onRunq = false;
+      l.state = 'zombie';
+      p.lwps.delete(l.lid);
+    }
+    p.deadLwps.length = 0;
   }
 
   /** sched_yield: the caller goes to the back of the run queue. */

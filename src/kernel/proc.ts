@@ -58,7 +58,6 @@ export class Proc {
   /** The LWPs by lid, and the one whose registers the engine holds (the kernel's curlwp). */
   readonly lwps = new Map<number, Lwp>();
   curlwp: Lwp;
-  private nextLid = 1;
   /** Where _lwp_wait sleeps until an LWP exits; the exited, undetached LWPs to collect. */
   readonly lwpq = new WaitQueue('lwpwait');
   readonly deadLwps: number[] = [];
@@ -111,13 +110,16 @@ export class Proc {
     this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur));
     this.pgid = pid;
     this.sid = pid;
-    this.curlwp = this.newLwp();
+    this.curlwp = this.newLwp(pid);
     this.sig.lwp = this.curlwp.sig;
   }
 
-  /** lwp_create's bookkeeping: a new LWP of this process (not yet runnable). */
-  newLwp(): Lwp {
-    const l = new Lwp(this.nextLid++, this, (w) => {
+  /**
+   * lwp_create's bookkeeping: a new LWP of this process (not yet runnable). LWP ids share the
+   * pid space (sys/kern/kern_proc.c proc_alloc_lwpid): the first LWP takes the process's pid.
+   */
+  newLwp(lid: number): Lwp {
+    const l = new Lwp(lid, this, (w) => {
       this.sched.removeTimer(w);
       if (!w.suspended && this.status === 'active') this.sched.setRunnable(w);
     });

@@ -292,11 +292,31 @@ export function getucontext(p: Proc): Uint8Array {
 export function setucontext(p: Proc, b: Uint8Array): void {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const flags = dv.getUint32(0, true);
-  if (!(flags & _UC_CPU)) throw new Errno(EINVAL);
-  const m = MCONTEXT_OFFSET;
-  const rip = dv.getBigUint64(m + REG_RIP * 8, true);
-  if (rip >= BigInt(VM_MAXUSER_ADDRESS)) throw new Errno(EINVAL); // cpu_mcontext_validate
+  validateMcontext(b);
   if (flags & _UC_SIGMASK) p.sig.mask = readSigset(b.subarray(16, 32)) & ~CANTMASK;
+  const tls = loadMcontext(p, b);
+  if (tls !== undefined) p.lwpPrivate = tls;
+  if (flags & _UC_SETSTACK) p.sig.altstack.flags |= SS_ONSTACK;
+  if (flags & _UC_CLRSTACK) p.sig.altstack.flags &= ~SS_ONSTACK;
+}
+
+/** cpu_mcontext_validate's checks that matter here: _UC_CPU set and a user RIP (EINVAL). */
+export function validateMcontext(b: Uint8Array): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (!(dv.getUint32(0, true) & _UC_CPU)) throw new Errno(EINVAL);
+  const rip = dv.getBigUint64(MCONTEXT_OFFSET + REG_RIP * 8, true);
+  if (rip >= BigInt(VM_MAXUSER_ADDRESS)) throw new Errno(EINVAL);
+}
+
+/**
+ * cpu_setmcontext: the engine's registers from a ucontext's mcontext (user flags only), its
+ * FPU state with _UC_FPU, and FS base with _UC_TLSBASE — whose value is returned, for the caller
+ * to record as the LWP's l_private.
+ */
+export function loadMcontext(p: Proc, b: Uint8Array): number | undefined {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const flags = dv.getUint32(0, true);
+  const m = MCONTEXT_OFFSET;
   GREGS.forEach((reg, i) => {
     if (reg === undefined || i === REG_RFLAGS) return;
     p.uc.reg_write(reg, dv.getBigUint64(m + i * 8, true));
@@ -314,13 +334,10 @@ export function setucontext(p: Proc, b: Uint8Array): void {
       p.uc.reg_write(U.UC_X86_REG_XMM0 + i, lo | (hi << 64n));
     }
   }
-  if (flags & _UC_TLSBASE) {
-    const tls = Number(dv.getBigUint64(m + 208, true));
-    p.lwpPrivate = tls;
-    p.uc.reg_write(U.UC_X86_REG_FS_BASE, tls);
-  }
-  if (flags & _UC_SETSTACK) p.sig.altstack.flags |= SS_ONSTACK;
-  if (flags & _UC_CLRSTACK) p.sig.altstack.flags &= ~SS_ONSTACK;
+  if (!(flags & _UC_TLSBASE)) return undefined;
+  const tls = Number(dv.getBigUint64(m + 208, true));
+  p.uc.reg_write(U.UC_X86_REG_FS_BASE, tls);
+  return tls;
 }
 
 /**
