@@ -7,13 +7,14 @@ import { UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE } from '../src/unicorn/index.js'
 import {
   EALREADY, EBUSY, EDEADLK, EINVAL, EJUSTRETURN, ENAMETOOLONG, ESRCH, ETIMEDOUT, LWP_DETACHED,
   LWP_SUSPENDED, LWP_UNPARK_MAX, MAXCOMLEN, NSIG, PAGE_SIZE, SI_LWP, TIMER_ABSTIME, VM_MAXUSER_ADDRESS,
-  X86_GET_FSBASE, X86_GET_GSBASE, X86_SET_FSBASE, X86_SET_GSBASE, CLOCK_REALTIME,
+  X86_GET_FSBASE, X86_GET_GSBASE, X86_SET_FSBASE, X86_SET_GSBASE, CLOCK_REALTIME, ENODEV, SS_DISABLE, _UC_SIGMASK,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { Lwp } from '../src/kernel/lwp.js';
 import type { Proc } from '../src/kernel/proc.js';
-import { UCONTEXT_SIZE, loadMcontext, validateMcontext } from '../src/kernel/sig.js';
+import { CANTMASK, UCONTEXT_SIZE, loadMcontext, readSigset, validateMcontext } from '../src/kernel/sig.js';
 import { Sleep, WaitQueue } from '../src/kernel/sleepq.js';
+import { monotonicNs, realtimeNs } from '../src/kernel/itimer.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
 /** lwp_find: an LWP of the calling process by id (0: the caller), or ESRCH. */
@@ -36,12 +37,57 @@ function unpark(p: Proc, lid: number): void {
   } else t.unparked = true;
 }
 
-/** Wall and monotonic time in ms, for _lwp_park's absolute deadlines. */
+/** The guest's clock in ms (the same clocks clock_gettime reads), for _lwp_park's absolute deadlines. */
 function clockMs(clock: number): number {
-  return clock === CLOCK_REALTIME ? Date.now() : performance.now();
+  return Number(clock === CLOCK_REALTIME ? realtimeNs() : monotonicNs()) / 1e6;
 }
 
 const PARKQ = new WeakMap<Lwp, WaitQueue>();
+/** sys____lwp_park60's work; the handler copies the remaining time out. */
+function park(k: SysCtx, clock: number, flags: number, ts: number, unparkLid: number): number {
+  // sys____lwp_park60: copy in the timeout, unpark `unpark` first, then park the caller:
+  // an unpark that already came returns EALREADY; a wake-up by _lwp_unpark 0; the timeout
+  // ETIMEDOUT; a signal EINTR (never restarted).
+  const p = k.proc;
+  const l = p.curlwp;
+  let st = p.restartState as { deadline: number | undefined } | undefined;
+  if (!st) {
+    let deadline: number | undefined;
+    if (ts !== 0) {
+      const b = p.vm.read(ts, 16);
+      const dv = new DataView(b.buffer, b.byteOffset, 16);
+      const sec = Number(dv.getBigInt64(0, true));
+      const nsec = Number(dv.getBigInt64(8, true));
+      if (nsec < 0 || nsec >= 1e9) throw new Errno(EINVAL);
+      const ms = sec * 1000 + nsec / 1e6;
+      deadline = flags & TIMER_ABSTIME ? performance.now() + (ms - clockMs(clock)) : performance.now() + ms;
+    }
+    if (unparkLid !== 0) unpark(p, unparkLid);
+    if (l.unparked) {
+      l.unparked = false;
+      throw new Errno(EALREADY);
+    }
+    st = { deadline };
+    p.restartState = st;
+    l.parkWoken = false;
+  } else {
+    if (l.parkWoken) {
+      l.parkWoken = false;
+      l.parked = false;
+      return 0;
+    }
+    if (p.timedOut || (st.deadline !== undefined && performance.now() >= st.deadline)) {
+      l.parked = false;
+      throw new Errno(ETIMEDOUT);
+    }
+  }
+  if (st.deadline !== undefined && st.deadline <= performance.now()) throw new Errno(ETIMEDOUT);
+  l.parked = true;
+  let q = PARKQ.get(l);
+  if (!q) PARKQ.set(l, (q = new WaitQueue('parked')));
+  throw new Sleep(q, st.deadline, 'eintr');
+}
+
 
 /**
  * lwp_exit for the calling LWP: the last one ends the process (exit status 0); an undetached
@@ -76,16 +122,20 @@ export const lwpSyscalls: SyscallDescriptor[] = [
       const creator = p.uc.context_save();
       const l = p.newLwp(k.machine.allocId());
       try {
+        // Without _UC_TLSBASE the new LWP keeps the creator's FS base (cpu_lwp_fork copies
+        // pcb_fs) while its l_private stays NULL.
         const tls = loadMcontext(p, uc);
-        if (tls === undefined) p.uc.reg_write(UC_X86_REG_FS_BASE, 0);
         l.private = tls ?? 0;
         l.ctx = p.uc.context_save();
       } finally {
         p.uc.context_restore(creator);
         creator.free();
       }
-      l.sig.mask = p.sig.mask;
-      l.sig.altstack = { ...p.sig.altstack, flags: p.sig.altstack.flags & ~1 /* not on it */ };
+      // do_lwp_create: the mask from uc_sigmask with _UC_SIGMASK, else the creator's; the
+      // alternate stack starts disabled (SS_INIT).
+      const ucFlags = new DataView(uc.buffer, uc.byteOffset, 4).getUint32(0, true);
+      l.sig.mask = ucFlags & _UC_SIGMASK ? readSigset(uc.subarray(16, 32)) & ~CANTMASK : p.sig.mask;
+      l.sig.altstack = { sp: 0, size: 0, flags: SS_DISABLE };
       l.detached = (flags & LWP_DETACHED) !== 0;
       l.suspended = (flags & LWP_SUSPENDED) !== 0;
       try {
@@ -122,7 +172,7 @@ export const lwpSyscalls: SyscallDescriptor[] = [
         return 0;
       }
       const others = [...p.lwps.values()].filter((x) => x !== l && !x.detached && x.state !== 'zombie');
-      if (others.length === 0) throw new Errno(waitFor === 0 ? EDEADLK : ESRCH);
+      if (others.length === 0) throw new Errno(ESRCH); // lwp_wait: no candidate at all
       throw new Sleep(p.lwpq, undefined, 'eintr');
     },
   },
@@ -152,9 +202,12 @@ export const lwpSyscalls: SyscallDescriptor[] = [
   {
     number: 315, name: '_lwp_wakeup', class: 'lwp', support: full, args: [{ name: 'target', type: 'int' }],
     handler(k, target) {
-      // lwp_wakeup: only an LWP in an interruptible sleep (EBUSY otherwise); its call gets EINTR.
+      // lwp_wakeup: the LWP gets LW_CANCELLED|LW_UNPARKED (its next park returns at once); one
+      // not asleep is ENODEV, one in an uninterruptible sleep EBUSY; an interrupted call gets EINTR.
       const t = findLwp(k.proc, target);
-      if (t.state !== 'sleeping' || t.restartMode === 'nointr') throw new Errno(EBUSY);
+      t.unparked = true;
+      if (t.state !== 'sleeping') throw new Errno(ENODEV);
+      if (t.restartMode === 'nointr') throw new Errno(EBUSY);
       t.cancelled = true;
       t.wake();
       return 0;
@@ -191,49 +244,31 @@ export const lwpSyscalls: SyscallDescriptor[] = [
     number: 478, name: '___lwp_park60', class: 'lwp', support: full,
     args: [{ name: 'clock_id', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'ts', type: 'ptr' }, { name: 'unpark', type: 'int' }, { name: 'hint', type: 'ptr' }, { name: 'unparkhint', type: 'ptr' }],
     handler(k, clock, flags, ts, unparkLid) {
-      // sys____lwp_park60: copy in the timeout, unpark `unpark` first, then park the caller:
-      // an unpark that already came returns EALREADY; a wake-up by _lwp_unpark 0; the timeout
-      // ETIMEDOUT; a signal EINTR (never restarted).
-      const p = k.proc;
-      const l = p.curlwp;
-      let st = p.restartState as { deadline: number | undefined } | undefined;
-      if (!st) {
-        let deadline: number | undefined;
-        if (ts !== 0) {
-          const b = p.vm.read(ts, 16);
-          const dv = new DataView(b.buffer, b.byteOffset, 16);
-          const sec = Number(dv.getBigInt64(0, true));
-          const nsec = Number(dv.getBigInt64(8, true));
-          if (nsec < 0 || nsec >= 1e9) throw new Errno(EINVAL);
-          const ms = sec * 1000 + nsec / 1e6;
-          deadline = flags & TIMER_ABSTIME ? performance.now() + (ms - clockMs(clock)) : performance.now() + ms;
-        }
-        if (unparkLid !== 0) unpark(p, unparkLid);
-        if (l.unparked) {
-          l.unparked = false;
-          throw new Errno(EALREADY);
-        }
-        st = { deadline };
-        p.restartState = st;
-        l.parkWoken = false;
-      } else {
-        if (l.parkWoken) {
-          l.parkWoken = false;
-          l.parked = false;
-          return 0;
-        }
-        if (p.timedOut || (st.deadline !== undefined && performance.now() >= st.deadline)) {
-          l.parked = false;
-          throw new Errno(ETIMEDOUT);
+      let sleeping = false;
+      try {
+        return park(k, clock, flags, ts, unparkLid);
+      } catch (e) {
+        sleeping = e instanceof Sleep;
+        throw e;
+      } finally {
+        // When the call ends, the remaining time goes back into a relative timeout (zero once it passed).
+        const st = k.proc.restartState as { deadline: number | undefined } | undefined;
+        if (!sleeping && ts !== 0 && !(flags & TIMER_ABSTIME) && st?.deadline !== undefined) {
+          const left = Math.max(0, st.deadline - performance.now());
+          const b = new Uint8Array(16);
+          const dv = new DataView(b.buffer);
+          dv.setBigInt64(0, BigInt(Math.floor(left / 1000)), true);
+          dv.setBigInt64(8, BigInt(Math.round((left % 1000) * 1e6)), true);
+          try {
+            k.proc.vm.write(ts, b);
+          } catch {
+            // (void)copyout
+          }
         }
       }
-      if (st.deadline !== undefined && st.deadline <= performance.now()) throw new Errno(ETIMEDOUT);
-      l.parked = true;
-      let q = PARKQ.get(l);
-      if (!q) PARKQ.set(l, (q = new WaitQueue('parked')));
-      throw new Sleep(q, st.deadline, 'eintr');
     },
   },
+
   {
     number: 321, name: '_lwp_unpark', class: 'lwp', support: full,
     args: [{ name: 'target', type: 'int' }, { name: 'hint', type: 'ptr' }],
@@ -247,17 +282,21 @@ export const lwpSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'targets', type: 'ptr' }, { name: 'ntargets', type: 'size' }, { name: 'hint', type: 'ptr' }],
     handler(k, targets, ntargets) {
       // NULL targets asks for the most one call takes; more than that is EINVAL; unknown ids are skipped.
+      // NULL asks for the most one call takes; 0 targets or more than that is EINVAL; every
+      // target is unparked, and ESRCH reports any that was not found.
       if (targets === 0) return LWP_UNPARK_MAX;
-      if (ntargets > LWP_UNPARK_MAX) throw new Errno(EINVAL);
+      if (ntargets === 0 || ntargets > LWP_UNPARK_MAX) throw new Errno(EINVAL);
       const b = k.proc.vm.read(targets, ntargets * 4);
       const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      let missing = false;
       for (let i = 0; i < ntargets; i++) {
         try {
           unpark(k.proc, dv.getInt32(i * 4, true));
         } catch {
-          // lwp_unpark_all ignores targets that are gone
+          missing = true;
         }
       }
+      if (missing) throw new Errno(ESRCH);
       return 0;
     },
   },
@@ -281,14 +320,12 @@ export const lwpSyscalls: SyscallDescriptor[] = [
     number: 324, name: '_lwp_getname', class: 'lwp', support: full,
     args: [{ name: 'target', type: 'int' }, { name: 'name', type: 'ptr' }, { name: 'len', type: 'size' }],
     handler(k, target, name, len) {
+      // copyoutstr into min(len, MAXCOMLEN) bytes: ENAMETOOLONG when the name and its NUL do not fit.
       const t = findLwp(k.proc, target);
       const bytes = Buffer.from(`${t.name}\0`);
-      const n = Math.min(len, bytes.length);
-      if (n > 0) {
-        const out = bytes.subarray(0, n);
-        out[n - 1] = 0; // strlcpy
-        k.proc.vm.write(name, out);
-      }
+      const room = Math.min(len, MAXCOMLEN);
+      k.proc.vm.write(name, bytes.subarray(0, Math.min(room, bytes.length)));
+      if (bytes.length > room) throw new Errno(ENAMETOOLONG);
       return 0;
     },
   },
@@ -299,7 +336,7 @@ export const lwpSyscalls: SyscallDescriptor[] = [
       // lwp_ctl_alloc: a struct lwpctl {int lc_curcpu; int lc_pctr;} in a page shared with the kernel.
       const p = k.proc;
       const l = p.curlwp;
-      if (features & ~3) throw new Errno(EINVAL);
+      if (features & ~3) throw new Errno(ENODEV); // LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR only
       if (l.lwpctl === 0) {
         const page = p.vm.findSpace(PAGE_SIZE, 0);
         p.vm.map(page, PAGE_SIZE, 1 | 2, 'lwpctl');

@@ -70,7 +70,8 @@ export const signalSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'set', type: 'ptr' }],
     handler(k, set) {
       let bits = 0n;
-      for (const sig of k.proc.sig.pending.keys()) bits |= 1n << BigInt(sig - 1);
+      // sigpending1: the process's pending signals and the calling LWP's own.
+      for (const sig of [...k.proc.sig.pending.keys(), ...k.proc.sig.lwp.pending.keys()]) bits |= 1n << BigInt(sig - 1);
       k.proc.vm.write(set, encodeSigset(bits));
       return 0;
     },

@@ -773,3 +773,35 @@ export const LWP_SUSPENDED = 0x00000080;
 export const LWP_UNPARK_MAX = 1024;
 /** MAXCOMLEN (sys/sys/param.h): the longest LWP name, with its NUL. */
 export const MAXCOMLEN = 16;
+
+// ---- madvise, msync, minherit, mincore (sys/sys/mman.h) -------------------------------------
+export const MADV_NORMAL = 0;
+export const MADV_RANDOM = 1;
+export const MADV_SEQUENTIAL = 2;
+export const MADV_WILLNEED = 3;
+export const MADV_DONTNEED = 4;
+export const MADV_SPACEAVAIL = 5;
+export const MADV_FREE = 6;
+export const MS_ASYNC = 0x01;
+export const MS_INVALIDATE = 0x02;
+export const MS_SYNC = 0x04;
+export const MAP_INHERIT_SHARE = 0;
+export const MAP_INHERIT_COPY = 1;
+export const MAP_INHERIT_NONE = 2;
+export const MAP_INHERIT_DONATE_COPY = 3;
+export const MAP_INHERIT_ZERO = 4;
+/** mincore(2)'s per-page byte: the page is resident. */
+export const MINCORE_INCORE = 0x1;
+/** sys/sys/mman.h PROT_MPROTECT(x) = x << 3: PaX MPROTECT maximum-protection bits mmap accepts in prot. */
+export const PROT_MPROTECT_SHIFT = 3;
+
+// ---- getrusage, getpriority (sys/sys/resource.h) ---------------------------------------------
+export const RUSAGE_SELF = 0;
+export const RUSAGE_CHILDREN = -1;
+/** struct rusage on amd64: two struct timeval (16 bytes each) and 14 longs. */
+export const RUSAGE_SIZE = 144;
+export const PRIO_PROCESS = 0;
+export const PRIO_PGRP = 1;
+export const PRIO_USER = 2;
+/** NGROUPS_MAX (sys/sys/syslimits.h). */
+export const NGROUPS_MAX = 16;
