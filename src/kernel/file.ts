@@ -2,7 +2,7 @@
 // f_flag holds the status flags (FREAD, FWRITE, FNONBLOCK, FAPPEND, FNOSIGPIPE); descriptor
 // flags (close-on-exec, close-on-fork) live in the descriptor slot instead (filedesc.ts).
 
-import { EBADF, EINVAL, ENOTTY, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
+import { EINVAL, ENOTTY, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
 import type { WaitQueue } from './sleepq.js';
 import { Errno } from './errno.js';
 import type { Uio } from './uio.js';
@@ -113,11 +113,6 @@ export function emptyStat(mode: number): StatInfo {
     dev: 0, ino: 0, mode, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 0, blksize: 0, blocks: 0,
     atimeMs: now, mtimeMs: now, ctimeMs: now, birthtimeMs: now,
   };
-}
-
-/** A file that was never valid for the operation (used where NetBSD answers EBADF). */
-export function badf(): never {
-  throw new Errno(EBADF);
 }
 
 export const CHARDEV_MODE = S_IFCHR | 0o620;

@@ -19,7 +19,7 @@ import {
   SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, SA_RESTART, SA_NOCLDSTOP, EINTR, SIGCHLD, CLD_EXITED,
   CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT,
 } from './constants.js';
-import { Errno, errnoName } from './errno.js';
+import { Errno } from './errno.js';
 import type { FileTable } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
 import { HostFile, hostFdStream, type HostStream } from './hostfile.js';
@@ -652,14 +652,6 @@ export class Machine implements Scheduler {
   /** exit(2) ends here. */
   exitProc(p: Proc, status: ExitStatus): void {
     this.exit1(p, status);
-  }
-
-  describeSignal(sig: number): string {
-    return signalName(sig);
-  }
-
-  errnoName(errno: number): string {
-    return errnoName(errno);
   }
 }
 

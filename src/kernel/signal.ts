@@ -1,15 +1,7 @@
-// Signal properties and default actions (sys/sys/signalvar.h sigprop[]). Handlers, masks and
-// frames arrive with the processes-and-signals work; until then every signal takes its default
-// action, which is what a program that installed no handler sees on NetBSD too.
+// Signal properties and default actions (sys/sys/signalvar.h sigprop[]): what a signal does
+// when its action is SIG_DFL. Actions, masks and frames are in sig.ts.
 
-import { NSIG } from './constants.js';
-
-const SA_KILL = 0x01;
-const SA_CORE = 0x02;
-const SA_STOP = 0x04;
-const SA_TTYSTOP = 0x08;
-const SA_IGNORE = 0x10;
-const SA_CONT = 0x20;
+import { NSIG, SA_CONT, SA_CORE, SA_IGNORE, SA_KILL, SA_STOP, SA_TTYSTOP } from './constants.js';
 
 /** sigprop[] of sys/sys/signalvar.h, indexed by signal number. */
 const SIGPROP: number[] = [
