@@ -561,6 +561,14 @@ export const TRAP_BRKPT = 1;
 export const TRAP_TRACE = 2;
 export const BUS_ADRALN = 1;
 
+// ---- sigprop[] bits (sys/sys/signalvar.h): a signal's default behaviour --------------------------
+export const SA_KILL = 0x01;
+export const SA_CORE = 0x02;
+export const SA_STOP = 0x04;
+export const SA_TTYSTOP = 0x08;
+export const SA_IGNORE = 0x10;
+export const SA_CONT = 0x20;
+
 // ---- ELF auxiliary vector: sys/sys/exec_elf.h ------------------------------------------------
 export const AT_NULL = 0;
 export const AT_PHDR = 3;
