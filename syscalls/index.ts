@@ -8,6 +8,7 @@ import { fileSyscalls } from './file.js';
 import { kqueueSyscalls } from './kqueue.js';
 import { lwpSyscalls } from './lwp.js';
 import { memorySyscalls } from './memory.js';
+import { miscSyscalls } from './misc.js';
 import { lifecycleSyscalls, processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
@@ -25,6 +26,7 @@ export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...kqueueSyscalls,
   ...socketSyscalls,
   ...memorySyscalls,
+  ...miscSyscalls,
   ...lwpSyscalls,
   ...timeSyscalls,
   ...sysctlSyscalls,

@@ -211,9 +211,9 @@ export const memorySyscalls: SyscallDescriptor[] = [
         size = r.end - r.start;
       }
       cleanCheck(vm, start, start + size);
-      // Anonymous memory has nothing to write back; MS_INVALIDATE adds PGO_FREE, which discards
-      // private anonymous pages just as MADV_FREE does.
-      if (flags & MS_INVALIDATE) freeAnonPages(k.proc, start, start + size);
+      // Anonymous memory has nothing to write back. MS_INVALIDATE makes it PGO_CLEANIT|PGO_FREE,
+      // which uvm_map_clean treats as a deactivation ("in these first 3 cases, we just deactivate
+      // the page"): unlike MADV_FREE, the data stays.
       return 0;
     },
   },

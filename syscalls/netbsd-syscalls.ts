@@ -5,6 +5,8 @@
 // Generated once from that table; edit by hand when NetBSD adds a call.
 
 export const NETBSD_SYSCALLS: ReadonlyMap<number, { name: string; proto: string }> = new Map([
+  // NetBSD 9.99 (sys/sys/statvfs.h 1.21: struct statvfs gained f_mntfromlabel); numbers from
+  // syscalls.master as quoted by gopsutil (484 = SYS___statvfs190) and libc's __RENAME order.
   [0, { name: "syscall", proto: "int|sys||syscall(int code, ... register_t args[SYS_MAXSYSARGS]);" }],
   [1, { name: "exit", proto: "void|sys||exit(int rval);" }],
   [2, { name: "fork", proto: "int|sys||fork(void);" }],
@@ -135,6 +137,7 @@ export const NETBSD_SYSCALLS: ReadonlyMap<number, { name: string; proto: string 
   [273, { name: "minherit", proto: "int|sys||minherit(void *addr, size_t len, int inherit);" }],
   [274, { name: "lchmod", proto: "int|sys||lchmod(const char *path, mode_t mode);" }],
   [275, { name: "lchown", proto: "int|sys||lchown(const char *path, uid_t uid, gid_t gid);" }],
+  [277, { name: "__msync13", proto: "int|sys|13|msync(void *addr, size_t len, int flags);" }],
   [281, { name: "__sigaltstack14", proto: "int|sys||__sigaltstack14(const struct sigaltstack *nss, struct sigaltstack *oss);" }],
   [282, { name: "__vfork14", proto: "int|sys|14|vfork(void);" }],
   [283, { name: "__posix_chown", proto: "int|sys||__posix_chown(const char *path, uid_t uid, gid_t gid);" }],
@@ -280,13 +283,8 @@ export const NETBSD_SYSCALLS: ReadonlyMap<number, { name: string; proto: string 
   [478, { name: "___lwp_park60", proto: "int|sys|60|_lwp_park(clockid_t clock_id, int flags, struct timespec *ts, lwpid_t unpark, const void *hint, const void *unparkhint);" }],
   [481, { name: "wait6", proto: "int|sys||wait6(idtype_t idtype, id_t id, int *status, int options, struct wrusage *wru, siginfo_t *info);" }],
   [482, { name: "clock_getcpuclockid2", proto: "int|sys||clock_getcpuclockid2(idtype_t idtype, id_t id, clockid_t *clock_id);" }],
-  // NetBSD 9.99 (sys/sys/statvfs.h 1.21: struct statvfs gained f_mntfromlabel); numbers from
-  // syscalls.master as quoted by gopsutil (484 = SYS___statvfs190) and libc's __RENAME order.
   [483, { name: "__getvfsstat90", proto: "int|sys|90|getvfsstat(struct statvfs *buf, size_t bufsize, int flags);" }],
   [484, { name: "__statvfs190", proto: "int|sys|90|statvfs1(const char *path, struct statvfs *buf, int flags);" }],
   [485, { name: "__fstatvfs190", proto: "int|sys|90|fstatvfs1(int fd, struct statvfs *buf, int flags);" }],
   [486, { name: "__fhstatvfs190", proto: "int|sys|90|fhstatvfs1(const void *fhp, size_t fh_size, struct statvfs *buf, int flags);" }],
-  [483, { name: "__getvfsstat90", proto: "int|sys|90|getvfsstat(struct statvfs *buf, size_t bufsize, int flags);" }],
-  [484, { name: "__statvfs190", proto: "int|sys|90|statvfs1(const char *path, struct statvfs *buf, int flags);" }],
-  [485, { name: "__fstatvfs190", proto: "int|sys|90|fstatvfs1(int fd, struct statvfs *buf, int flags);" }],
 ]);
