@@ -547,6 +547,28 @@ describe('TrapCpu', () => {
     cpu.dispose();
   });
 
+  it('ends slices between instructions: no instruction runs twice across a slice boundary', () => {
+    // loop: add qword [rdi], 1 ; add rax, 1 ; push rax ; pop rbx ; sub rcx, 1 ; jnz loop ; syscall
+    // Guest stores take Unicorn's slow path; a stop from another thread that lands there used to
+    // resume at the block start and run the store again (Go's stack copies went wrong).
+    const loop = [0x48, 0x83, 0x07, 0x01, 0x48, 0x83, 0xc0, 0x01, 0x50, 0x5b, 0x48, 0x83, 0xe9, 0x01, 0x75, 0xf0];
+    const uc = machine(loop.concat(SYSCALL));
+    uc.mem_map(DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE);
+    const n = 400_000;
+    uc.reg_write(UC_X86_REG_RDI, DATA);
+    uc.reg_write(UC_X86_REG_RCX, n);
+    const cpu = new TrapCpu(uc);
+    let slices = 0;
+    let kind: number;
+    while ((kind = cpu.run(50)) === TRAP_SLICE) slices++;
+    expect(kind).toBe(TRAP_SYSCALL);
+    expect(slices).toBeGreaterThan(5); // the loop takes tens of ms: many 50 µs slices ended in it
+    expect(uc.reg_read(UC_X86_REG_RAX)).toBe(BigInt(n));
+    expect(uc.reg_read(UC_X86_REG_RBX)).toBe(BigInt(n));
+    expect(new DataView(uc.mem_read(DATA, 8).buffer).getBigUint64(0, true)).toBe(BigInt(n));
+    cpu.dispose();
+  });
+
   it('drives a syscall loop from JS', () => {
     // 0: mov eax, 20 ; 5: syscall ; 7: jmp 0
     const uc = machine(movEaxImm(20).concat(SYSCALL, [0xeb, 0xf7]));

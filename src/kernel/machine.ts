@@ -462,7 +462,7 @@ export class Machine implements Scheduler {
     const raw = this.lo.map((l, i) => (BigInt(this.hi[i]!) << 32n) | BigInt(l));
     const name = d?.name ?? this.options.syscallName?.(code) ?? `syscall_${code}`;
     return {
-      seq: ++this.seq, pid: p.pid, lwp: 1, number: code, name, descriptor: d, args: [...a], raw, resumed,
+      seq: ++this.seq, pid: p.pid, lwp: p.curlwp.lid, number: code, name, descriptor: d, args: [...a], raw, resumed,
       start: performance.now(), end: 0, result: undefined, rdx: 0, errno: undefined, injected: false,
     };
   }

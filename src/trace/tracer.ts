@@ -59,6 +59,8 @@ export interface SyscallTraceEvent {
 export interface SignalTraceEvent {
   type: 'signal';
   pid: number;
+  /** The LWP the signal was delivered to. */
+  lwp: number;
   signo: number;
   signal: string;
   code: number;
@@ -121,7 +123,8 @@ interface Pending {
   unfinished: boolean;
 }
 
-const pidTag = (pid: number): string => `[pid ${pid}] `;
+/** `[pid 2]`; a process's other LWPs (their ids come from the pid space) as `[pid 2 lwp 5]`. */
+const pidTag = (pid: number, lwp = pid): string => (lwp === pid ? `[pid ${pid}] ` : `[pid ${pid} lwp ${lwp}] `);
 const wall = (t: number): number => performance.timeOrigin + t;
 
 /** strace -tt: HH:MM:SS.uuuuuu (local time). */
@@ -149,6 +152,7 @@ export class Tracer {
   private readonly strsize: number;
   private readonly rules: CompiledRule[];
   private readonly collect: boolean;
+  /** The call each LWP is in (by LWP id, unique machine-wide), and the calls asleep. */
   private readonly current = new Map<number, Pending>();
   private readonly asleep = new Map<number, Pending>();
   private readonly procs = new Map<number, Proc>();
@@ -205,20 +209,20 @@ export class Tracer {
       }
     }
     // The re-execution of a call that slept continues the same event.
-    const prev = ev.resumed ? this.asleep.get(ev.pid) : undefined;
+    const prev = ev.resumed ? this.asleep.get(ev.lwp) : undefined;
     if (prev && prev.ev.name === ev.name) {
-      this.asleep.delete(ev.pid);
+      this.asleep.delete(ev.lwp);
       prev.ev = ev;
       prev.resumed = true;
       if (decision) prev.injected = true;
-      this.current.set(ev.pid, prev);
+      this.current.set(ev.lwp, prev);
       return decision;
     }
     if (!this.wanted(ev.name, cls)) return decision;
     const specs = ev.descriptor ? ev.descriptor.args : nosysSpecs(ev.number);
     const c = this.ctx(p, ev, specs);
     const args = specs.map((s, i) => (ev.descriptor && isOutArg(ev.name, s) ? undefined : decodeArg(ev.name, i, ev.raw[i] ?? 0n, c)));
-    this.current.set(ev.pid, {
+    this.current.set(ev.lwp, {
       ev, args: args as TraceArg[], specs, cls, start: ev.start, sleeps: 0, resumed: ev.resumed, injected: decision !== undefined,
       shown: true, unfinished: false,
     });
@@ -226,11 +230,11 @@ export class Tracer {
   }
 
   private sleep(ev: SyscallEvent, p: Proc): void {
-    const pend = this.current.get(ev.pid);
+    const pend = this.current.get(ev.lwp);
     if (!pend || pend.ev !== ev) return;
-    this.current.delete(ev.pid);
+    this.current.delete(ev.lwp);
     pend.sleeps++;
-    this.asleep.set(ev.pid, pend);
+    this.asleep.set(ev.lwp, pend);
     if (!pend.unfinished && this.o.text) {
       pend.unfinished = true;
       const shown: string[] = [];
@@ -239,16 +243,16 @@ export class Tracer {
         if (!a.hidden) shown.push(a.text);
       }
       const sep = shown.length ? ', ' : '';
-      this.o.text(`${pidTag(ev.pid)}${this.timePrefix(pend.start)}${ev.name}(${shown.join(', ')}${sep}<unfinished ...>`);
+      this.o.text(`${pidTag(ev.pid, ev.lwp)}${this.timePrefix(pend.start)}${ev.name}(${shown.join(', ')}${sep}<unfinished ...>`);
     }
   }
 
   private exit(ev: SyscallEvent, p: Proc): void {
     const user = this.o.hooks?.onExit;
     if (user) user(new SyscallCall(ev, p));
-    const pend = this.current.get(ev.pid);
+    const pend = this.current.get(ev.lwp);
     if (!pend || pend.ev !== ev) return;
-    this.current.delete(ev.pid);
+    this.current.delete(ev.lwp);
     if (ev.injected) pend.injected = true;
     const c = this.ctx(p, ev, pend.specs);
     pend.args = pend.args.map((a, i) => a ?? decodeArg(ev.name, i, ev.raw[i] ?? 0n, c));
@@ -267,7 +271,7 @@ export class Tracer {
     if (complete && pend.injected) ret += ' (INJECTED)';
     const args = pend.args.map((a, i) => a ?? { name: pend.specs[i]!.name, type: pend.specs[i]!.type, raw: hex(ev.raw[i] ?? 0n), text: '?', out: true });
     const shownArgs = args.filter((a) => !a.hidden).map((a) => a.text).join(', ');
-    const line = `${pidTag(ev.pid)}${ev.name}(${shownArgs}) = ${ret}`;
+    const line = `${pidTag(ev.pid, ev.lwp)}${ev.name}(${shownArgs}) = ${ret}`;
     const end = complete ? wall(ev.end || performance.now()) : null;
     const start = wall(pend.start);
     const te: SyscallTraceEvent = {
@@ -286,8 +290,8 @@ export class Tracer {
         const firstOut = pend.args.findIndex((a) => a?.out);
         const rest = firstOut < 0 ? '' : args.slice(firstOut).filter((a) => !a.hidden).map((a) => a.text).join(', ');
         const time = this.o.time ? `${clockText(end ?? wall(performance.now()))} ` : '';
-        this.o.text(`${pidTag(ev.pid)}${time}<... ${ev.name} resumed>${rest}) = ${ret}${dur}`);
-      } else this.o.text(`${pidTag(ev.pid)}${this.timePrefix(pend.start)}${ev.name}(${shownArgs}) = ${ret}${dur}`);
+        this.o.text(`${pidTag(ev.pid, ev.lwp)}${time}<... ${ev.name} resumed>${rest}) = ${ret}${dur}`);
+      } else this.o.text(`${pidTag(ev.pid, ev.lwp)}${this.timePrefix(pend.start)}${ev.name}(${shownArgs}) = ${ret}${dur}`);
     }
     this.record(te);
   }
@@ -302,24 +306,26 @@ export class Tracer {
     this.o.onEvent?.(te);
   }
 
-  /** A call the process will never return from (exit, or killed while asleep): `= ?`. */
+  /** The calls a process's LWPs will never return from (exit, or killed while asleep): `= ?`. */
   private flush(pid: number): void {
     const p = this.procs.get(pid);
     for (const map of [this.current, this.asleep]) {
-      const pend = map.get(pid);
-      if (!pend) continue;
-      map.delete(pid);
+      for (const [lwp, pend] of [...map]) {
+        if (pend.ev.pid !== pid) continue;
+        map.delete(lwp);
       const c: DecodeCtx = { mem: p?.vm, args: pend.ev.args, specs: pend.specs, result: undefined, errno: undefined, strsize: this.strsize };
-      pend.args = pend.args.map((a, i) => a ?? decodeArg(pend.ev.name, i, pend.ev.raw[i] ?? 0n, c));
-      this.finish(pend, c, false);
+        pend.args = pend.args.map((a, i) => a ?? decodeArg(pend.ev.name, i, pend.ev.raw[i] ?? 0n, c));
+        this.finish(pend, c, false);
+      }
     }
   }
 
   private signal(p: Proc, info: SigInfo, action: SignalTraceEvent['action']): void {
     // A handler interrupting a sleeping call that will not restart: the call ended with EINTR.
-    const pend = this.asleep.get(p.pid);
+    const lwp = p.curlwp.lid;
+    const pend = this.asleep.get(lwp);
     if (pend && action === 'handler' && !p.restartPending) {
-      this.asleep.delete(p.pid);
+      this.asleep.delete(lwp);
       pend.ev.errno = 4; // EINTR
       pend.ev.result = undefined;
       pend.ev.end = performance.now();
@@ -348,10 +354,10 @@ export class Tracer {
       parts.push(`si_addr=${hex(info.addr)}`);
     }
     if (info.trap !== undefined) fields.si_trap = info.trap;
-    const line = `${pidTag(p.pid)}--- ${name} {${parts.join(', ')}} ---`;
+    const line = `${pidTag(p.pid, lwp)}--- ${name} {${parts.join(', ')}} ---`;
     const time = wall(performance.now());
-    this.o.text?.(this.o.time ? `${pidTag(p.pid)}${clockText(time)} --- ${name} {${parts.join(', ')}} ---` : line);
-    this.record({ type: 'signal', pid: p.pid, signo: info.signo, signal: name, code: info.code, codeName, action, info: fields, time, line });
+    this.o.text?.(this.o.time ? `${pidTag(p.pid, lwp)}${clockText(time)} --- ${name} {${parts.join(', ')}} ---` : line);
+    this.record({ type: 'signal', pid: p.pid, lwp, signo: info.signo, signal: name, code: info.code, codeName, action, info: fields, time, line });
   }
 
   private procExit(p: Proc, status: ExitStatus): void {

@@ -19,6 +19,7 @@
 #include <unicorn/unicorn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
@@ -93,19 +94,26 @@ class Context;
 // is synchronous, so at most one slice is armed at a time). Arm() records a deadline and only
 // wakes the thread when the new deadline is earlier than the one it sleeps towards, so a steady
 // stream of equal slices costs two uncontended mutex round trips per run() and no syscalls.
-// A late wake-up can never stop a later run: firing happens under the mutex and only while
-// armed; Disarm() (under the same mutex) happens before the next uc_emu_start.
+//
+// The watchdog never calls uc_emu_stop itself. Unicorn's stop is not safe from another thread:
+// measured on 2.0.1, a stop that lands while the CPU is inside a store helper (every guest store
+// takes Unicorn's not-dirty slow path) leaves RIP at the start of the translation block after
+// some of its instructions ran, so they run twice on resume. Instead the watchdog raises the
+// TrapCpu's `expired` flag, and the TrapCpu's block hook - on the CPU thread, at the start of a
+// block, before any of its instructions - sees it and stops the engine there (exact RIP).
+// Firing happens under the mutex and only while armed; Disarm() (under the same mutex) lowers
+// the flag before the next uc_emu_start, so a late wake-up can never cut a later slice short.
 class Watchdog {
  public:
   ~Watchdog() { Stop(); }
 
-  void Arm(uc_engine* uc, double micros) {
+  void Arm(std::atomic<int>* flag, double micros) {
     EnsureStarted();
     auto dl = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(micros));
     bool wake;
     {
       std::lock_guard<std::mutex> lk(m_);
-      target_ = uc;
+      target_ = flag;
       deadline_ = dl;
       armed_ = true;
       fired_ = false;
@@ -114,10 +122,11 @@ class Watchdog {
     if (wake) cv_.notify_one();
   }
 
-  // Returns whether the slice expired (the watchdog called uc_emu_stop) during this run.
+  // Returns whether the slice expired (the flag was raised) during this run.
   bool Disarm() {
     std::lock_guard<std::mutex> lk(m_);
     armed_ = false;
+    if (target_ != nullptr) target_->store(0, std::memory_order_relaxed);
     target_ = nullptr;
     return fired_;
   }
@@ -153,7 +162,7 @@ class Watchdog {
   void Loop() {
     std::unique_lock<std::mutex> lk(m_);
     while (!quit_) {
-      if (!armed_) {
+      if (!armed_ || fired_) {
         sleepingUntil_ = Clock::time_point::max();
         cv_.wait(lk);
         continue;
@@ -161,10 +170,7 @@ class Watchdog {
       auto now = Clock::now();
       if (now >= deadline_) {
         fired_ = true;
-        uc_emu_stop(target_);
-        // Keep poking every millisecond until disarmed: a stop that lands before
-        // uc_emu_start has reset its own stop flags would otherwise be lost.
-        deadline_ = now + std::chrono::milliseconds(1);
+        target_->store(1, std::memory_order_relaxed);
         continue;
       }
       sleepingUntil_ = deadline_;
@@ -180,7 +186,7 @@ class Watchdog {
   bool quit_ = false;
   bool armed_ = false;
   bool fired_ = false;
-  uc_engine* target_ = nullptr;
+  std::atomic<int>* target_ = nullptr;
   Clock::time_point deadline_{};
   Clock::time_point sleepingUntil_ = Clock::time_point::max();
 };
@@ -460,8 +466,9 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
         if (hSys_) uc_hook_del(eng->uc, hSys_);
         if (hFault_) uc_hook_del(eng->uc, hFault_);
         if (hIntr_) uc_hook_del(eng->uc, hIntr_);
+        if (hBlock_) uc_hook_del(eng->uc, hBlock_);
       }
-      hSys_ = hFault_ = hIntr_ = 0;
+      hSys_ = hFault_ = hIntr_ = hBlock_ = 0;
       eng->traps.erase(this);
       eng = nullptr;
     }
@@ -481,6 +488,7 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
   static void SyscallHook(uc_engine* uc, void* ud);
   static bool FaultHook(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* ud);
   static void IntrHook(uc_engine* uc, uint32_t intno, void* ud);
+  static void BlockHook(uc_engine* uc, uint64_t address, uint32_t size, void* ud);
 
  private:
   Napi::Value Run(const Napi::CallbackInfo& info);
@@ -492,7 +500,9 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
   Napi::ObjectReference engineRef_;
   Napi::Reference<Napi::ArrayBuffer> recordRef_;
   std::shared_ptr<Watchdog> wd_;
-  uc_hook hSys_ = 0, hFault_ = 0, hIntr_ = 0;
+  uc_hook hSys_ = 0, hFault_ = 0, hIntr_ = 0, hBlock_ = 0;
+  // Raised by the watchdog when the slice is over; the block hook stops the engine on it.
+  std::atomic<int> expired_{0};
   void* sysPtrs_[9] = {};
   // The engine's CPUX86State (regs[16], eip, eflags), found and verified by LocateX86Env, or
   // nullptr: then registers go through uc_reg_*_batch. See the comment at LocateX86Env.
@@ -1240,10 +1250,13 @@ TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(inf
                       this, 1, 0);
   if (err == UC_ERR_OK)
     err = uc_hook_add(e->uc, &hIntr_, UC_HOOK_INTR, reinterpret_cast<void*>(&IntrHook), this, 1, 0);
+  if (err == UC_ERR_OK)
+    err = uc_hook_add(e->uc, &hBlock_, UC_HOOK_BLOCK, reinterpret_cast<void*>(&BlockHook), this, 1, 0);
   if (err != UC_ERR_OK) {
     if (hSys_) uc_hook_del(e->uc, hSys_);
     if (hFault_) uc_hook_del(e->uc, hFault_);
-    hSys_ = hFault_ = hIntr_ = 0;
+    if (hIntr_) uc_hook_del(e->uc, hIntr_);
+    hSys_ = hFault_ = hIntr_ = hBlock_ = 0;
     ThrowUc(env, err, "TrapCpu: uc_hook_add");
   }
   eng = e;
@@ -1297,6 +1310,14 @@ void TrapCpu::IntrHook(uc_engine* uc, uint32_t intno, void* ud) {
     r[TRAP_DETAIL] = intno;
   }
   uc_emu_stop(uc);
+}
+
+// At the start of every translation block, before its first instruction: the one place where a
+// slice may end (see Watchdog). Unicorn checks for a stop right after the block hook, so RIP is
+// the block's address and nothing of the block has run.
+void TrapCpu::BlockHook(uc_engine* uc, uint64_t, uint32_t, void* ud) {
+  auto* t = static_cast<TrapCpu*>(ud);
+  if (t->expired_.load(std::memory_order_relaxed)) uc_emu_stop(uc);
 }
 
 Napi::Value TrapCpu::Run(const Napi::CallbackInfo& info) {
@@ -1379,7 +1400,7 @@ uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {
   if (sliced) {
     try {
       wd = wd_;
-      wd->Arm(uc, slice);
+      wd->Arm(&expired_, slice);
     } catch (...) {
       e->running = false;
       throw;
