@@ -1,4 +1,5 @@
 // Tests of the Unicorn native binding (src/unicorn). Guest code is hand-assembled x86-64.
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   TRAP_ADDR,
@@ -46,6 +47,7 @@ import {
   UC_MEM_WRITE_PROT,
   UC_MODE_64,
   UC_PROT_ALL,
+  UC_PROT_EXEC,
   UC_PROT_READ,
   UC_PROT_WRITE,
   UC_X86_INS_SYSCALL,
@@ -67,6 +69,7 @@ import {
   UC_X86_REG_XMM0,
   Unicorn,
   UnicornError,
+  unicornVersion,
 } from '../src/unicorn/index.js';
 
 const CODE = 0x400000;
@@ -617,5 +620,146 @@ describe('translation cache', () => {
     uc.ctl_remove_cache(CODE, CODE + 6);
     uc.emu_start(CODE, 0);
     expect(uc.reg_read(UC_X86_REG_RAX)).toBe(2n);
+  });
+});
+
+describe('TrapCpu fast stores (Unicorn 2.0.1 TLB_NOTDIRTY workaround)', () => {
+  // loop: mov [rdi], rax ; add rdi, rsi ; add rax, 1 ; sub rcx, 1 ; jnz loop ; syscall
+  const STORE_LOOP = [0x48, 0x89, 0x07, 0x48, 0x01, 0xf7, 0x48, 0x83, 0xc0, 0x01, 0x48, 0x83, 0xe9, 0x01, 0x75, 0xf0].concat(SYSCALL);
+  const MOV_EAX_1_SYSCALL = movEaxImm(1).concat(SYSCALL);
+  const v = unicornVersion();
+  const needed = v.major === 2 && v.minor === 0; // 2.0.x: every store takes the store helper
+
+  /** An engine like the kernel's: code and data are ArrayBuffers mapped with mem_map_ptr. */
+  function ptrMachine(dataPages: number, dataPerms = UC_PROT_READ | UC_PROT_WRITE) {
+    const uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
+    engines.push(uc);
+    const code = new ArrayBuffer(0x10000);
+    new Uint8Array(code).set(STORE_LOOP);
+    uc.mem_map_ptr(CODE, code.byteLength, UC_PROT_ALL, code);
+    const data = new ArrayBuffer(dataPages * 0x1000);
+    uc.mem_map_ptr(DATA, data.byteLength, dataPerms, data);
+    const cpu = new TrapCpu(uc);
+    const storeLoop = (at: number, stride: number, n: number, first = 0) => {
+      uc.reg_write(UC_X86_REG_RDI, at);
+      uc.reg_write(UC_X86_REG_RSI, stride);
+      uc.reg_write(UC_X86_REG_RCX, n);
+      uc.reg_write(UC_X86_REG_RAX, first);
+      uc.reg_write(UC_X86_REG_RIP, CODE);
+      return cpu.run(0);
+    };
+    return { uc, cpu, code, data, storeLoop };
+  }
+
+  it('is active on Unicorn 2.0.x and stores land in the buffer, page after page', () => {
+    const { cpu, data, storeLoop } = ptrMachine(600);
+    if (needed) expect(cpu.fastStores).toMatchObject({ active: true, cleared: 0 });
+    // 600 pages, 8 stores each, strided over the region twice: TLB fills, evictions, refills.
+    for (const pass of [0, 1]) {
+      expect(storeLoop(DATA + pass * 8, 512, 600 * 8, pass * 1_000_000)).toBe(TRAP_SYSCALL);
+    }
+    const q = new BigUint64Array(data);
+    for (let i = 0; i < 600 * 8; i++) {
+      expect(q[i * 64]).toBe(BigInt(i));
+      expect(q[i * 64 + 1]).toBe(BigInt(1_000_000 + i));
+    }
+    if (needed) expect(cpu.fastStores.cleared).toBeGreaterThan(600);
+  });
+
+  it('a page made read-only faults on the next store; made writable again, it takes stores', () => {
+    const { uc, cpu, data, storeLoop } = ptrMachine(4);
+    expect(storeLoop(DATA, 8, 100, 7)).toBe(TRAP_SYSCALL);
+    uc.mem_protect(DATA + 0x1000, 0x1000, UC_PROT_READ); // page 1 only: the mapping splits
+    expect(storeLoop(DATA, 8, 10, 0x55)).toBe(TRAP_SYSCALL); // page 0 still writable
+    expect(storeLoop(DATA + 0x1000, 8, 10, 0x66)).toBe(TRAP_FAULT);
+    expect(cpu.record[TRAP_DETAIL]).toBe(BigInt(UC_MEM_WRITE_PROT));
+    expect(cpu.record[TRAP_ADDR]).toBe(BigInt(DATA + 0x1000));
+    expect(new BigUint64Array(data)[512]).toBe(0n); // the faulting store wrote nothing
+    expect(storeLoop(DATA + 0x2000, 8, 10, 0x77)).toBe(TRAP_SYSCALL); // page 2 (after the split)
+    expect(new BigUint64Array(data)[1024]).toBe(0x77n);
+    uc.mem_protect(DATA + 0x1000, 0x1000, UC_PROT_READ | UC_PROT_WRITE);
+    expect(storeLoop(DATA + 0x1000, 8, 10, 0x66)).toBe(TRAP_SYSCALL);
+    expect(new BigUint64Array(data)[512]).toBe(0x66n);
+  });
+
+  it('after unmap and a new mapping at the same address, stores go to the new buffer', () => {
+    const { uc, data, storeLoop } = ptrMachine(2);
+    expect(storeLoop(DATA, 8, 50, 1)).toBe(TRAP_SYSCALL);
+    uc.mem_unmap(DATA, 0x2000);
+    expect(storeLoop(DATA, 8, 1, 2)).toBe(TRAP_FAULT);
+    const fresh = new ArrayBuffer(0x2000);
+    uc.mem_map_ptr(DATA, 0x2000, UC_PROT_READ | UC_PROT_WRITE, fresh);
+    expect(storeLoop(DATA + 0x1000, 8, 50, 3)).toBe(TRAP_SYSCALL);
+    expect(new BigUint64Array(fresh)[512]).toBe(3n);
+    expect(new BigUint64Array(data)[512]).toBe(0n);
+    expect(new BigUint64Array(data)[0]).toBe(1n);
+  });
+
+  it('code written while a page was not executable runs once it is executable again', () => {
+    // The data page first holds `mov eax, 1; syscall` and runs (a translation is cached); then,
+    // not executable, the guest stores `mov eax, 2; syscall` over it; made executable, the new
+    // code must run (the stores skipped Unicorn's invalidation, so its translations are dropped).
+    const { uc, cpu, data, storeLoop } = ptrMachine(1, UC_PROT_READ | UC_PROT_EXEC);
+    new Uint8Array(data).set(MOV_EAX_1_SYSCALL);
+    uc.reg_write(UC_X86_REG_RIP, DATA);
+    expect(cpu.run(0)).toBe(TRAP_SYSCALL);
+    expect(cpu.record[TRAP_RAX]).toBe(1n);
+    uc.mem_protect(DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE);
+    const code2 = new Uint8Array(8);
+    code2.set(movEaxImm(2).concat(SYSCALL));
+    const word = new DataView(code2.buffer).getBigUint64(0, true);
+    // Store the new code with the guest's own stores: fill the page first (so its TLB entry is
+    // made inline), then the first 8 bytes.
+    expect(storeLoop(DATA + 8, 8, 500, 0)).toBe(TRAP_SYSCALL);
+    uc.mem_write(CODE + 0x100, Uint8Array.from([0x48, 0xb8, ...new Uint8Array(new BigUint64Array([word]).buffer), 0x48, 0x89, 0x04, 0x25, ...abs32(DATA)].concat(SYSCALL)));
+    uc.ctl_remove_cache(CODE + 0x100, CODE + 0x120);
+    uc.reg_write(UC_X86_REG_RIP, CODE + 0x100); // movabs rax, word ; mov [DATA], rax ; syscall
+    expect(cpu.run(0)).toBe(TRAP_SYSCALL);
+    expect(new BigUint64Array(data)[0]).toBe(word);
+    uc.mem_protect(DATA, 0x1000, UC_PROT_READ | UC_PROT_EXEC);
+    uc.reg_write(UC_X86_REG_RIP, DATA);
+    expect(cpu.run(0)).toBe(TRAP_SYSCALL);
+    expect(cpu.record[TRAP_RAX]).toBe(2n);
+  });
+
+  it('writable and executable pages keep Unicorn\'s self-modifying-code invalidation', () => {
+    // target: mov eax, imm32 ; syscall. Patcher: mov dword [target+1], 2 ; syscall.
+    const { uc, cpu, data } = ptrMachine(1, UC_PROT_ALL);
+    new Uint8Array(data).set(MOV_EAX_1_SYSCALL);
+    new Uint8Array(data).set([0xc7, 0x04, 0x25, ...abs32(DATA + 1), 2, 0, 0, 0].concat(SYSCALL), 0x100);
+    for (const [rip, rax] of [[DATA, 1n], [DATA + 0x100, undefined], [DATA, 2n]] as const) {
+      uc.reg_write(UC_X86_REG_RIP, rip);
+      expect(cpu.run(0)).toBe(TRAP_SYSCALL);
+      if (rax !== undefined) expect(cpu.record[TRAP_RAX]).toBe(rax);
+    }
+  });
+
+  it('JS memory hooks see every store while they exist; fast stores resume after hook_del', () => {
+    const { uc, cpu, storeLoop } = ptrMachine(1);
+    expect(storeLoop(DATA, 8, 100)).toBe(TRAP_SYSCALL);
+    if (needed) expect(cpu.fastStores).toMatchObject({ active: true });
+    let writes = 0;
+    const h = uc.hook_add(UC_HOOK_MEM_WRITE, () => {
+      writes++;
+    });
+    expect(cpu.fastStores.active).toBe(false);
+    expect(storeLoop(DATA, 8, 100)).toBe(TRAP_SYSCALL);
+    expect(writes).toBe(100);
+    uc.hook_del(h);
+    if (needed) expect(cpu.fastStores.active).toBe(true);
+    expect(storeLoop(DATA, 8, 100)).toBe(TRAP_SYSCALL);
+    expect(writes).toBe(100);
+  });
+
+  it('NBEMU_NO_FAST_STORES turns it off', () => {
+    const script = `import('${new URL('../src/unicorn/index.ts', import.meta.url).pathname.replace(/\.ts$/, '.js').replace('/src/', '/dist/src/')}').then((U) => {
+      const cpu = new U.TrapCpu(new U.Unicorn(U.UC_ARCH_X86, U.UC_MODE_64));
+      process.stdout.write(JSON.stringify(cpu.fastStores));
+    })`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NBEMU_NO_FAST_STORES: '1' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({ active: false, why: 'NBEMU_NO_FAST_STORES is set' });
   });
 });

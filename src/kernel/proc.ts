@@ -188,11 +188,10 @@ export class Proc {
   /** A fresh engine and address space (exec): the old ones are released. */
   newImage(): void {
     const old = this.uc;
-    this.cpu.dispose();
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
     this.vm = new VmSpace(this.uc);
-    old.close();
+    old.close(); // disposes the old TrapCpu
   }
 
   /**
@@ -254,7 +253,6 @@ export class Proc {
     }
     this.status = 'zombie';
     this.fd.closeFrom(0);
-    this.cpu.dispose();
-    this.uc.close();
+    this.uc.close(); // disposes the TrapCpu too, without uc_hook_del's cache walk
   }
 }

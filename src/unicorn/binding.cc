@@ -26,6 +26,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,7 @@
 #include <vector>
 
 #if defined(__linux__)
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #endif
@@ -88,6 +90,12 @@ using Clock = std::chrono::steady_clock;
 class Engine;
 class TrapCpu;
 class Context;
+
+namespace envscan {
+bool SafeRead(uintptr_t addr, void* out, size_t n);
+bool Plausible(uint64_t p);
+uint64_t* LocateX86Env(uc_engine* uc);
+}  // namespace envscan
 
 // ---- the slice watchdog ---------------------------------------------------------------------
 // One long-lived thread per Node environment, shared by all TrapCpus of that environment (run()
@@ -359,6 +367,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   }
   std::unique_ptr<Napi::Error> pending;  // JS exception thrown by a hook during this run
   std::unordered_set<TrapCpu*> traps;
+  void RegionSplitAt(uint64_t at);
+  void RearmFastStores(uint64_t begin, uint64_t end);
+  void PauseFastStores(bool pause);
   std::unordered_set<Context*> contexts;
 
   void CheckOpen() {
@@ -386,6 +397,29 @@ class Engine : public Napi::ObjectWrap<Engine> {
   }
   void DoClose();
   void DropTranslations(uint64_t begin, uint64_t end);
+
+  // The mem_map_ptr mappings as the binding made them (split and updated by unmap/protect):
+  // which guest pages are host memory we know, with which protection. FastStores trusts a TLB
+  // entry only if it agrees with this map. `regionsEpoch` changes with every update.
+  struct PtrRegion {
+    uint64_t end;  // exclusive
+    uint32_t perms;
+    uintptr_t host;  // host address of the region's first byte
+  };
+  std::map<uint64_t, PtrRegion> ptrRegions;
+  uint64_t regionsEpoch = 0;
+  // The region holding the whole page at `page`, or nullptr; *begin receives its start.
+  const PtrRegion* RegionOfPage(uint64_t page, uint64_t* begin) const {
+    auto it = ptrRegions.upper_bound(page);
+    if (it == ptrRegions.begin()) return nullptr;
+    --it;
+    if (page + 4096 > it->second.end) return nullptr;
+    *begin = it->first;
+    return &it->second;
+  }
+  // JS hooks on valid memory accesses (UC_HOOK_MEM_READ/WRITE/FETCH/READ_AFTER): while any
+  // exists, fast stores are paused so that every store reaches Unicorn's store helper.
+  int memHooks = 0;
 
  private:
   Napi::Value MemMap(const Napi::CallbackInfo& info);
@@ -448,27 +482,135 @@ class Context : public Napi::ObjectWrap<Context> {
 };
 
 // =============================================================================================
+// Fast guest stores
+// =============================================================================================
+// Why every guest store is slow under Unicorn 2.0.1, and what this does about it.
+//
+// QEMU's TCG stores inline: the generated code compares the page of the address with the TLB
+// entry's addr_write and, if equal, writes host memory directly. Any flag in addr_write's low
+// bits sends the store to the store helper instead. For RAM, tlb_set_page_with_attrs
+// (accel/tcg/cputlb.c) sets TLB_NOTDIRTY on a writable page when
+// cpu_physical_memory_is_clean() says the page is clean for DIRTY_MEMORY_CODE, so that the first
+// store can invalidate translated code on the page; notdirty_write() then marks the page dirty
+// and calls tlb_set_dirty(), which clears the flag, and later stores are inline again.
+// Unicorn 2.0.1 stubs the dirty bitmap out (include/exec/ram_addr.h): is_clean() is always
+// true and get_dirty_flag() always false. So every writable page gets TLB_NOTDIRTY, the flag is
+// never cleared (the disassembly of the installed library shows no tlb_set_dirty call left in
+// store_helper), and every store runs store_helper -> memory_mapping() + the protection check
+// -> notdirty_write -> page_collection_lock (a GTree, malloc/free) + tb_invalidate_phys_page_fast:
+// about 1300 host instructions, ~150-200 ns, instead of a few (callgrind of a store loop).
+// There is no API or uc_ctl to change this in 2.0.1. Later Unicorn development clears the flag
+// itself on pages without translated code (issues #1970 and #2041) and upstream now sets it
+// only on executable pages (PR #2337); where a store leaves no flag, the probe below stays off.
+//
+// The workaround does what tlb_set_dirty would have done, for the pages where skipping the
+// helper cannot change behaviour: pages of a mem_map_ptr mapping that are writable and not
+// executable (no translated code can exist for them, and store_helper's protection check would
+// pass). At a block start (the TrapCpu's block hook), when the TLB's fill counters moved, the
+// new entries of the guest's MMU index (found through the victim TLB, or by scanning the
+// table) get TLB_NOTDIRTY cleared if their addr_write is exactly page|TLB_NOTDIRTY, their page
+// lies in such a mapping, and their addend points at that mapping's host memory. Whenever protections change or memory is unmapped, the
+// flag is first put back on every entry of the range (main and victim TLB), so the next store
+// there goes through store_helper and its checks as before; when a range becomes executable,
+// its translations are dropped (its stores skipped the invalidation while it was not).
+// While JS memory hooks exist on the engine the workaround is paused (flags put back).
+//
+// The TLB is internal to QEMU, so its layout is found at run time, never assumed: once per
+// process a scratch engine maps host buffers, runs one store, and the CPUTLBDescFast {mask,
+// table} pair of the MMU index used is found below CPUX86State (env) by the store's entry
+// (addr_write = page|flag, addend = host - page, read through process_vm_readv). Clearing the
+// flag in that entry must leave later stores landing in the buffer, and two forced evictions
+// must move the entries into the victim TLB at the slots that CPUTLBDesc.vindex (which must
+// read 1, then 2) says, which locates the fill counters (n_used_entries, vindex) the block hook
+// watches. Anything unexpected, an env that was not found, or NBEMU_NO_FAST_STORES in the
+// environment: the workaround stays off and stores take Unicorn's path.
+namespace faststore {
+
+struct Layout {
+  bool ok = false;
+  std::string why = "not probed";
+  ptrdiff_t fastOff = 0;    // env-relative offset of {mask, table} for the guest's MMU index
+  ptrdiff_t vindexOff = 0;  // env-relative offset of that index's CPUTLBDesc.vindex
+  unsigned shift = 0;       // log2(sizeof(CPUTLBEntry))
+  unsigned writeOff = 0;    // offsetof(CPUTLBEntry, addr_write)
+  unsigned addendOff = 0;   // offsetof(CPUTLBEntry, addend)
+  uint64_t notDirty = 0;    // TLB_NOTDIRTY
+};
+
+const Layout& Get();
+
+}  // namespace faststore
+
+class FastStores {
+ public:
+  static constexpr uint64_t kPageFlags = 0xfff;
+  static constexpr unsigned kVictims = 8;  // CPU_VTLB_SIZE
+
+  // Start on the engine whose CPUX86State is at `env`; false (and off) if the layout is not
+  // there.
+  bool Attach(Engine* eng, uint64_t* env);
+  void Detach() { eng_ = nullptr; active_ = false; }
+  bool attached() const { return eng_ != nullptr; }
+  bool active() const { return active_; }
+
+  // At a block start: scan when the TLB was filled since the last look.
+  void Poll() {
+    uint64_t u = used_[0], v = used_[1];
+    if (u != lastUsed_ || v != lastVindex_) Filled(u, v);
+  }
+  // Put TLB_NOTDIRTY back on the clean entries of [begin, end) (main and victim TLB).
+  void Rearm(uint64_t begin, uint64_t end);
+  void Pause(bool pause) {
+    if (!attached()) return;
+    if (pause) Rearm(0, ~uint64_t(0));
+    active_ = !pause;
+  }
+  uint64_t cleared = 0, scans = 0;  // counters, for tests and measurements
+
+ private:
+  void Filled(uint64_t used, uint64_t vindex);
+  size_t Scan();
+  bool Ours(uint64_t page, uint64_t addend, bool needFast) const;
+
+  Engine* eng_ = nullptr;
+  bool active_ = false;
+  const faststore::Layout* L_ = nullptr;
+  const uint64_t* fast_ = nullptr;  // {mask, table}
+  const uint64_t* used_ = nullptr;  // {n_used_entries, vindex}
+  uint8_t* victims_ = nullptr;      // vtable[0]
+  uint64_t lastUsed_ = ~uint64_t(0), lastVindex_ = ~uint64_t(0);
+  unsigned fills_ = 0;
+  // Per TLB slot: an addr_write value already found not ours (valid for one regions epoch).
+  std::vector<uint64_t> notOurs_;
+  uint64_t epoch_ = ~uint64_t(0);
+};
+
+// =============================================================================================
 // TrapCpu
 // =============================================================================================
 class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
  public:
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "TrapCpu",
-                       {InstanceMethod<&TrapCpu::Run>("run"), InstanceMethod<&TrapCpu::Dispose>("dispose")});
+                       {InstanceMethod<&TrapCpu::Run>("run"), InstanceMethod<&TrapCpu::Dispose>("dispose"),
+                        InstanceAccessor<&TrapCpu::FastStoresInfo>("fastStores")});
   }
   explicit TrapCpu(const Napi::CallbackInfo& info);
   ~TrapCpu() override { Detach(); }
 
-  // Remove hooks, forget the engine and the watchdog. Idempotent.
-  void Detach() {
+  // Remove hooks, forget the engine and the watchdog. Idempotent. When the engine is being
+  // closed, its hooks go with it: uc_hook_del is skipped, because in 2.0.1 each call walks every
+  // cached translation and invalidates it (5% of a short esbuild run was exit's dispose()).
+  void Detach(bool engineClosing = false) {
     if (eng != nullptr) {
-      if (eng->uc != nullptr) {
+      if (eng->uc != nullptr && !engineClosing) {
         if (hSys_) uc_hook_del(eng->uc, hSys_);
         if (hFault_) uc_hook_del(eng->uc, hFault_);
         if (hIntr_) uc_hook_del(eng->uc, hIntr_);
         if (hBlock_) uc_hook_del(eng->uc, hBlock_);
       }
       hSys_ = hFault_ = hIntr_ = hBlock_ = 0;
+      fs.Detach();
       eng->traps.erase(this);
       eng = nullptr;
     }
@@ -481,6 +623,7 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
 
   Engine* eng = nullptr;
   uint64_t* rec = nullptr;
+  FastStores fs;
 
   uint32_t RunCore(Napi::Env env, double slice);
   static napi_value RunRaw(napi_env env, napi_callback_info cbinfo);
@@ -495,6 +638,19 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     Detach();
     return info.Env().Undefined();
+  }
+  // { active, cleared, scans } while the workaround is attached, else { active: false, why }.
+  Napi::Value FastStoresInfo(const Napi::CallbackInfo& info) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("active", Napi::Boolean::New(info.Env(), fs.active()));
+    if (fs.attached()) {
+      o.Set("cleared", Napi::Number::New(info.Env(), static_cast<double>(fs.cleared)));
+      o.Set("scans", Napi::Number::New(info.Env(), static_cast<double>(fs.scans)));
+    } else {
+      const faststore::Layout& L = faststore::Get();
+      o.Set("why", Napi::String::New(info.Env(), !L.ok ? L.why : env_ == nullptr ? "CPUX86State not found" : eng == nullptr ? "disposed" : "the engine's TLB is not where the probe found it"));
+    }
+    return o;
   }
 
   Napi::ObjectReference engineRef_;
@@ -555,7 +711,7 @@ void Engine::DoClose() {
   closePending = false;
   if (uc == nullptr) return;
   // TrapCpus and contexts refer to this engine: detach them first.
-  while (!traps.empty()) (*traps.begin())->Detach();
+  while (!traps.empty()) (*traps.begin())->Detach(true);
   while (!contexts.empty()) (*contexts.begin())->Release();
   uc_close(uc);
   uc = nullptr;
@@ -564,6 +720,24 @@ void Engine::DoClose() {
   deadHooks_.clear();
   bufs_.clear();  // the engine no longer points into these buffers
   // `pending` is kept: a hook may close() and then throw; emu_start still rethrows it.
+}
+
+void Engine::RegionSplitAt(uint64_t at) {
+  auto it = ptrRegions.upper_bound(at);
+  if (it == ptrRegions.begin()) return;
+  --it;
+  if (it->first == at || it->second.end <= at) return;
+  PtrRegion tail{it->second.end, it->second.perms, it->second.host + (at - it->first)};
+  it->second.end = at;
+  ptrRegions.emplace(at, tail);
+}
+
+void Engine::RearmFastStores(uint64_t begin, uint64_t end) {
+  for (TrapCpu* t : traps) t->fs.Rearm(begin, end);
+}
+
+void Engine::PauseFastStores(bool pause) {
+  for (TrapCpu* t : traps) t->fs.Pause(pause);
 }
 
 Napi::Value Engine::MemMap(const Napi::CallbackInfo& info) {
@@ -592,6 +766,8 @@ Napi::Value Engine::MemMapPtr(const Napi::CallbackInfo& info) {
   bm->ref = Napi::Persistent(ab);
   bm->live.emplace_back(addr, addr + size);
   bufs_.push_back(std::move(bm));
+  ptrRegions[addr] = PtrRegion{addr + size, static_cast<uint32_t>(perms), reinterpret_cast<uintptr_t>(ab.Data())};
+  regionsEpoch++;
   return env.Undefined();
 }
 
@@ -600,7 +776,12 @@ Napi::Value Engine::MemUnmap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t addr = ToU64(env, info[0], "address");
   uint64_t size = ToU64(env, info[1], "size");
+  RearmFastStores(addr, addr + size);
   Check(env, uc_mem_unmap(uc, addr, static_cast<size_t>(size)), "uc_mem_unmap");
+  RegionSplitAt(addr);
+  RegionSplitAt(addr + size);
+  ptrRegions.erase(ptrRegions.lower_bound(addr), ptrRegions.lower_bound(addr + size));
+  regionsEpoch++;
   // Drop our reference to a buffer once none of its range is mapped any more.
   uint64_t end = addr + size;
   for (auto it = bufs_.begin(); it != bufs_.end();) {
@@ -629,7 +810,23 @@ Napi::Value Engine::MemProtect(const Napi::CallbackInfo& info) {
   uint64_t addr = ToU64(env, info[0], "address");
   uint64_t size = ToU64(env, info[1], "size");
   int perms = ToInt(env, info[2], "perms");
+  RearmFastStores(addr, addr + size);
   Check(env, uc_mem_protect(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms)), "uc_mem_protect");
+  RegionSplitAt(addr);
+  RegionSplitAt(addr + size);
+  bool nowExec = false;
+  for (auto it = ptrRegions.lower_bound(addr); it != ptrRegions.end() && it->first < addr + size; ++it) {
+    if ((perms & UC_PROT_EXEC) && !(it->second.perms & UC_PROT_EXEC)) nowExec = true;
+    it->second.perms = static_cast<uint32_t>(perms);
+  }
+  regionsEpoch++;
+  // Stores to a page that was not executable may have skipped Unicorn's code invalidation
+  // (FastStores): translations made before it lost EXEC must not run again.
+  if (nowExec && !running) {
+    bool fast = false;
+    for (TrapCpu* t : traps) fast = fast || t->fs.attached();
+    if (fast) uc_ctl_remove_cache(uc, addr, addr + size);
+  }
   return env.Undefined();
 }
 
@@ -957,6 +1154,9 @@ Napi::Value Engine::HookAdd(const Napi::CallbackInfo& info) {
     err = uc_hook_add(uc, &hk->h, type, fn, hk.get(), begin, end);
   }
   Check(env, err, "uc_hook_add");
+  if (type & kMemValidBits) {
+    if (memHooks++ == 0) PauseFastStores(true);
+  }
   // Unicorn decides at translation time whether a block calls code/block/memory hooks, and
   // keeps translated blocks across emu_start calls: without a flush, a hook added after the
   // code already ran would silently never fire. (Not done from inside a hook.)
@@ -978,6 +1178,7 @@ Napi::Value Engine::HookDel(const Napi::CallbackInfo& info) {
   if (it == hooks_.end()) ThrowUc(env, UC_ERR_ARG, "hook_del: unknown hook handle " + std::to_string(id));
   Check(env, uc_hook_del(uc, it->second->h), "uc_hook_del");
   it->second->dead = true;
+  if ((it->second->type & kMemValidBits) && --memHooks == 0) PauseFastStores(false);
   if (running)
     deadHooks_.push_back(std::move(it->second));  // may be the hook currently executing
   hooks_.erase(it);
@@ -1209,6 +1410,258 @@ uint64_t* LocateX86Env(uc_engine* uc) {
 
 }  // namespace envscan
 
+// ---- fast stores: the probe and the scan ----------------------------------------------------
+namespace faststore {
+
+namespace {
+
+Layout Fail(Layout L, const char* why) {
+  L.ok = false;
+  L.why = why;
+  return L;
+}
+
+// Slots of a TLB entry (read safely at `at`, 1 << shift bytes) that hold `page`|one flag bit
+// (addr_write) and host - page (addend); -1 unless exactly one slot matches each.
+void FindSlots(const uint64_t* ent, size_t words, uint64_t page, uintptr_t host, int* w, int* a) {
+  int nw = 0, na = 0;
+  *w = *a = -1;
+  for (size_t j = 0; j < words; j++) {
+    uint64_t fl = ent[j] ^ page;
+    if ((ent[j] & ~FastStores::kPageFlags) == page && fl != 0 && (fl & (fl - 1)) == 0) {
+      *w = static_cast<int>(j);
+      nw++;
+    }
+    if (ent[j] + page == host) {
+      *a = static_cast<int>(j);
+      na++;
+    }
+  }
+  if (nw != 1) *w = -1;
+  if (na != 1) *a = -1;
+}
+
+Layout Probe() {
+  Layout L;
+#if !defined(__linux__)
+  return Fail(L, "needs process_vm_readv (Linux)");
+#else
+  if (std::getenv("NBEMU_NO_FAST_STORES") != nullptr) return Fail(L, "NBEMU_NO_FAST_STORES is set");
+  constexpr uint64_t kPage = 4096, kCode = 0x100000, kData = 0x10000000;
+  constexpr uint64_t kMaxEntries = 4096;  // TLB sizes recognised (the default is 256)
+  const size_t dataLen = (2 * kMaxEntries + 16) * kPage;
+  void* code = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* data = mmap(nullptr, dataLen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  uc_engine* uc = nullptr;
+  struct Cleanup {
+    void*& code;
+    void*& data;
+    size_t len;
+    uc_engine*& uc;
+    ~Cleanup() {
+      if (uc != nullptr) uc_close(uc);
+      if (code != MAP_FAILED && code != nullptr) munmap(code, 4096);
+      if (data != MAP_FAILED && data != nullptr) munmap(data, len);
+    }
+  } cleanup{code, data, dataLen, uc};
+  if (code == MAP_FAILED || data == MAP_FAILED) return Fail(L, "mmap failed");
+  static const uint8_t kStore[] = {0x48, 0x89, 0x07};  // mov [rdi], rax
+  std::memcpy(code, kStore, sizeof kStore);
+  if (uc_open(UC_ARCH_X86, UC_MODE_64, &uc) != UC_ERR_OK) return Fail(L, "uc_open failed");
+  if (uc_mem_map_ptr(uc, kCode, kPage, UC_PROT_ALL, code) != UC_ERR_OK ||
+      uc_mem_map_ptr(uc, kData, dataLen, UC_PROT_READ | UC_PROT_WRITE, data) != UC_ERR_OK)
+    return Fail(L, "uc_mem_map_ptr failed");
+  uint64_t* env = envscan::LocateX86Env(uc);
+  if (env == nullptr) return Fail(L, "CPUX86State not found");
+  const uintptr_t envb = reinterpret_cast<uintptr_t>(env);
+  auto hostOf = [&](uint64_t a) { return reinterpret_cast<uintptr_t>(data) + (a - kData); };
+  auto store = [&](uint64_t addr, uint64_t val) {
+    if (uc_reg_write(uc, UC_X86_REG_RDI, &addr) != UC_ERR_OK || uc_reg_write(uc, UC_X86_REG_RAX, &val) != UC_ERR_OK ||
+        uc_emu_start(uc, kCode, kCode + sizeof kStore, 0, 0) != UC_ERR_OK)
+      return false;
+    uint64_t got;
+    std::memcpy(&got, reinterpret_cast<void*>(hostOf(addr)), 8);
+    return got == val;
+  };
+
+  // 1. One store; find its TLB entry through the {mask, table} pairs below env.
+  const uint64_t d1 = kData + 5 * kPage;
+  if (!store(d1, 0x6e62656d75000001ull)) return Fail(L, "probe store failed");
+  uintptr_t entry = 0;
+  uint64_t entries = 0;
+  uint64_t ent[32];
+  for (ptrdiff_t off = 16; off <= 0x4000 && entry == 0; off += 8) {
+    uint64_t pair[2];
+    if (!envscan::SafeRead(envb - off, pair, sizeof pair) || pair[0] == 0) continue;
+    unsigned shift = static_cast<unsigned>(__builtin_ctzll(pair[0]));
+    if (shift < 4 || shift > 8) continue;
+    uint64_t nm1 = pair[0] >> shift;
+    if ((nm1 & (nm1 + 1)) != 0 || nm1 < 15 || nm1 >= kMaxEntries || !envscan::Plausible(pair[1])) continue;
+    uintptr_t at = pair[1] + (((d1 >> 12) & nm1) << shift);
+    size_t words = (size_t(1) << shift) / 8;
+    if (!envscan::SafeRead(at, ent, words * 8)) continue;
+    int w, a;
+    FindSlots(ent, words, d1, hostOf(d1), &w, &a);
+    if (w < 0 || a < 0 || w == a) continue;
+    L.fastOff = -off;
+    L.shift = shift;
+    L.writeOff = static_cast<unsigned>(w) * 8;
+    L.addendOff = static_cast<unsigned>(a) * 8;
+    L.notDirty = ent[w] ^ d1;
+    entry = at;
+    entries = nm1 + 1;
+  }
+  if (entry == 0) return Fail(L, "no flagged TLB entry for a store: Unicorn keeps stores inline by itself, or the layout is unknown");
+
+  // 2. Clear the flag as tlb_set_dirty does: the next store must still land in the buffer and
+  //    leave the entry clean.
+  auto* aw = reinterpret_cast<volatile uint64_t*>(entry + L.writeOff);
+  *aw = d1;
+  if (!store(d1 + 8, 0x6e62656d75000002ull) || *aw != d1) return Fail(L, "a cleared entry did not stay clean");
+
+  // 3. Two stores to pages with the same TLB index evict d1's entry, then d2's, into the
+  //    victim TLB: find vtable[0] by d1's entry, then check vindex counts 1, 2 before it.
+  const uint64_t d2 = d1 + (entries << 12), d3 = d1 + (2 * entries << 12);
+  if (!store(d2, 0x6e62656d75000003ull)) return Fail(L, "probe eviction store failed");
+  constexpr size_t kWin = 0x8000;
+  std::vector<uint64_t> below(kWin / 8);
+  if (!envscan::SafeRead(envb - kWin, below.data(), kWin)) return Fail(L, "cannot read below CPUX86State");
+  ptrdiff_t victim = 0;
+  int hits = 0;
+  const uint64_t add1 = hostOf(d1) - d1;
+  for (size_t j = 2; j + (size_t(1) << L.shift) / 8 <= below.size(); j++) {
+    if (below[j + L.writeOff / 8] == d1 && below[j + L.addendOff / 8] == add1) {
+      victim = static_cast<ptrdiff_t>(j * 8) - static_cast<ptrdiff_t>(kWin);
+      hits++;
+    }
+  }
+  if (hits != 1) return Fail(L, "victim TLB not found");
+  uint64_t counters[2];  // n_used_entries, vindex
+  if (!envscan::SafeRead(envb + victim - 16, counters, 16) || counters[1] != 1 || counters[0] == 0 || counters[0] > 64)
+    return Fail(L, "TLB fill counters not found");
+  if (!store(d3, 0x6e62656d75000004ull)) return Fail(L, "probe eviction store failed");
+  size_t esz = size_t(1) << L.shift;
+  if (!envscan::SafeRead(envb + victim - 16, counters, 16) || counters[1] != 2 ||
+      !envscan::SafeRead(envb + victim + esz, ent, esz) || ent[L.writeOff / 8] != (d2 | L.notDirty) ||
+      ent[L.addendOff / 8] != hostOf(d2) - d2)
+    return Fail(L, "victim TLB did not behave as expected");
+  L.vindexOff = victim - 8;
+  L.ok = true;
+  L.why = "";
+  return L;
+#endif
+}
+
+}  // namespace
+
+const Layout& Get() {
+  static const Layout layout = Probe();
+  return layout;
+}
+
+}  // namespace faststore
+
+bool FastStores::Attach(Engine* eng, uint64_t* env) {
+  const faststore::Layout& L = faststore::Get();
+  if (!L.ok || env == nullptr) return false;
+  uintptr_t envb = reinterpret_cast<uintptr_t>(env);
+  uint64_t pair[2], counters[2];
+  if (!envscan::SafeRead(envb + L.fastOff, pair, sizeof pair) ||
+      !envscan::SafeRead(envb + L.vindexOff - 8, counters, sizeof counters))
+    return false;
+  uint64_t nm1 = pair[0] >> L.shift;
+  if (pair[0] != (nm1 << L.shift) || (nm1 & (nm1 + 1)) != 0 || !envscan::Plausible(pair[1])) return false;
+  L_ = &L;
+  fast_ = reinterpret_cast<const uint64_t*>(envb + L.fastOff);
+  used_ = reinterpret_cast<const uint64_t*>(envb + L.vindexOff - 8);
+  victims_ = reinterpret_cast<uint8_t*>(envb + L.vindexOff + 8);
+  eng_ = eng;
+  active_ = true;
+  return true;
+}
+
+// The page belongs to a mem_map_ptr mapping whose host memory the entry's addend points at
+// (and, for clearing, that mapping is writable and not executable).
+bool FastStores::Ours(uint64_t page, uint64_t addend, bool needFast) const {
+  uint64_t begin = 0;
+  const Engine::PtrRegion* r = eng_->RegionOfPage(page, &begin);
+  if (r == nullptr || addend + page != r->host + (page - begin)) return false;
+  return !needFast || ((r->perms & UC_PROT_WRITE) != 0 && (r->perms & UC_PROT_EXEC) == 0);
+}
+
+// Once the TLB is full, a fill evicts the slot's old entry into the victim TLB (vindex counts
+// them), so the slot of each new entry is known from the evicted one: look at just those. Fills
+// into empty slots (n_used_entries moved), more evictions than victim slots, and every 64th
+// time: scan the whole table.
+void FastStores::Filled(uint64_t used, uint64_t vindex) {
+  uint64_t evicted = vindex - lastVindex_;
+  bool grew = used != lastUsed_;
+  lastUsed_ = used;
+  lastVindex_ = vindex;
+  if (grew || evicted > kVictims || (++fills_ & 63) == 0) {
+    Scan();
+    return;
+  }
+  const faststore::Layout& L = *L_;
+  uint64_t nm1 = fast_[0] >> L.shift;
+  auto* table = reinterpret_cast<uint8_t*>(fast_[1]);
+  for (uint64_t i = 0; i < evicted; i++) {
+    const uint8_t* victim = victims_ + (size_t((vindex - 1 - i) % kVictims) << L.shift);
+    uint64_t old = *reinterpret_cast<const uint64_t*>(victim + L.writeOff);
+    if ((old & kPageFlags) == kPageFlags) continue;  // no write entry: slot unknown
+    uint8_t* e = table + (((old >> 12) & nm1) << L.shift);
+    auto* w = reinterpret_cast<uint64_t*>(e + L.writeOff);
+    uint64_t aw = *w;
+    if ((aw & kPageFlags) == L.notDirty && Ours(aw & ~kPageFlags, *reinterpret_cast<const uint64_t*>(e + L.addendOff), true)) {
+      *w = aw & ~kPageFlags;
+      cleared++;
+    }
+  }
+}
+
+size_t FastStores::Scan() {
+  const faststore::Layout& L = *L_;
+  uint64_t mask = fast_[0];
+  auto* table = reinterpret_cast<uint8_t*>(fast_[1]);
+  size_t n = static_cast<size_t>(mask >> L.shift) + 1;
+  if (notOurs_.size() != n || epoch_ != eng_->regionsEpoch) {
+    notOurs_.assign(n, 0);
+    epoch_ = eng_->regionsEpoch;
+  }
+  scans++;
+  size_t done = 0;
+  for (size_t k = 0; k < n; k++) {
+    uint8_t* e = table + (k << L.shift);
+    auto* w = reinterpret_cast<uint64_t*>(e + L.writeOff);
+    uint64_t aw = *w;
+    if ((aw & kPageFlags) != L.notDirty || aw == notOurs_[k]) continue;
+    uint64_t page = aw & ~kPageFlags;
+    if (Ours(page, *reinterpret_cast<const uint64_t*>(e + L.addendOff), true)) {
+      *w = page;  // tlb_set_dirty1_locked
+      done++;
+    } else {
+      notOurs_[k] = aw;
+    }
+  }
+  cleared += done;
+  return done;
+}
+
+void FastStores::Rearm(uint64_t begin, uint64_t end) {
+  if (!attached()) return;
+  const faststore::Layout& L = *L_;
+  auto rearm = [&](uint8_t* e) {
+    auto* w = reinterpret_cast<uint64_t*>(e + L.writeOff);
+    uint64_t aw = *w;
+    if ((aw & kPageFlags) != 0 || aw < begin || aw >= end) return;
+    if (Ours(aw, *reinterpret_cast<const uint64_t*>(e + L.addendOff), false)) *w = aw | L.notDirty;
+  };
+  auto* table = reinterpret_cast<uint8_t*>(fast_[1]);
+  size_t n = static_cast<size_t>(fast_[0] >> L.shift) + 1;
+  for (size_t k = 0; k < n; k++) rearm(table + (k << L.shift));
+  for (unsigned k = 0; k < kVictims; k++) rearm(victims_ + (size_t(k) << L.shift));
+}
+
 // ---- TrapCpu implementation -----------------------------------------------------------------
 TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(info) {
   Napi::Env env = info.Env();
@@ -1262,6 +1715,7 @@ TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(inf
   eng = e;
   e->traps.insert(this);
   if (!e->running) env_ = envscan::LocateX86Env(e->uc);
+  if (fs.Attach(e, env_) && e->memHooks > 0) fs.Pause(true);
   engineRef_ = Napi::Persistent(info[0].As<Napi::Object>());
   wd_ = ad->watchdog;
   wd_->users++;
@@ -1314,10 +1768,12 @@ void TrapCpu::IntrHook(uc_engine* uc, uint32_t intno, void* ud) {
 
 // At the start of every translation block, before its first instruction: the one place where a
 // slice may end (see Watchdog). Unicorn checks for a stop right after the block hook, so RIP is
-// the block's address and nothing of the block has run.
+// the block's address and nothing of the block has run. Also where FastStores looks for TLB
+// fills since the last block (two loads and compares when there were none).
 void TrapCpu::BlockHook(uc_engine* uc, uint64_t, uint32_t, void* ud) {
   auto* t = static_cast<TrapCpu*>(ud);
   if (t->expired_.load(std::memory_order_relaxed)) uc_emu_stop(uc);
+  if (t->fs.active()) t->fs.Poll();
 }
 
 Napi::Value TrapCpu::Run(const Napi::CallbackInfo& info) {

@@ -121,6 +121,13 @@ export interface TrapCpu {
   run(sliceMicros: number): number;
   /** Removes the hooks; the engine stays usable. Idempotent. */
   dispose(): void;
+  /**
+   * The fast-store workaround for Unicorn 2.0.1 (see "Fast guest stores" in binding.cc): while
+   * `active`, stores to writable, non-executable mem_map_ptr memory run inline instead of through
+   * Unicorn's store helper. `cleared` counts TLB entries made inline, `scans` TLB scans; `why`
+   * says why it is off (no need with this Unicorn, NBEMU_NO_FAST_STORES, layout not found).
+   */
+  readonly fastStores: { active: boolean; cleared?: number; scans?: number; why?: string };
 }
 
 interface Native {
