@@ -41,5 +41,6 @@ const done = loop(N);
 const t1 = process.hrtime.bigint();
 const ns = Number(t1 - t0) / done;
 console.log(`${done} syscall traps (slice=${slice}us): ${ns.toFixed(1)} ns per iteration`);
+console.log(JSON.stringify(cpu.fastStores));
 cpu.dispose();
 uc.close();

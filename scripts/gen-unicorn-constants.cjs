@@ -79,6 +79,8 @@ export const TRAP_RSP = 11;
 export const TRAP_RESULT_FLAGS = 12;
 export const TRAP_RESULT_RAX = 13;
 export const TRAP_RESULT_RDX = 14;
+/** The slice length in µs for resume() (a double's worth of bits: write it through a Float64Array). */
+export const TRAP_SLICE_US = 15;
 /** Number of 64-bit slots in the record. */
 export const TRAP_SLOTS = 16;
 

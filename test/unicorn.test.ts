@@ -25,6 +25,7 @@ import {
   TRAP_RSI,
   TRAP_RSP,
   TRAP_SLICE,
+  TRAP_SLICE_US,
   TRAP_SYSCALL,
   TrapCpu,
   UC_ARCH_X86,
@@ -570,6 +571,27 @@ describe('TrapCpu', () => {
     expect(uc.reg_read(UC_X86_REG_RBX)).toBe(BigInt(n));
     expect(new DataView(uc.mem_read(DATA, 8).buffer).getBigUint64(0, true)).toBe(BigInt(n));
     cpu.dispose();
+  });
+
+  it('resume() reads the slice from TRAP_SLICE_US and leaves the kind in TRAP_KIND', () => {
+    const uc = machine(JMP_SELF);
+    uc.mem_write(CODE + 0x100, Uint8Array.from(movEaxImm(7).concat(SYSCALL, HLT)));
+    const cpu = new TrapCpu(uc);
+    const f64 = new Float64Array(cpu.u32.buffer);
+    f64[TRAP_SLICE_US] = 2000;
+    const t0 = performance.now();
+    expect(cpu.resume()).toBeUndefined();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(cpu.u32[2 * TRAP_KIND]).toBe(TRAP_SLICE);
+    uc.reg_write(UC_X86_REG_RIP, CODE + 0x100);
+    f64[TRAP_SLICE_US] = 0;
+    cpu.resume();
+    expect(cpu.record[TRAP_KIND]).toBe(BigInt(TRAP_SYSCALL));
+    expect(cpu.record[TRAP_RAX]).toBe(7n);
+    cpu.resume();
+    expect(cpu.record[TRAP_KIND]).toBe(BigInt(TRAP_HALT));
+    cpu.dispose();
+    expect(() => cpu.resume()).toThrow(UnicornError);
   });
 
   it('drives a syscall loop from JS', () => {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  TRAP_ADDR, TRAP_ERROR, TRAP_FAULT, TRAP_INTERRUPT, TRAP_SLICE, TRAP_SYSCALL, TRAP_RIP, TRAP_RSP,
+  TRAP_ADDR, TRAP_ERROR, TRAP_FAULT, TRAP_INTERRUPT, TRAP_SLICE, TRAP_SLICE_US, TRAP_SYSCALL, TRAP_RIP, TRAP_RSP,
   UC_ERR_INSN_INVALID, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_UNMAPPED,
   UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RDX, UC_X86_REG_RIP, UC_X86_REG_RSP, UC_X86_REG_EFLAGS,
 } from '../unicorn/index.js';
@@ -93,6 +93,8 @@ export class Machine implements Scheduler {
   /** The table as a dense array by number, and each argument's decoding (six per number). */
   private readonly entries: (SyscallDescriptor | undefined)[] = new Array(512).fill(undefined);
   private readonly kinds = new Uint8Array(512 * 6);
+  /** How many of the six argument registers each number decodes (the others are passed as 0). */
+  private readonly nargs = new Uint8Array(512);
   private readonly diag: (line: string) => void;
   private readonly warned = new Set<string>();
   private readonly runq: Lwp[] = [];
@@ -111,6 +113,7 @@ export class Machine implements Scheduler {
     for (const d of this.table.values()) {
       this.entries[d.number] = d;
       for (let i = 0; i < 6; i++) this.kinds[d.number * 6 + i] = kindOf(d.args[i]);
+      this.nargs[d.number] = Math.min(d.args.length, 6);
     }
     this.files = { nfiles: 0, maxfiles: options.maxfiles ?? MAXFILES, inflight: 0 };
     this.ncpu = options.ncpu ?? 1;
@@ -284,7 +287,9 @@ export class Machine implements Scheduler {
     if (p.sig.pending.size || l.sig.pending.size) this.postsig(p);
     while (l.state === 'running' && p.status === 'active') {
       const others = this.runq.length > 0 || this.timers.size > 0 || this.callouts.size > 0;
-      const kind = p.cpu.run(others ? SLICE_US : 0);
+      p.cpuF64[TRAP_SLICE_US] = others ? SLICE_US : 0;
+      p.cpu.resume();
+      const kind = p.cpu.u32[0]!; // TRAP_KIND
       if (kind === TRAP_SYSCALL) this.syscall(p);
       else if (kind !== TRAP_SLICE) trapsignal(p, kind, (key, line) => this.warnOnce(key, line));
       if (l.state === 'running' && p.status === 'active' && (p.sig.pending.size || l.sig.pending.size)) this.postsig(p);
@@ -302,8 +307,33 @@ export class Machine implements Scheduler {
     return u[TRAP_RSP * 2]! + u[TRAP_RSP * 2 + 1]! * 0x1_0000_0000;
   }
 
-  /** Service one syscall trap (sys/arch/amd64/amd64/syscall.c syscall()). */
+  /**
+   * Service one syscall trap (sys/arch/amd64/amd64/syscall.c syscall()). Kept small so that the
+   * JIT inlines it into runSlice: an untraced call of an implemented number goes to direct(),
+   * everything else (syscall(2), __syscall(2), unknown numbers, tracing hooks) to general().
+   */
   private syscall(p: Proc): void {
+    const u = p.cpu.u32;
+    const code = u[8]! & 511; // SYS_NSYSENT - 1
+    const d = this.entries[code];
+    if (d !== undefined && this.hooks === undefined && code !== 0 && code !== 198) this.direct(p, u, code, d);
+    else this.general(p);
+  }
+
+  /** The per-call state at entry: a re-executed call keeps its restart state (returns true). */
+  private enter(p: Proc): boolean {
+    const resumed = p.restartPending;
+    p.restartPending = false;
+    if (!resumed) {
+      p.restartState = undefined;
+      p.timedOut = false; // only a re-executed call may see that its own deadline passed
+    }
+    this.ctx.proc = p;
+    this.ctx.rdx = 0;
+    return resumed;
+  }
+
+  private general(p: Proc): void {
     const u = p.cpu.u32;
     const ctx = this.ctx;
     // syscall(2) and __syscall(2) take the real number as their first argument (syscall.c).
@@ -313,35 +343,8 @@ export class Machine implements Scheduler {
       code = u[10]! & 511;
       first = 6;
     }
-    const resumed = p.restartPending;
-    p.restartPending = false;
-    if (!resumed) {
-      p.restartState = undefined;
-      p.timedOut = false; // only a re-executed call may see that its own deadline passed
-    }
+    const resumed = this.enter(p);
     const d = this.entries[code];
-    ctx.proc = p;
-    ctx.rdx = 0;
-    // The hot path: a direct call decodes its arguments straight from the trap record.
-    if (first === 5 && d && !this.hooks) {
-      const kb = code * 6;
-      const kinds = this.kinds;
-      let rax: number;
-      try {
-        rax = d.handler(ctx, arg(u, 5, kinds[kb]!), arg(u, 6, kinds[kb + 1]!), arg(u, 7, kinds[kb + 2]!), arg(u, 8, kinds[kb + 3]!), arg(u, 9, kinds[kb + 4]!), arg(u, 10, kinds[kb + 5]!));
-      } catch (e) {
-        this.syscallFailed(p, e, code, d);
-        return;
-      }
-      if (p.exited) return;
-      const out = p.cpu.u32; // execve gives the process a new CPU: write to the one that will run
-      out[24] = 1;
-      out[26] = rax >>> 0;
-      out[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
-      out[28] = ctx.rdx >>> 0;
-      out[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
-      return;
-    }
     const lo = this.lo;
     const hi = this.hi;
     for (let i = 0; i < 6; i++) {
@@ -420,6 +423,46 @@ export class Machine implements Scheduler {
     const out = p.cpu.u32; // execve gives the process a new CPU: write to the one that will run
     out[24] = carry ? 3 : 1;
     out[25] = 0;
+    out[26] = rax >>> 0;
+    out[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
+    out[28] = ctx.rdx >>> 0;
+    out[29] = Math.floor(ctx.rdx / 0x1_0000_0000) >>> 0;
+  }
+
+  /**
+   * The hot path of syscall(): an untraced direct call decodes its arguments straight from the
+   * trap record (only as many as it has; the rest are 0, as KIND_NONE decodes them).
+   */
+  private direct(p: Proc, u: Uint32Array, code: number, d: SyscallDescriptor): void {
+    this.enter(p);
+    const ctx = this.ctx;
+    const kb = code * 6;
+    const kinds = this.kinds;
+    let rax: number;
+    try {
+      switch (this.nargs[code]) {
+        case 0:
+          rax = d.handler(ctx, 0, 0, 0, 0, 0, 0);
+          break;
+        case 1:
+          rax = d.handler(ctx, arg(u, 5, kinds[kb]!), 0, 0, 0, 0, 0);
+          break;
+        case 2:
+          rax = d.handler(ctx, arg(u, 5, kinds[kb]!), arg(u, 6, kinds[kb + 1]!), 0, 0, 0, 0);
+          break;
+        case 3:
+          rax = d.handler(ctx, arg(u, 5, kinds[kb]!), arg(u, 6, kinds[kb + 1]!), arg(u, 7, kinds[kb + 2]!), 0, 0, 0);
+          break;
+        default:
+          rax = d.handler(ctx, arg(u, 5, kinds[kb]!), arg(u, 6, kinds[kb + 1]!), arg(u, 7, kinds[kb + 2]!), arg(u, 8, kinds[kb + 3]!), arg(u, 9, kinds[kb + 4]!), arg(u, 10, kinds[kb + 5]!));
+      }
+    } catch (e) {
+      this.syscallFailed(p, e, code, d);
+      return;
+    }
+    if (p.exited) return;
+    const out = p.cpu.u32; // execve gives the process a new CPU: write to the one that will run
+    out[24] = 1;
     out[26] = rax >>> 0;
     out[27] = Math.floor(rax / 0x1_0000_0000) >>> 0;
     out[28] = ctx.rdx >>> 0;

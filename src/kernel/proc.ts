@@ -50,6 +50,8 @@ export type ProcStatus = 'active' | 'stopped' | 'zombie';
 export class Proc {
   uc: Unicorn;
   cpu: TrapCpu;
+  /** The trap record as doubles (slot TRAP_SLICE_US: resume()'s slice). */
+  cpuF64: Float64Array;
   vm: VmSpace;
   readonly fd: FileDesc;
   limits: Rlimit[];
@@ -105,6 +107,7 @@ export class Proc {
   ) {
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
+    this.cpuF64 = new Float64Array(this.cpu.u32.buffer);
     this.vm = new VmSpace(this.uc);
     this.limits = defaultLimits(files.maxfiles);
     this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur));
@@ -190,6 +193,7 @@ export class Proc {
     const old = this.uc;
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
+    this.cpuF64 = new Float64Array(this.cpu.u32.buffer);
     this.vm = new VmSpace(this.uc);
     old.close(); // disposes the old TrapCpu
   }

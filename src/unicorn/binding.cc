@@ -65,6 +65,7 @@ enum : int {
   TRAP_RESULT_FLAGS = 12,
   TRAP_RESULT_RAX = 13,
   TRAP_RESULT_RDX = 14,
+  TRAP_SLICE_US = 15,  // resume()'s slice, a double
   TRAP_SLOTS = 16,
 };
 enum : uint64_t {
@@ -568,7 +569,7 @@ class FastStores {
   uint64_t cleared = 0, scans = 0;  // counters, for tests and measurements
 
  private:
-  void Filled(uint64_t used, uint64_t vindex);
+  __attribute__((noinline)) void Filled(uint64_t used, uint64_t vindex);
   size_t Scan();
   bool Ours(uint64_t page, uint64_t addend, bool needFast) const;
 
@@ -627,6 +628,7 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
 
   uint32_t RunCore(Napi::Env env, double slice);
   static napi_value RunRaw(napi_env env, napi_callback_info cbinfo);
+  static napi_value ResumeRaw(napi_env env, napi_callback_info cbinfo);
 
   static void SyscallHook(uc_engine* uc, void* ud);
   static bool FaultHook(uc_engine* uc, uc_mem_type type, uint64_t address, int size, int64_t value, void* ud);
@@ -1681,16 +1683,19 @@ TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(inf
       napi_create_typedarray(env, napi_uint32_array, TRAP_SLOTS * 2, ab, 0, &u32) != napi_ok)
     throw Napi::Error::New(env);
   Napi::Object self = info.This().As<Napi::Object>();
-  napi_value runFn;
-  if (napi_create_function(env, "run", NAPI_AUTO_LENGTH, &TrapCpu::RunRaw, this, &runFn) != napi_ok)
+  napi_value runFn, resumeFn;
+  if (napi_create_function(env, "run", NAPI_AUTO_LENGTH, &TrapCpu::RunRaw, this, &runFn) != napi_ok ||
+      napi_create_function(env, "resume", NAPI_AUTO_LENGTH, &TrapCpu::ResumeRaw, this, &resumeFn) != napi_ok)
     throw Napi::Error::New(env);
   // The function points at this C++ object: tie its lifetime to the TrapCpu object (a cycle
   // the GC collects as a whole), so a detached `const run = cpu.run` cannot outlive it.
   Napi::Function(env, runFn).DefineProperty(Napi::PropertyDescriptor::Value("owner", self, napi_default));
+  Napi::Function(env, resumeFn).DefineProperty(Napi::PropertyDescriptor::Value("owner", self, napi_default));
   self.DefineProperties({
       Napi::PropertyDescriptor::Value("record", Napi::Value(env, big), napi_enumerable),
       Napi::PropertyDescriptor::Value("u32", Napi::Value(env, u32), napi_enumerable),
       Napi::PropertyDescriptor::Value("run", Napi::Value(env, runFn), napi_default),
+      Napi::PropertyDescriptor::Value("resume", Napi::Value(env, resumeFn), napi_default),
   });
 
   for (int i = 0; i < 8; i++) sysPtrs_[i] = &rec[TRAP_RAX + i];
@@ -1809,6 +1814,26 @@ napi_value TrapCpu::RunRaw(napi_env env, napi_callback_info cbinfo) {
   napi_value out;
   napi_create_uint32(env, kind, &out);
   return out;
+}
+
+// resume(): run() for the kernel's loop without argument or result conversions (each costs a
+// N-API call): the slice comes from record slot TRAP_SLICE_US, the kind is left in TRAP_KIND.
+napi_value TrapCpu::ResumeRaw(napi_env env, napi_callback_info cbinfo) {
+  void* data = nullptr;
+  if (napi_get_cb_info(env, cbinfo, nullptr, nullptr, nullptr, &data) != napi_ok) return nullptr;
+  auto* t = static_cast<TrapCpu*>(data);
+  double slice;
+  std::memcpy(&slice, &t->rec[TRAP_SLICE_US], sizeof slice);
+  try {
+    t->RunCore(Napi::Env(env), slice);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  } catch (...) {
+    napi_throw_error(env, nullptr, "nbemu: unknown native exception in TrapCpu.resume");
+  }
+  return nullptr;
 }
 
 uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {

@@ -119,6 +119,12 @@ export interface TrapCpu {
    * sliceMicros 0 = no time limit.
    */
   run(sliceMicros: number): number;
+  /**
+   * run() for the kernel's loop, without the cost of converting an argument and a result: the
+   * slice (µs, 0 = none) is read from slot TRAP_SLICE_US as a double, the kind is left in slot
+   * TRAP_KIND (u32[0]).
+   */
+  resume(): void;
   /** Removes the hooks; the engine stays usable. Idempotent. */
   dispose(): void;
   /**
