@@ -100,104 +100,109 @@ uint64_t* LocateX86Env(uc_engine* uc);
 
 // ---- the slice watchdog ---------------------------------------------------------------------
 // One long-lived thread per Node environment, shared by all TrapCpus of that environment (run()
-// is synchronous, so at most one slice is armed at a time). Arm() records a deadline and only
-// wakes the thread when the new deadline is earlier than the one it sleeps towards, so a steady
-// stream of equal slices costs two uncontended mutex round trips per run() and no syscalls.
+// is synchronous, so at most one slice is armed at a time).
 //
 // The watchdog never calls uc_emu_stop itself. Unicorn's stop is not safe from another thread:
-// measured on 2.0.1, a stop that lands while the CPU is inside a store helper (every guest store
-// takes Unicorn's not-dirty slow path) leaves RIP at the start of the translation block after
-// some of its instructions ran, so they run twice on resume. Instead the watchdog raises the
-// TrapCpu's `expired` flag, and the TrapCpu's block hook - on the CPU thread, at the start of a
-// block, before any of its instructions - sees it and stops the engine there (exact RIP).
-// Firing happens under the mutex and only while armed; Disarm() (under the same mutex) lowers
-// the flag before the next uc_emu_start, so a late wake-up can never cut a later slice short.
+// measured on 2.0.1, a stop that lands while the CPU is inside a store helper leaves RIP at the
+// start of the translation block after some of its instructions ran, so they run twice on
+// resume. Instead the watchdog sets kFired in its state word, and the TrapCpu's block hook - on
+// the CPU thread, at the start of a block, before any of its instructions - sees it and stops
+// the engine there (exact RIP).
+//
+// Arm and Disarm take no lock: the state word holds a generation (advanced by every Arm) and the
+// kArmed/kFired bits. The thread fires with a compare-exchange that expects the armed state of
+// the generation it looked at, and Disarm exchanges the word for a disarmed one and reports
+// whether kFired was in it, so a late wake-up can never mark a later run (or an unsliced one).
+// The thread sleeps until the armed deadline; Arm wakes it (mutex + notify) only when the new
+// deadline is earlier than the one it sleeps towards, which in a steady stream of equal slices
+// is never: a sliced run() costs a clock read and two atomic operations. Lost wake-ups are
+// ruled out by the usual pairing: the thread publishes sleepingUntil_ and then reads the state,
+// Arm publishes the state and then reads sleepingUntil_ (all sequentially consistent), and the
+// notify takes the mutex the thread holds until it waits.
 class Watchdog {
  public:
+  static constexpr uint64_t kArmed = 1, kFired = 2, kGeneration = 4;
+
   ~Watchdog() { Stop(); }
 
-  void Arm(std::atomic<int>* flag, double micros) {
-    EnsureStarted();
-    auto dl = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(micros));
-    bool wake;
-    {
+  void Arm(double micros) {
+    if (!started_.load(std::memory_order_acquire)) EnsureStarted();
+    int64_t dl = NowNs() + static_cast<int64_t>(micros * 1000);
+    gen_ += kGeneration;
+    deadline_.store(dl, std::memory_order_relaxed);
+    state_.store(gen_ | kArmed, std::memory_order_seq_cst);
+    if (dl < sleepingUntil_.load(std::memory_order_seq_cst)) {
       std::lock_guard<std::mutex> lk(m_);
-      target_ = flag;
-      deadline_ = dl;
-      armed_ = true;
-      fired_ = false;
-      wake = dl < sleepingUntil_;
+      cv_.notify_one();
     }
-    if (wake) cv_.notify_one();
   }
 
-  // Returns whether the slice expired (the flag was raised) during this run.
-  bool Disarm() {
-    std::lock_guard<std::mutex> lk(m_);
-    armed_ = false;
-    if (target_ != nullptr) target_->store(0, std::memory_order_relaxed);
-    target_ = nullptr;
-    return fired_;
-  }
+  // Returns whether the slice expired during this run; from now on nothing can mark it.
+  bool Disarm() { return (state_.exchange(gen_, std::memory_order_acq_rel) & kFired) != 0; }
+
+  // The word the block hook watches (kFired).
+  const std::atomic<uint64_t>* state() const { return &state_; }
 
   // Stop and join the thread (idempotent). Safe to call when never started.
   void Stop() {
     {
       std::lock_guard<std::mutex> lk(m_);
-      if (!started_) return;
+      if (!started_.load(std::memory_order_relaxed)) return;
       quit_ = true;
-      armed_ = false;
-      target_ = nullptr;
     }
     cv_.notify_all();
     if (th_.joinable()) th_.join();
     std::lock_guard<std::mutex> lk(m_);
-    started_ = false;
+    started_.store(false, std::memory_order_release);
     quit_ = false;
-    sleepingUntil_ = Clock::time_point::max();
+    sleepingUntil_.store(kNever, std::memory_order_seq_cst);
   }
 
   int users = 0;  // live TrapCpus using this watchdog (JS thread only)
 
  private:
+  static constexpr int64_t kNever = INT64_MAX;
+  static int64_t NowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  }
+
   void EnsureStarted() {
     std::lock_guard<std::mutex> lk(m_);
-    if (started_) return;
+    if (started_.load(std::memory_order_relaxed)) return;
     quit_ = false;
     th_ = std::thread([this] { Loop(); });
-    started_ = true;
+    started_.store(true, std::memory_order_release);
   }
 
   void Loop() {
     std::unique_lock<std::mutex> lk(m_);
     while (!quit_) {
-      if (!armed_ || fired_) {
-        sleepingUntil_ = Clock::time_point::max();
+      sleepingUntil_.store(kNever, std::memory_order_seq_cst);
+      uint64_t s = state_.load(std::memory_order_seq_cst);
+      if (!(s & kArmed) || (s & kFired)) {
         cv_.wait(lk);
         continue;
       }
-      auto now = Clock::now();
-      if (now >= deadline_) {
-        fired_ = true;
-        target_->store(1, std::memory_order_relaxed);
+      int64_t dl = deadline_.load(std::memory_order_relaxed);
+      if (NowNs() >= dl) {
+        state_.compare_exchange_strong(s, s | kFired, std::memory_order_seq_cst);
         continue;
       }
-      sleepingUntil_ = deadline_;
-      cv_.wait_until(lk, deadline_);
+      sleepingUntil_.store(dl, std::memory_order_seq_cst);
+      cv_.wait_until(lk, Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(dl))));
     }
-    sleepingUntil_ = Clock::time_point::max();
+    sleepingUntil_.store(kNever, std::memory_order_seq_cst);
   }
 
   std::mutex m_;
   std::condition_variable cv_;
   std::thread th_;
-  bool started_ = false;
-  bool quit_ = false;
-  bool armed_ = false;
-  bool fired_ = false;
-  std::atomic<int>* target_ = nullptr;
-  Clock::time_point deadline_{};
-  Clock::time_point sleepingUntil_ = Clock::time_point::max();
+  std::atomic<bool> started_{false};
+  bool quit_ = false;      // under m_
+  uint64_t gen_ = 0;       // CPU thread only
+  std::atomic<uint64_t> state_{0};
+  std::atomic<int64_t> deadline_{0};
+  std::atomic<int64_t> sleepingUntil_{kNever};
 };
 
 // ---- per-environment data -------------------------------------------------------------------
@@ -659,8 +664,8 @@ class TrapCpu : public Napi::ObjectWrap<TrapCpu> {
   Napi::Reference<Napi::ArrayBuffer> recordRef_;
   std::shared_ptr<Watchdog> wd_;
   uc_hook hSys_ = 0, hFault_ = 0, hIntr_ = 0, hBlock_ = 0;
-  // Raised by the watchdog when the slice is over; the block hook stops the engine on it.
-  std::atomic<int> expired_{0};
+  // The watchdog's state word: kFired means the slice is over; the block hook stops on it.
+  const std::atomic<uint64_t>* expired_ = nullptr;
   void* sysPtrs_[9] = {};
   // The engine's CPUX86State (regs[16], eip, eflags), found and verified by LocateX86Env, or
   // nullptr: then registers go through uc_reg_*_batch. See the comment at LocateX86Env.
@@ -1724,6 +1729,7 @@ TrapCpu::TrapCpu(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrapCpu>(inf
   engineRef_ = Napi::Persistent(info[0].As<Napi::Object>());
   wd_ = ad->watchdog;
   wd_->users++;
+  expired_ = wd_->state();
 }
 
 void TrapCpu::SyscallHook(uc_engine* uc, void* ud) {
@@ -1777,7 +1783,7 @@ void TrapCpu::IntrHook(uc_engine* uc, uint32_t intno, void* ud) {
 // fills since the last block (two loads and compares when there were none).
 void TrapCpu::BlockHook(uc_engine* uc, uint64_t, uint32_t, void* ud) {
   auto* t = static_cast<TrapCpu*>(ud);
-  if (t->expired_.load(std::memory_order_relaxed)) uc_emu_stop(uc);
+  if (t->expired_->load(std::memory_order_relaxed) & Watchdog::kFired) uc_emu_stop(uc);
   if (t->fs.active()) t->fs.Poll();
 }
 
@@ -1877,11 +1883,12 @@ uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {
 
   e->running = true;
   bool sliced = slice > 0;
-  std::shared_ptr<Watchdog> wd;  // held locally: a hook may dispose() this TrapCpu mid-run
+  // Held as a plain pointer: a hook may dispose() this TrapCpu mid-run, but the environment's
+  // AddonData keeps the watchdog alive.
+  Watchdog* wd = wd_.get();
   if (sliced) {
     try {
-      wd = wd_;
-      wd->Arm(&expired_, slice);
+      wd->Arm(slice);
     } catch (...) {
       e->running = false;
       throw;
