@@ -12,6 +12,7 @@ import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
 import type { Uio } from './uio.js';
+import { giveChunk, takeChunk } from './chunks.js';
 
 
 /**
@@ -33,6 +34,8 @@ interface Record {
   from?: Uint8Array | undefined;
   /** The sender's credentials, for LOCAL_CREDS receivers (SCM_CREDS). */
   creds?: PeerCred | undefined;
+  /** The pooled buffer `data` lies in (chunks.ts), given back once the record is read. */
+  chunk?: Uint8Array | undefined;
 }
 
 /** struct unpcbid / the fields of struct sockcred that identify a process (sys/sys/un.h, socket.h). */
@@ -73,9 +76,31 @@ export class SockBuf extends WaitQueue {
     this.cc += data.length;
   }
 
+  /** Stream data: the next n bytes of `uio` go straight into a pooled chunk. */
+  appendFrom(uio: Uio, n: number, control?: Control, creds?: PeerCred): void {
+    const chunk = takeChunk(n);
+    try {
+      uio.copyinTo(chunk, n);
+    } catch (e) {
+      giveChunk(chunk);
+      throw e;
+    }
+    this.queue.push({ data: chunk.subarray(0, n), off: 0, control, creds, chunk });
+    this.cc += n;
+  }
+
+  /** The first record was read to its end (sbdrop). */
+  dropFirst(): void {
+    const r = this.queue.shift()!;
+    if (r.chunk) giveChunk(r.chunk);
+  }
+
   /** sorflush: discard everything, releasing descriptors in flight. */
   flush(): void {
-    for (const r of this.queue.splice(0)) disposeControl(r.control);
+    for (const r of this.queue.splice(0)) {
+      disposeControl(r.control);
+      if (r.chunk) giveChunk(r.chunk);
+    }
     this.cc = 0;
   }
 }
@@ -216,7 +241,8 @@ export class Socket {
     // Stream and seqpacket pass credentials only once (UNP_WANTCRED is cleared).
     const creds = peer.localCreds ? sender : undefined;
     if (creds) peer.localCreds = false;
-    peer.rcv.append(uio.copyin(n), control, undefined, creds);
+    if (this.atomic) peer.rcv.append(uio.copyin(n), control, undefined, creds);
+    else peer.rcv.appendFrom(uio, n, control, creds);
     peer.rcv.wakeup(); // sorwakeup
     return n;
   }
@@ -234,7 +260,7 @@ export class Socket {
       const n = Math.min(writer.snd.hiwat - this.rcv.cc, w.resid);
       try {
         if (n > 0) {
-          this.rcv.append(w.copyin(n));
+          this.rcv.appendFrom(w, n);
           w.pending.progress.done += n;
           this.rcv.wakeup(); // other readers and pollers of this socket
         }
@@ -354,7 +380,7 @@ export class Socket {
       }
       rec.off += take;
       rcv.cc -= take;
-      if (rec.off === rec.data.length) rcv.queue.shift();
+      if (rec.off === rec.data.length) rcv.dropFirst();
     }
     if (!peek && n > 0) this.refillFromWriter(); // unp_rcvd
 

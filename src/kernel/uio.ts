@@ -126,6 +126,23 @@ export class Uio {
     return out;
   }
 
+  /** Write direction: copy the next n bytes from the guest buffers into `dst` (no allocation). */
+  copyinTo(dst: Uint8Array, n: number): void {
+    if (this.iov.length === 1) {
+      if (n > this.resid) throw new Errno(EFAULT);
+      dst.set(this.vm.read(this.iov[0]!.base + this.done, n));
+      this.advance(n);
+      return;
+    }
+    this.check(n);
+    let off = 0;
+    for (const [base, len] of this.segments(n)) {
+      dst.set(this.vm.read(base, len), off);
+      off += len;
+    }
+    this.advance(n);
+  }
+
   /** The (base, len) pieces covering the next n bytes. */
   private *segments(n: number): Generator<[number, number]> {
     let skip = this.done;
