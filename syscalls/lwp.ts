@@ -25,13 +25,16 @@ function findLwp(p: Proc, lid: number): Lwp {
 }
 
 /**
- * lwp_unpark: an LWP asleep in _lwp_park wakes and returns 0; one that is not yet parked gets
- * LW_UNPARKED, so its next park returns EALREADY at once.
+ * lwp_unpark: an LWP asleep in _lwp_park (l_syncobj == &lwp_park_syncobj) wakes and returns 0;
+ * one that is not parked gets LW_UNPARKED, so its next park returns EALREADY at once.
+ * nbemu may wake a parked LWP for a signal that another LWP then takes; until it runs its
+ * park again it is runnable, yet to the guest it is still in the same park, so an unpark then
+ * must end that park too (else the unpark is lost and the LWP parks again: a hang).
  */
 function unpark(p: Proc, lid: number): void {
   const t = p.lwps.get(lid);
   if (!t || t.state === 'zombie') throw new Errno(ESRCH);
-  if (t.parked && t.state === 'sleeping') {
+  if (t.parked && t.restartPending) {
     t.parkWoken = true;
     t.wake();
   } else t.unparked = true;
