@@ -41,7 +41,11 @@ export function fork1(m: Machine, parent: Proc): Proc {
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.limits = parent.limits.map((l) => ({ ...l }));
-  for (const r of parent.vm.mappings) child.vm.map(r.start, r.end - r.start, r.prot, r.name).bytes.set(r.bytes);
+  for (const r of parent.vm.mappings) {
+    const c = child.vm.map(r.start, r.end - r.start, r.prot, r.name);
+    if (!r.zero) copyNonZero(c.bytes, r.bytes); // a fresh mapping is zero-filled already
+    c.zero = r.zero;
+  }
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;
@@ -66,6 +70,22 @@ export function fork1(m: Machine, parent: Proc): Proc {
   m.setRunnable(child.curlwp);
   m.procEvents.wakeup();
   return child;
+}
+
+const CHUNK = 65536;
+const ZERO_CHUNK = Buffer.alloc(CHUNK);
+
+/**
+ * Copy src into a zero-filled dst of the same length, skipping the 64 KiB chunks that are all
+ * zeros: the host then never touches those pages of dst (a Go program's heap index is 32 MiB of
+ * mostly zeros; a sparse copy is several times cheaper than a full one).
+ */
+function copyNonZero(dst: Uint8Array, src: Uint8Array): void {
+  const b = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
+  for (let o = 0; o < b.length; o += CHUNK) {
+    const end = Math.min(o + CHUNK, b.length);
+    if (b.compare(ZERO_CHUNK, 0, end - o, o, end) !== 0) dst.set(src.subarray(o, end), o);
+  }
 }
 
 /** Read a NUL-terminated array of string pointers (execve's argv and envp). */
@@ -166,7 +186,10 @@ export function releaseVforkParent(child: Proc): void {
   if (child.sharesParentVm && !parent.exited) {
     for (const r of child.vm.mappings) {
       const dst = parent.vm.mappings.find((q) => q.start <= r.start && r.end <= q.end);
-      if (dst) dst.bytes.set(r.bytes, r.start - dst.start);
+      if (dst) {
+        dst.bytes.set(r.bytes, r.start - dst.start);
+        dst.zero = false;
+      }
     }
   }
   parent.vforkq.wakeup();

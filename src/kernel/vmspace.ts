@@ -19,6 +19,12 @@ export interface Region {
   bytes: Uint8Array;
   view: DataView;
   name: string;
+  /**
+   * Every byte is known to be zero: mapped without PROT_WRITE and never written since (the
+   * address-space reservations a Go program makes are hundreds of MiB of these). fork skips
+   * copying such a mapping.
+   */
+  zero: boolean;
 }
 
 export const truncPage = (a: number): number => a - (a % PAGE_SIZE);
@@ -42,7 +48,7 @@ export class VmSpace {
     const buffer = new ArrayBuffer(len);
     this.uc.mem_map_ptr(start, len, prot, buffer);
     const bytes = new Uint8Array(buffer);
-    const region: Region = { start, end: start + len, prot, bytes, view: new DataView(buffer), name };
+    const region: Region = { start, end: start + len, prot, bytes, view: new DataView(buffer), name, zero: (prot & PROT_WRITE) === 0 };
     const i = this.regions.findIndex((r) => r.start > start);
     if (i < 0) this.regions.push(region);
     else this.regions.splice(i, 0, region);
@@ -66,6 +72,7 @@ export class VmSpace {
     this.forEachPiece(start, end, (r) => {
       this.uc.mem_protect(r.start, r.end - r.start, prot);
       r.prot = prot;
+      if (prot & PROT_WRITE) r.zero = false;
     });
   }
 
@@ -181,6 +188,7 @@ export class VmSpace {
       if (!r) throw new Errno(EFAULT);
       const n = Math.min(r.end - at, data.length - off);
       r.bytes.set(data.subarray(off, off + n), at - r.start);
+      r.zero = false;
       at += n;
       off += n;
     }
@@ -263,6 +271,7 @@ export class VmSpace {
       bytes: r.bytes.subarray(cut),
       view: new DataView(buffer, r.bytes.byteOffset + cut, r.end - at),
       name: r.name,
+      zero: r.zero,
     };
     r.end = at;
     r.bytes = r.bytes.subarray(0, cut);
