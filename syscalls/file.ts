@@ -141,7 +141,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
         throw new Errno(EAGAIN);
       }
       try {
-        flock(vf.lockKey, vf, how);
+        flock(vf.lockKey, vf, how, { proc: p, pid: p.pid, uid: p.cred.euid });
       } catch (e) {
         vf.release();
         throw e;
@@ -696,12 +696,15 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 131, name: 'flock', class: 'file', support: partial('locks are shared among nbemu\'s processes only, not with host processes'),
     args: [FD, { name: 'how', type: 'int' }],
     handler(k, fd, how) {
-      // sys_flock (kern_descrip.c): EBADF, then EOPNOTSUPP for a non-vnode, then the operation.
-      const fp = k.proc.fd.get(fd);
-      if (fp.type !== 'vnode') throw new Errno(EOPNOTSUPP);
-      if (!(how & LOCK_UN) && !(how & (LOCK_EX | LOCK_SH))) throw new Errno(EINVAL);
-      if (!(fp instanceof VnodeFile)) return 0;
-      flock(fp.lockKey, fp, how & (LOCK_UN | LOCK_EX | LOCK_SH | LOCK_NB));
+      // sys_flock (sys/kern/sys_descrip.c 1.48): EBADF, then EOPNOTSUPP for a file without
+      // fo_advlock (not a vnode), then `how & ~LOCK_NB` must be exactly LOCK_UN, LOCK_EX or
+      // LOCK_SH (EINVAL otherwise: LOCK_SH|LOCK_EX is no request).
+      const p = k.proc;
+      const fp = p.fd.get(fd);
+      if (fp.lockKey === undefined) throw new Errno(EOPNOTSUPP);
+      const op = how & ~LOCK_NB;
+      if (op !== LOCK_UN && op !== LOCK_EX && op !== LOCK_SH) throw new Errno(EINVAL);
+      flock(fp.lockKey, fp, how & (op | LOCK_NB), { proc: p, pid: p.pid, uid: p.cred.euid });
       return 0;
     },
   },

@@ -288,6 +288,16 @@ export const F_GET_SEALS = 17;
 export const F_DUPFD_CLOFORK = 18;
 export const FD_CLOEXEC = 1;
 export const FD_CLOFORK = 2;
+// Record locking (sys/sys/fcntl.h): lock types, and lf_flags of the kernel's struct lockf
+// (the _KERNEL block: how a lock behaves and whether its caller waits).
+export const F_RDLCK = 1;
+export const F_UNLCK = 2;
+export const F_WRLCK = 3;
+export const F_WAIT = 0x010;
+export const F_FLOCK = 0x020;
+export const F_POSIX = 0x040;
+/** sizeof(struct flock): off_t l_start, off_t l_len, pid_t l_pid, short l_type, short l_whence. */
+export const FLOCK_SIZE = 24;
 
 // ---- Resource limits: sys/sys/resource.h -------------------------------------------------
 export const RLIMIT_CPU = 0;

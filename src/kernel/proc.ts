@@ -5,10 +5,12 @@
 
 import { TrapCpu, Unicorn, UC_ARCH_X86, UC_MODE_64 } from '../unicorn/index.js';
 import {
-  DFLSSIZ, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCONT, SIGKILL, SI_NOINFO,
+  DFLSSIZ, F_POSIX, F_UNLCK, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SEEK_SET,
+  SIGCONT, SIGKILL, SI_NOINFO,
 } from './constants.js';
 import { FileDesc } from './filedesc.js';
-import type { FileTable } from './file.js';
+import type { File, FileTable } from './file.js';
+import { lfAdvlock } from './lockf.js';
 import type { ExitStatus } from './signal.js';
 import { VmSpace } from './vmspace.js';
 import { SigState, sigbit, type SigInfo } from './sig.js';
@@ -93,6 +95,8 @@ export class Proc {
   execed = false;
   /** user and system time consumed, in ms (rusage). */
   cpuMs = 0;
+  /** PK_ADVLOCK: the process has taken a POSIX record lock, so its closes release them. */
+  advlock = false;
 
   constructor(
     readonly pid: number,
@@ -107,7 +111,7 @@ export class Proc {
     this.cpu = new TrapCpu(this.uc);
     this.vm = new VmSpace(this.uc);
     this.limits = defaultLimits(files.maxfiles);
-    this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur));
+    this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur), (f) => this.closeLocks(f));
     this.pgid = pid;
     this.sid = pid;
     this.curlwp = this.newLwp(pid);
@@ -236,6 +240,15 @@ export class Proc {
   /** Park the current LWP on the given queues until one is woken (or the deadline). */
   sleep(queues: WaitQueue[], deadline: number | undefined, syscall: string): void {
     this.curlwp.sleep(queues, deadline, syscall, (l, when) => this.sched.addTimer(l, when));
+  }
+
+  /**
+   * fd_close (sys/kern/kern_descrip.c): POSIX record locking dictates that any close of a
+   * descriptor for a file releases all of this process's locks on it (not flock locks).
+   */
+  private closeLocks(f: File): void {
+    if (!this.advlock || f.lockKey === undefined) return;
+    lfAdvlock(f.lockKey, this, F_UNLCK, { start: 0n, len: 0n, pid: 0, type: F_UNLCK, whence: SEEK_SET }, F_POSIX, 0, { pid: this.pid, uid: this.cred.euid });
   }
 
   /** The sleeping LWPs, for the deadlock report. */

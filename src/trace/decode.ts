@@ -9,7 +9,7 @@
 import type { ArgSpec, ArgType } from '../kernel/syscall.js';
 import * as C from '../kernel/constants.js';
 import {
-  AF_NAMES, CLOCK_NAMES, CTL_NAMES, CTL_SECOND, FCNTL_NAMES, FD_FLAG_NAMES, MSG_NAMES, PROT_NAMES, RLIMIT_NAMES, SA_NAMES,
+  AF_NAMES, CLOCK_NAMES, CTL_NAMES, CTL_SECOND, FCNTL_NAMES, FD_FLAG_NAMES, LOCK_TYPE_NAMES, WHENCE_NAMES, MSG_NAMES, PROT_NAMES, RLIMIT_NAMES, SA_NAMES,
   SCM_NAMES, SIGPROCMASK_HOW, SOL_NAMES, SO_NAMES, SS_NAMES, SYSARCH_OPS, enumText, flagsText, mapFlagsText, modeText,
   oFlagsText, openFlagsText, signalText, sockTypeText,
 } from './names.js';
@@ -398,7 +398,18 @@ const fcntlArg: Fmt = (c, v) => {
     case C.F_DUPFD: case C.F_DUPFD_CLOEXEC: case C.F_DUPFD_CLOFORK: case C.F_SETNOSIGPIPE: case C.F_CLOSEM:
     case C.F_SETOWN: case C.F_ADD_SEALS:
       return { text: String(v), value: v };
-    case C.F_GETLK: case C.F_SETLK: case C.F_SETLKW: case C.F_GETPATH:
+    case C.F_GETLK: case C.F_SETLK: case C.F_SETLKW: {
+      // struct flock as the call was given it (F_GETLK's answer overwrites it).
+      const b = mem(c, v, C.FLOCK_SIZE);
+      if (!b) return { text: ptrText(v), value: v };
+      const d = dv(b);
+      const value = {
+        l_start: i64(d, 0), l_len: i64(d, 8), l_pid: d.getInt32(16, true),
+        l_type: enumText(d.getInt16(20, true), LOCK_TYPE_NAMES), l_whence: enumText(d.getInt16(22, true), WHENCE_NAMES),
+      };
+      return { text: `{l_start=${value.l_start}, l_len=${value.l_len}, l_pid=${value.l_pid}, l_type=${value.l_type}, l_whence=${value.l_whence}}`, value };
+    }
+    case C.F_GETPATH:
       return { text: ptrText(v), value: v };
     default:
       return { text: String(v), value: v, hidden: true };
