@@ -196,19 +196,19 @@ function socketOps(which: number): FilterOps {
   };
 }
 
-/** filt_piperead / filt_pipewrite and pipe_kqfilter (sys/kern/sys_pipe.c 1.165). */
+/**
+ * filt_piperead / filt_pipewrite (sys/kern/sys_pipe.c 1.182). pipe_kqfilter there attaches a
+ * filter on the wrong end of a pipe (EVFILT_READ on the write end, EVFILT_WRITE on the read
+ * end) without an error, as pipe_wrongendfiltops, which is never ready — the Go runtime asks
+ * for both filters on every descriptor and falls back to blocking I/O if either fails. Nor is
+ * an EVFILT_WRITE refused once the reader has gone: it is ready at once, with EV_EOF. (1.165,
+ * from a rework later backed out, answered EINVAL for the wrong end and EBADF without a reader.)
+ */
 function pipeOps(which: number): FilterOps {
   return {
     isfd: true,
     attach(kn) {
-      const f = kn.fp as PipeFile;
-      if (which === EVFILT_READ) {
-        if (!(f.flag & FREAD)) throw new Errno(EINVAL);
-      } else {
-        if (!(f.flag & FWRITE)) throw new Errno(EINVAL);
-        if (f.pipe.readers === 0) throw new Errno(EBADF); // the other end has been closed
-      }
-      kn.listen(...f.pollQueues());
+      kn.listen(...(kn.fp as PipeFile).pollQueues());
     },
     detach: (kn) => kn.unlisten(),
     event(kn) {
@@ -231,6 +231,14 @@ function pipeOps(which: number): FilterOps {
     },
   };
 }
+
+/** pipe_wrongendfiltops: filt_pipenodetach, filt_pipewrongend ("Never ready!"). */
+const pipeWrongEndOps: FilterOps = {
+  isfd: true,
+  attach() {},
+  detach() {},
+  event: () => false,
+};
 
 /** kqueue_kqfilter + filt_kqueue: a kqueue is readable while events are pending on it. */
 const kqreadOps: FilterOps = {
@@ -282,7 +290,8 @@ function fileKqfilter(fp: File, filter: number): FilterOps {
     throw new Errno(EINVAL);
   }
   if (fp instanceof PipeFile) {
-    if (filter === EVFILT_READ || filter === EVFILT_WRITE) return pipeOps(filter);
+    if (filter === EVFILT_READ) return fp.flag & FREAD ? pipeOps(filter) : pipeWrongEndOps;
+    if (filter === EVFILT_WRITE) return fp.flag & FWRITE ? pipeOps(filter) : pipeWrongEndOps;
     throw new Errno(EINVAL);
   }
   if (fp instanceof Kqueue) {
