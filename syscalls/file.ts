@@ -14,7 +14,7 @@ import {
   FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK, FFLAGS, FREAD, FWRITE, F_OK, GETCWD_MAX, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
   MAXPATHLEN, MNT_LOCAL, MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, O_CLOEXEC, O_CLOFORK, O_CREAT,
   O_DIRECTORY, O_EXCL, O_EXEC, O_EXLOCK, O_NOFOLLOW, O_NONBLOCK, O_NOSIGPIPE, O_REGULAR, O_SEARCH, O_SHLOCK,
-  O_TRUNC, STATVFS_SIZE, S_ISTXT, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
+  O_TRUNC, STATVFS_SIZE, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { File, StatInfo } from '../src/kernel/file.js';
@@ -319,6 +319,53 @@ function doChmod(k: SysCtx, fdat: number, pathp: number, mode: number, flags: nu
   return 0;
 }
 
+/**
+ * change_owner (sys/kern/vfs_syscalls.c): an id of -1 is left as it is. The set-id bits go as
+ * NetBSD decides: with NetBSD semantics (chown, lchown, fchown, fchownat) the set-user-id bit
+ * when the owner is given and the set-group-id bit when the group is; with POSIX semantics
+ * (__posix_*chown) both, unless the caller is the superuser (KAUTH_VNODE_RETAIN_SUID/SGID). The
+ * host's chown decides permission (EPERM); the mode is then set to NetBSD's answer.
+ */
+function changeOwner(k: SysCtx, target: { host: string; st: fs.BigIntStats } | VnodeFile, uid: number, gid: number, posix: boolean, nofollow: boolean): number {
+  const changed = (x: number): boolean => (x | 0) !== -1;
+  const u = changed(uid) ? uid : -1;
+  const g = changed(gid) ? gid : -1;
+  const st = target instanceof VnodeFile ? host(() => fs.fstatSync(target.fd, { bigint: true })) : target.st;
+  const mode = Number(st.mode) & ALLPERMS;
+  let newmode = mode;
+  if (posix) {
+    if (k.proc.cred.euid !== 0) newmode &= ~(S_ISUID | S_ISGID);
+  } else {
+    if (changed(uid)) newmode &= ~S_ISUID;
+    if (changed(gid)) newmode &= ~S_ISGID;
+  }
+  if (target instanceof VnodeFile) {
+    host(() => fs.fchownSync(target.fd, u, g));
+    if ((Number(host(() => fs.fstatSync(target.fd)).mode) & ALLPERMS) !== newmode) host(() => fs.fchmodSync(target.fd, newmode));
+    return 0;
+  }
+  const link = st.isSymbolicLink();
+  host(() => (nofollow ? fs.lchownSync(target.host, u, g) : fs.chownSync(target.host, u, g)));
+  // A symbolic link's mode cannot be set on the host (and has no set-id bits to lose there).
+  if (!link && (Number(host(() => fs.statSync(target.host)).mode) & ALLPERMS) !== newmode) host(() => fs.chmodSync(target.host, newmode));
+  return 0;
+}
+
+/** do_sys_chownat: the file by name (following a final link unless AT_SYMLINK_NOFOLLOW). */
+function doChown(k: SysCtx, fdat: number, pathp: number, uid: number, gid: number, flags: number, posix: boolean): number {
+  const nofollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+  const r = existing(lookupAt(k, fdat, pathp, !nofollow));
+  if (r.dev) throw new Errno(EPERM); // nbemu's own devices keep their owner
+  return changeOwner(k, { host: r.host, st: r.st! }, uid, gid, posix, nofollow);
+}
+
+/** sys_fchown: fd_getvnode (EBADF, EINVAL for a file that is no vnode), then change_owner. */
+function doFchown(k: SysCtx, fd: number, uid: number, gid: number, posix: boolean): number {
+  const fp = getvnode(k, fd);
+  if (!(fp instanceof VnodeFile)) throw new Errno(EPERM);
+  return changeOwner(k, fp, uid, gid, posix, false);
+}
+
 /** struct statvfs (sys/sys/statvfs.h 1.21) of the file system holding a host path. */
 function encodeStatvfs(hostPath: string, old: boolean): Uint8Array {
   const sf = host(() => fs.statfsSync(hostPath, { bigint: true }));
@@ -384,6 +431,8 @@ function fdStatvfsPath(k: SysCtx, fd: number): string {
 const PATH = { name: 'path', type: 'ptr' } as const;
 const FD = { name: 'fd', type: 'fd' } as const;
 const MODE = { name: 'mode', type: 'uint' } as const;
+const UID = { name: 'uid', type: 'uint' } as const;
+const GID = { name: 'gid', type: 'uint' } as const;
 const PAD = { name: 'PAD', type: 'int' } as const;
 
 export const fileSyscalls: SyscallDescriptor[] = [
@@ -550,6 +599,41 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 15, name: 'chmod', class: 'file', support: full,
     args: [PATH, MODE],
     handler: (k, path, mode) => doChmod(k, AT_FDCWD, path, mode, 0),
+  },
+  {
+    number: 16, name: 'chown', class: 'file', support: partial('the host decides permission (nbemu runs as the host user)'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, 0, false),
+  },
+  {
+    number: 123, name: 'fchown', class: 'file', support: partial('as chown'),
+    args: [FD, UID, GID],
+    handler: (k, fd, uid, gid) => doFchown(k, fd, uid, gid, false),
+  },
+  {
+    number: 275, name: 'lchown', class: 'file', support: partial('as chown'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW, false),
+  },
+  {
+    number: 283, name: '__posix_chown', class: 'file', support: partial('as chown'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, 0, true),
+  },
+  {
+    number: 284, name: '__posix_fchown', class: 'file', support: partial('as chown'),
+    args: [FD, UID, GID],
+    handler: (k, fd, uid, gid) => doFchown(k, fd, uid, gid, true),
+  },
+  {
+    number: 285, name: '__posix_lchown', class: 'file', support: partial('as chown'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW, true),
+  },
+  {
+    number: 464, name: 'fchownat', class: 'file', support: partial('as chown'),
+    args: [FD, PATH, UID, GID, { name: 'flag', type: 'int' }],
+    handler: (k, fd, path, uid, gid, flag) => doChown(k, fd, path, uid, gid, flag, false),
   },
   {
     number: 124, name: 'fchmod', class: 'file', support: full,
