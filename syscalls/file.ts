@@ -14,10 +14,10 @@ import {
   FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK, FFLAGS, FREAD, FWRITE, F_OK, GETCWD_MAX, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
   MAXPATHLEN, MNT_LOCAL, MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, O_CLOEXEC, O_CLOFORK, O_CREAT,
   O_DIRECTORY, O_EXCL, O_EXEC, O_EXLOCK, O_NOFOLLOW, O_NONBLOCK, O_NOSIGPIPE, O_REGULAR, O_SEARCH, O_SHLOCK,
-  O_TRUNC, STATVFS_SIZE, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
+  O_TRUNC, STATVFS_SIZE, S_IFLNK, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import type { File, StatInfo } from '../src/kernel/file.js';
+import { emptyStat, type File, type StatInfo } from '../src/kernel/file.js';
 import { Uio } from '../src/kernel/uio.js';
 import { cwdOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
 import {
@@ -61,12 +61,17 @@ function lookupAt(k: SysCtx, fdat: number, pathp: number, follow: boolean): Look
 
 /** The lookup must have found something (ENOENT otherwise). */
 function existing(r: Lookup): Lookup {
-  if (!r.st && !r.dev) throw new Errno(ENOENT);
+  if (!r.st && !r.dev && r.procLink === undefined) throw new Errno(ENOENT);
   return r;
 }
 
-function statOf(r: Lookup): StatInfo {
+function statOf(r: Lookup, p?: { cred: { uid: number; gid: number } }): StatInfo {
   existing(r);
+  if (r.procLink !== undefined) {
+    // procfs_getattr for a link node: VLNK, r-x for everyone, the size of its target.
+    const st = emptyStat(S_IFLNK | 0o555);
+    return { ...st, size: Buffer.byteLength(r.procLink), uid: p?.cred.uid ?? 0, gid: p?.cred.gid ?? 0 };
+  }
   return r.dev ? deviceStat(r.dev) : statFromHost(r.st!);
 }
 
@@ -217,13 +222,19 @@ function doAccess(k: SysCtx, fdat: number, pathp: number, mode: number, flags: n
 }
 
 function doStat(k: SysCtx, fdat: number, pathp: number, ub: number, follow: boolean): number {
-  const st = statOf(lookupAt(k, fdat, pathp, follow));
+  const st = statOf(lookupAt(k, fdat, pathp, follow), k.proc);
   k.proc.vm.write(ub, encodeStat(st));
   return 0;
 }
 
 function doReadlink(k: SysCtx, fdat: number, pathp: number, buf: number, count: number): number {
   const r = existing(lookupAt(k, fdat, pathp, false));
+  if (r.procLink !== undefined) {
+    const link = Buffer.from(r.procLink);
+    const n = Math.min(count, link.length);
+    k.proc.vm.write(buf, link.subarray(0, n));
+    return n;
+  }
   if (r.dev || !r.st!.isSymbolicLink()) throw new Errno(EINVAL);
   const target = host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
   const n = Math.min(count, target.length);

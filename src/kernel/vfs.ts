@@ -159,6 +159,8 @@ export interface Lookup {
   last: string;
   /** The path ended in "/". */
   trailingSlash: boolean;
+  /** /proc/curproc/exe not followed: procfs's link to the process's program (its target). */
+  procLink?: string;
 }
 
 const byteLength = (s: string): number => Buffer.byteLength(s);
@@ -201,6 +203,22 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
       continue;
     }
     if (byteLength(comp) > NAME_MAX) throw new Errno(ENAMETOOLONG);
+    if (stack.length === 1 && stack[0] === 'proc' && comp === 'curproc' && isCurprocExe(todo, i)) {
+      // procfs as NetBSD mounts it on /proc (sys/miscfs/procfs: PFSexe, procfs_readlink gives
+      // the program's path): the one node nbemu provides is /proc/curproc/exe, for Go's
+      // os.Executable; the rest of /proc is the host's.
+      const target = p.path;
+      const linkLast = todo.slice(i + 1).filter((c) => c !== '').length === 1;
+      if (linkLast && !follow && !trailingSlash) {
+        return { guest: '/proc/curproc/exe', host: '/nonexistent-nbemu-procfs/curproc/exe', st: undefined, parent: '/proc/curproc', last: 'exe', trailingSlash, procLink: target };
+      }
+      if (++links > MAXSYMLINKS) throw new Errno(ELOOP);
+      todo = [...target.split('/'), ...todo.slice(i + 1).filter((c) => c !== '').slice(1)];
+      if (trailingSlash) todo.push('');
+      i = -1;
+      stack = [];
+      continue;
+    }
     if (stack.length === 1 && stack[0] === 'dev' && DEVICES.has(comp)) {
       if (!isLast) throw new Errno(ENOTDIR);
       const guest = join([...stack, comp]);
@@ -238,6 +256,12 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
   if (!st) throw new Errno(ENOENT);
   if (!st.isDirectory()) throw new Errno(ENOTDIR);
   return { guest, host: hp, st, parent: join(stack.slice(0, -1)), last, trailingSlash };
+}
+
+/** The components after todo[i] ("curproc") start with "exe". */
+function isCurprocExe(todo: string[], i: number): boolean {
+  for (let j = i + 1; j < todo.length; j++) if (todo[j] !== '') return todo[j] === 'exe';
+  return false;
 }
 
 /**
