@@ -9,11 +9,13 @@
 // node_modules/.cache/nbemu/esbuild-netbsd-x64-<version>/, so the registry is asked only once.
 //
 // Used by test/esbuild.test.ts and the esbuild benchmark (bench/run.ts). Any failure is one line
-// on stderr and exit status 1.
+// on stderr and exit status 1. `--host` prints the host's esbuild binary instead (the one the
+// NetBSD build is compared with: node_modules/esbuild's native executable for this platform).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const PKG = '@esbuild/netbsd-x64';
@@ -138,9 +140,31 @@ export function fetchEsbuildNetbsd() {
   }
 }
 
+/**
+ * The host's native esbuild of node_modules/esbuild, found the way esbuild's own lib/main.js finds
+ * it (the platform package @esbuild/<os>-<cpu>), not its bin/esbuild (a Node shim until its
+ * postinstall replaces it), so that timings are of esbuild alone.
+ */
+export function hostEsbuild() {
+  const version = installedEsbuildVersion();
+  const req = createRequire(path.join(root, 'node_modules', 'esbuild', 'package.json'));
+  const platformPkg = `@esbuild/${process.platform}-${process.arch}`;
+  try {
+    const pkgVersion = req(`${platformPkg}/package.json`).version;
+    if (pkgVersion !== version) throw new FetchError(`${platformPkg} is ${pkgVersion}, esbuild is ${version}`);
+    return req.resolve(`${platformPkg}/bin/esbuild`);
+  } catch (e) {
+    if (e instanceof FetchError) throw e;
+  }
+  const bin = path.join(root, 'node_modules', 'esbuild', 'bin', 'esbuild');
+  const head = fs.readFileSync(bin).subarray(0, 2).toString('latin1');
+  if (head === '#!') throw new FetchError(`no native esbuild for ${process.platform}-${process.arch} (${platformPkg} is not installed)`);
+  return bin;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    console.log(fetchEsbuildNetbsd());
+    console.log(process.argv[2] === '--host' ? hostEsbuild() : fetchEsbuildNetbsd());
   } catch (e) {
     console.error(`fetch-esbuild-netbsd: ${e instanceof FetchError ? e.message : e?.stack ?? e}`);
     process.exit(1);
