@@ -19,8 +19,10 @@
 //      fixtures/esbuild-sample (the minified ESM build of test/esbuild.test.ts) under nbemu,
 //      in-process (spawn() to exit) and end to end (`node bin/nbemu.js`), against the host's
 //      esbuild of the same version natively (also with GOMAXPROCS=1, as the guest sees one CPU)
-//      and under qemu-x86_64. Best of RUNS wall times; `esbuild --version` alone is timed too, to
-//      separate the Go runtime's start-up from the bundling.
+//      and under qemu-x86_64. Best of RUNS wall times (best of 4 x RUNS, at least 20, for the
+//      native runs, which take milliseconds and so suffer most from a shared machine's noise);
+//      `esbuild --version` alone is timed too, to separate the Go runtime's start-up from the
+//      bundling.
 //
 // Options: --runs R (default 5), --calls N (default 2000000), --trips N (ping-pong round trips,
 // default 100000), --mib M (bulk MiB, default 256), --only X (repeatable; X is a runner,
@@ -406,6 +408,7 @@ function esbuildBench(o: Options, res: EsbuildResults, rows: [string, string, st
   res.args = args.map((a) => a.replace(outDir, '$OUT'));
   const cli = path.join(root, 'bin', 'nbemu.js');
   const qemu = onPath('qemu-x86_64');
+  const nativeRuns = Math.max(4 * o.runs, 20);
   const runners: [key: string, runner: string, label: string, time: (a: string[]) => number][] = [
     ['nbemuInProcess', 'nbemu', 'nbemu in-process (spawn to exit)', (a) => nbemuEsbuild(netbsd, a)],
     ['nbemuCli', 'nbemu', 'nbemu end to end (node bin/nbemu.js)', (a) => hostIn(sample, process.execPath, [cli, netbsd, ...a])],
@@ -422,8 +425,9 @@ function esbuildBench(o: Options, res: EsbuildResults, rows: [string, string, st
         continue;
       }
       time(args); // warm the JIT, the binding and the page cache
-      const bundle = best(o.runs, () => time(args)) / 1e6;
-      const version = best(o.runs, () => time(['--version'])) / 1e6;
+      const runs = runner === 'native' ? nativeRuns : o.runs;
+      const bundle = best(runs, () => time(args)) / 1e6;
+      const version = best(runs, () => time(['--version'])) / 1e6;
       res.bundle[key] = bundle;
       res.versionOnly[key] = version;
       rows.push([`esbuild bundle, ${label}`, `${bundle.toFixed(1)} ms`, `--version alone: ${version.toFixed(1)} ms`]);
