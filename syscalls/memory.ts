@@ -57,13 +57,7 @@ function cleanCheck(vm: VmSpace, start: number, end: number): void {
  * are discarded; the program image is a file mapping whose pages nbemu cannot re-read.
  */
 function freeAnonPages(p: Proc, start: number, end: number): void {
-  for (const r of p.vm.mappings) {
-    if (r.end <= start || r.start >= end) continue;
-    if (r.name !== 'anon' && r.name !== 'stack') continue;
-    const from = Math.max(start, r.start) - r.start;
-    const to = Math.min(end, r.end) - r.start;
-    r.bytes.fill(0, from, to);
-  }
+  p.vm.zero(start, end, (r) => r.name === 'anon' || r.name === 'stack');
 }
 
 export const memorySyscalls: SyscallDescriptor[] = [

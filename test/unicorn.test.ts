@@ -143,6 +143,20 @@ describe('memory', () => {
     expect(ucError(() => uc.mem_read(DATA, 1)).code).toBe(UC_ERR_READ_UNMAPPED);
   });
 
+  it('maps part of a buffer through a Uint8Array view, in two engines at once', () => {
+    const ab = new ArrayBuffer(0x3000);
+    const a = machine();
+    const b = machine();
+    a.mem_map_ptr(DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE, new Uint8Array(ab, 0x1000, 0x1000));
+    b.mem_map_ptr(DATA + 0x5000, 0x2000, UC_PROT_READ, new Uint8Array(ab, 0x1000));
+    a.mem_write(DATA + 8, Uint8Array.from([1, 2, 3]));
+    expect([...new Uint8Array(ab, 0x1008, 3)]).toEqual([1, 2, 3]);
+    expect([...b.mem_read(DATA + 0x5008, 3)]).toEqual([1, 2, 3]);
+    // A view smaller than the mapping, or another kind of view, is refused.
+    expect(ucError(() => a.mem_map_ptr(DATA + 0x10000, 0x2000, UC_PROT_ALL, new Uint8Array(ab, 0x2000))).code).toBe(UC_ERR_ARG);
+    expect(ucError(() => a.mem_map_ptr(DATA + 0x10000, 0x1000, UC_PROT_ALL, new Uint32Array(ab) as unknown as Uint8Array)).code).toBe(UC_ERR_ARG);
+  });
+
   it('rejects a buffer smaller than the mapping', () => {
     const uc = machine();
     expect(ucError(() => uc.mem_map_ptr(DATA, 0x2000, UC_PROT_ALL, new ArrayBuffer(0x1000))).code).toBe(UC_ERR_ARG);

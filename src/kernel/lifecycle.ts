@@ -34,14 +34,15 @@ const CPU_REGS = [
  * and descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
  * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
  */
-export function fork1(m: Machine, parent: Proc): Proc {
+export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   const child = m.newProc(parent.pid, { ...parent.cred }, parent.comm);
   child.parent = parent;
   parent.children.add(child);
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.limits = parent.limits.map((l) => ({ ...l }));
-  for (const r of parent.vm.mappings) child.vm.map(r.start, r.end - r.start, r.prot, r.name).bytes.set(r.bytes);
+  if (shareVm) parent.vm.shareInto(child.vm); // __vfork14: FORK_SHAREVM
+  else parent.vm.forkInto(child.vm);
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;
@@ -154,21 +155,14 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
 }
 
 /**
- * A vfork child gives its parent back: the parent, asleep since the vfork, continues. With
- * __vfork14 the two share the address space (FORK_SHAREVM); nbemu runs the child on a copy, so
- * what the child wrote is copied back into the parent's memory here, before the child's image
- * goes (exec) or the child ends — the parent sees exactly what sharing would have shown it.
+ * A vfork child gives its parent back: the parent, asleep since the vfork, continues (before the
+ * child's image goes at exec, or the child ends). With __vfork14 the child ran on the parent's
+ * own memory, so the parent sees what it wrote.
  */
 export function releaseVforkParent(child: Proc): void {
   const parent = child.vforkParent;
   if (!parent) return;
   child.vforkParent = undefined;
-  if (child.sharesParentVm && !parent.exited) {
-    for (const r of child.vm.mappings) {
-      const dst = parent.vm.mappings.find((q) => q.start <= r.start && r.end <= q.end);
-      if (dst) dst.bytes.set(r.bytes, r.start - dst.start);
-    }
-  }
   parent.vforkq.wakeup();
 }
 

@@ -19,6 +19,23 @@ export interface Region {
   bytes: Uint8Array;
   view: DataView;
   name: string;
+  /**
+   * The bytes are shared with another process's mapping, copy-on-write: fork shares memory that
+   * is not writable (program text, read-only data, PROT_NONE reservations) instead of copying
+   * it, and whichever process first makes its piece writable gets a private copy (protect).
+   */
+  cow: boolean;
+}
+
+/** A page of zeros, to find the pages of a mapping that were never written (fork skips them). */
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
+/** Copy src into a fresh, zero-filled dst page by page, skipping the pages that are all zeros. */
+function copyTouchedPages(dst: Uint8Array, src: Uint8Array): void {
+  for (let off = 0; off < src.length; off += PAGE_SIZE) {
+    const page = src.subarray(off, off + PAGE_SIZE);
+    if (Buffer.compare(page, page.length === PAGE_SIZE ? ZERO_PAGE : ZERO_PAGE.subarray(0, page.length)) !== 0) dst.set(page, off);
+  }
 }
 
 export const truncPage = (a: number): number => a - (a % PAGE_SIZE);
@@ -39,14 +56,70 @@ export class VmSpace {
   /** Map fresh zero-filled memory at [start, start+len). The range must be free. */
   map(start: number, len: number, prot: number, name: string): Region {
     if (start % PAGE_SIZE || len % PAGE_SIZE || len <= 0) throw new Errno(EINVAL);
-    const buffer = new ArrayBuffer(len);
-    this.uc.mem_map_ptr(start, len, prot, buffer);
-    const bytes = new Uint8Array(buffer);
-    const region: Region = { start, end: start + len, prot, bytes, view: new DataView(buffer), name };
+    return this.insert(start, prot, name, new Uint8Array(len), false);
+  }
+
+  /** Map `bytes` themselves (not a copy) at start; the range must be free. */
+  private insert(start: number, prot: number, name: string, bytes: Uint8Array, cow: boolean): Region {
+    this.uc.mem_map_ptr(start, bytes.length, prot, bytes);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const region: Region = { start, end: start + bytes.length, prot, bytes, view, name, cow };
     const i = this.regions.findIndex((r) => r.start > start);
     if (i < 0) this.regions.push(region);
     else this.regions.splice(i, 0, region);
+    this.last = undefined;
     return region;
+  }
+
+  /**
+   * uvmspace_fork: the child's address space. Writable memory is copied (only the pages that
+   * were ever written: the rest is zeros in a fresh buffer too); memory that is not writable is
+   * shared copy-on-write, so text and large PROT_NONE reservations (the Go runtime makes
+   * hundreds of MiB of them) cost nothing to fork.
+   */
+  forkInto(child: VmSpace): void {
+    for (const r of this.regions) {
+      if (r.prot & PROT_WRITE) {
+        const copy = new Uint8Array(r.bytes.length);
+        copyTouchedPages(copy, r.bytes);
+        child.insert(r.start, r.prot, r.name, copy, false);
+      } else {
+        r.cow = true;
+        child.insert(r.start, r.prot, r.name, r.bytes, true);
+      }
+    }
+  }
+
+  /**
+   * __vfork14's FORK_SHAREVM: the child maps the parent's memory itself, writable parts
+   * included; the parent sleeps until the child execs or exits.
+   */
+  shareInto(child: VmSpace): void {
+    for (const r of this.regions) child.insert(r.start, r.prot, r.name, r.bytes, r.cow);
+  }
+
+  /** Give a copy-on-write piece its own copy of its bytes (mapped with `prot`). */
+  private privatize(r: Region, prot: number, zero = false): void {
+    const bytes = new Uint8Array(r.end - r.start);
+    if (!zero) bytes.set(r.bytes);
+    this.uc.mem_unmap(r.start, bytes.length);
+    this.uc.mem_map_ptr(r.start, bytes.length, prot, bytes);
+    r.bytes = bytes;
+    r.view = new DataView(bytes.buffer);
+    r.cow = false;
+    r.prot = prot;
+  }
+
+  /**
+   * Discard the pages of [start, end) that lie in mappings `which` accepts: they read back as
+   * zeros (MADV_FREE's PGO_FREE). A copy-on-write piece gets fresh zero pages of its own.
+   */
+  zero(start: number, end: number, which: (r: Region) => boolean): void {
+    this.forEachPiece(start, end, (r) => {
+      if (!which(r)) return;
+      if (r.cow) this.privatize(r, r.prot, true);
+      else r.bytes.fill(0);
+    });
   }
 
   /** Remove [start, start+len) from the map; unmapped holes inside are not an error (uvm_unmap). */
@@ -64,7 +137,8 @@ export class VmSpace {
     const end = start + len;
     if (!this.isMapped(start, end)) throw new Errno(ENOMEM);
     this.forEachPiece(start, end, (r) => {
-      this.uc.mem_protect(r.start, r.end - r.start, prot);
+      if (r.cow && prot & PROT_WRITE) this.privatize(r, prot); // the copy-on-write fault, taken early
+      else this.uc.mem_protect(r.start, r.end - r.start, prot);
       r.prot = prot;
     });
   }
@@ -263,6 +337,7 @@ export class VmSpace {
       bytes: r.bytes.subarray(cut),
       view: new DataView(buffer, r.bytes.byteOffset + cut, r.end - at),
       name: r.name,
+      cow: r.cow,
     };
     r.end = at;
     r.bytes = r.bytes.subarray(0, cut);
