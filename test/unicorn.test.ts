@@ -146,6 +146,77 @@ describe('memory', () => {
   it('rejects a buffer smaller than the mapping', () => {
     const uc = machine();
     expect(ucError(() => uc.mem_map_ptr(DATA, 0x2000, UC_PROT_ALL, new ArrayBuffer(0x1000))).code).toBe(UC_ERR_ARG);
+    expect(ucError(() => uc.mem_map_ptr(DATA, 0x1000, UC_PROT_ALL, new ArrayBuffer(0x2000), 0x1001)).code).toBe(UC_ERR_ARG);
+    expect(ucError(() => uc.mem_map_ptr(DATA, 0x1000, UC_PROT_ALL, new ArrayBuffer(0x2000), 0x3000)).code).toBe(UC_ERR_ARG);
+  });
+
+  it('maps part of a buffer at an offset, and one buffer into two engines (shared memory)', () => {
+    const ab = new ArrayBuffer(0x3000);
+    const a = machine(MOV_RAX_FROM(DATA + 8).concat(INC_RAX, MOV_RAX_TO(DATA + 16), HLT));
+    const b = machine(MOV_RAX_FROM(DATA + 16).concat(INC_RAX, MOV_RAX_TO(DATA + 24), HLT));
+    a.mem_map_ptr(DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE, ab, 0x1000);
+    b.mem_map_ptr(DATA, 0x2000, UC_PROT_READ | UC_PROT_WRITE, ab, 0x1000);
+    b.mem_map_ptr(DATA + 0x2000, 0x1000, UC_PROT_READ, ab, 0); // the same buffer twice in one engine
+    new DataView(ab).setBigUint64(0x1008, 41n, true);
+    a.emu_start(CODE, 0);
+    expect(new DataView(ab).getBigUint64(0x1010, true)).toBe(42n); // a's store is in the buffer
+    b.emu_start(CODE, 0);
+    expect(new DataView(ab).getBigUint64(0x1018, true)).toBe(43n); // b saw a's store
+    expect(a.mem_read(DATA + 0x18, 1)[0]).toBe(43); // and a sees b's
+    b.mem_write(DATA + 0x2000, Uint8Array.from([9]));
+    expect(new Uint8Array(ab)[0]).toBe(9);
+  });
+
+  it('buffers stay coherent with the CPU after Unicorn splits regions (random protect/unmap)', () => {
+    // Unicorn splits a region internally when part of it is protected or unmapped; for a
+    // mem_map_ptr region it must keep pointing into the same buffer at the right offsets.
+    const P = 0x1000;
+    const N = 32;
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const STORE = [0x48, 0x89, 0x07, 0xf4]; // mov [rdi], rax; hlt
+    let checked = 0;
+    for (let iter = 0; iter < 40; iter++) {
+      const uc = machine(STORE);
+      const ab = new ArrayBuffer(N * P);
+      const bytes = new Uint8Array(ab);
+      uc.mem_map_ptr(DATA, N * P, UC_PROT_READ | UC_PROT_WRITE, ab);
+      const mapped = new Array<boolean>(N).fill(true);
+      const writable = new Array<boolean>(N).fill(true);
+      for (let k = 0; k < 6; k++) {
+        const a = rnd(N);
+        const len = 1 + rnd(N - a);
+        for (let i = a; i < a + len; i++) {
+          if (!mapped[i]) continue;
+          if (rnd(3) === 0) {
+            uc.mem_unmap(DATA + i * P, P);
+            mapped[i] = false;
+          } else {
+            writable[i] = rnd(2) === 0;
+            uc.mem_protect(DATA + i * P, P, writable[i] ? UC_PROT_READ | UC_PROT_WRITE : UC_PROT_READ);
+          }
+        }
+      }
+      for (let i = 0; i < N; i++) {
+        if (!mapped[i]) {
+          expect(ucError(() => uc.mem_read(DATA + i * P, 1)).code).toBe(UC_ERR_READ_UNMAPPED);
+          continue;
+        }
+        if (!writable[i]) uc.mem_protect(DATA + i * P, P, UC_PROT_READ | UC_PROT_WRITE);
+        const v = BigInt(iter * 1000 + i + 1);
+        uc.reg_write(UC_X86_REG_RAX, v);
+        uc.reg_write(UC_X86_REG_RDI, DATA + i * P + 8);
+        uc.emu_start(CODE, 0);
+        expect(new DataView(ab).getBigUint64(i * P + 8, true)).toBe(v); // the CPU's store is in the buffer
+        bytes[i * P + 100] = 0x5a;
+        expect(uc.mem_read(DATA + i * P + 100, 1)[0]).toBe(0x5a); // and the buffer's byte is what the CPU reads
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 
   it('reports regions, protects and unmaps', () => {

@@ -584,9 +584,14 @@ Napi::Value Engine::MemMapPtr(const Napi::CallbackInfo& info) {
   int perms = ToInt(env, info[2], "perms");
   if (!info[3].IsArrayBuffer()) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer must be an ArrayBuffer");
   auto ab = info[3].As<Napi::ArrayBuffer>();
-  if (ab.ByteLength() < size) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer is smaller than size");
+  // An optional byte offset into the buffer: one buffer can back several mappings (shared memory).
+  uint64_t offset = ToU64Or(env, info[4], 0, "offset");
+  if (offset > ab.ByteLength() || ab.ByteLength() - offset < size)
+    ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer is smaller than offset + size");
   if (size == 0 || ab.Data() == nullptr) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: empty mapping");
-  Check(env, uc_mem_map_ptr(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms), ab.Data()),
+  Check(env,
+        uc_mem_map_ptr(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms),
+                       static_cast<uint8_t*>(ab.Data()) + offset),
         "uc_mem_map_ptr");
   auto bm = std::make_unique<BufMap>();
   bm->ref = Napi::Persistent(ab);
