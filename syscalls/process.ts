@@ -110,7 +110,7 @@ function encodeRusage(cpuMs: number): Uint8Array {
 function vfork(k: SysCtx, share: boolean): number {
   const p = k.proc;
   const st = p.restartState as { child: Proc } | undefined;
-  const child = st?.child ?? fork1(k.machine, p);
+  const child = st?.child ?? fork1(k.machine, p, share);
   if (!st) {
     child.vforkParent = p;
     child.sharesParentVm = share;
