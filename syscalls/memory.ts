@@ -68,7 +68,7 @@ function freePages(p: Proc, start: number, end: number): void {
     const to = Math.min(end, r.end) - r.start;
     if (r.vobj) {
       if (r.shared || r.needsCopy) r.vobj.invalidate(r.foff + from, to - from);
-      else r.vobj.copyInto(r, r.start + from, Math.min(r.start + to, r.avail));
+      else if (r.start + from < r.avail) r.vobj.copyInto(r, r.start + from, Math.min(r.start + to, r.avail));
     } else if (r.name === 'anon' || r.name === 'stack') r.bytes.fill(0, from, to);
   }
 }

@@ -18,6 +18,7 @@ import { defaultSigaction } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
 import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** The registers a fork copies (the whole user-visible CPU state of the LWP). */
 const CPU_REGS = [
@@ -122,6 +123,8 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
     const st = fs.statSync(hostFile);
     if (st.isDirectory()) throw new Errno(EACCES);
     if (!st.isFile() || (st.mode & 0o111) === 0) throw new Errno(EACCES);
+    const id = fs.statSync(hostFile, { bigint: true }); // the vnode's key, as VnodeFile.lockKey has it
+    vnodeObject(`${id.dev}:${id.ino}`)?.writebackQuietly(0, Infinity); // exec reads through the page cache
     image = fs.readFileSync(hostFile);
   } catch (e) {
     if (e instanceof Errno) throw e;

@@ -205,7 +205,11 @@ export class VmSpace {
     if (!r || addr < r.avail) return undefined;
     const need = ACCESS_PROT[access];
     if ((r.prot & need) !== need) return 'accerr';
-    return this.pageIn(r, addr + 1) ? 'retry' : 'sigbus';
+    try {
+      return this.pageIn(r, addr + 1) ? 'retry' : 'sigbus';
+    } catch {
+      return 'sigbus'; // the file could not be read: the pager's error is SIGBUS too
+    }
   }
 
   /** Bring a file mapping's pages in up to `upto` if the file now reaches them. */
