@@ -141,10 +141,11 @@ export const memorySyscalls: SyscallDescriptor[] = [
     number: 197, name: 'mmap', class: 'memory',
     support: partial(
       'a file mapping is coherent among nbemu processes (the same pages for every mapping; read(2) and write(2) see them at once; '
-      + 'changed bytes reach the host file at msync, fsync, munmap, exec and exit) but not with other host processes, whose writes '
-      + 'mappings see only after MS_INVALIDATE; a private mapping copies the whole mapping when it becomes writable (NetBSD copies '
-      + 'a page at its first store), so a writable private mapping no longer sees the file change; character devices other than '
-      + '/dev/zero cannot be mapped (EINVAL); no EPERM for immutable or append-only files, no EACCES for PROT_EXEC on a noexec mount',
+      + 'changed bytes reach the host file at msync, fsync, munmap, exec and exit) but not with other host processes: mappings see '
+      + 'their writes only after MS_INVALIDATE, and their truncations only at the next fault past the old end or mapping of the file; a private mapping copies the whole mapping when '
+      + 'it becomes writable (NetBSD copies a page at its first store), so a writable private mapping no longer sees the file '
+      + 'change; devices other than /dev/zero cannot be mapped (EINVAL); no EPERM for immutable or append-only files, no EACCES '
+      + 'for PROT_EXEC on a noexec mount; RLIMIT_AS is not enforced',
     ),
     args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'prot', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'fd', type: 'fd' }, { name: 'PAD', type: 'long' }],
     handler(k, addr, len, protArg, flagsArg, fd) {
