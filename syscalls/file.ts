@@ -21,7 +21,7 @@ import type { File, StatInfo } from '../src/kernel/file.js';
 import { Uio } from '../src/kernel/uio.js';
 import { cwdOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
 import {
-  DeviceFile, VnodeFile, deviceStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
+  DeviceFile, VnodeFile, deviceStat, procfsLinkStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
 } from '../src/kernel/vnode.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { encodeStat } from './structs.js';
@@ -62,12 +62,13 @@ function lookupAt(k: SysCtx, fdat: number, pathp: number, follow: boolean): Look
 
 /** The lookup must have found something (ENOENT otherwise). */
 function existing(r: Lookup): Lookup {
-  if (!r.st && !r.dev) throw new Errno(ENOENT);
+  if (!r.st && !r.dev && r.link === undefined) throw new Errno(ENOENT);
   return r;
 }
 
 function statOf(r: Lookup): StatInfo {
   existing(r);
+  if (r.link !== undefined) return procfsLinkStat(r.link);
   return r.dev ? deviceStat(r.dev) : statFromHost(r.st!);
 }
 
@@ -228,8 +229,8 @@ function doStat(k: SysCtx, fdat: number, pathp: number, ub: number, follow: bool
 
 function doReadlink(k: SysCtx, fdat: number, pathp: number, buf: number, count: number): number {
   const r = existing(lookupAt(k, fdat, pathp, false));
-  if (r.dev || !r.st!.isSymbolicLink()) throw new Errno(EINVAL);
-  const target = host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
+  if (r.dev || (r.link === undefined && !r.st!.isSymbolicLink())) throw new Errno(EINVAL);
+  const target = r.link !== undefined ? Buffer.from(r.link) : host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
   const n = Math.min(count, target.length);
   k.proc.vm.write(buf, target.subarray(0, n));
   return n;

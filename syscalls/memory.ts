@@ -57,19 +57,20 @@ function cleanCheck(vm: VmSpace, start: number, end: number): void {
 
 /**
  * PGO_FREE (uvm_map_clean): anonymous pages are thrown away (uvm_anfree), so the next touch finds
- * fresh zero-filled ones; a file's pages are cleaned first and then freed (read from the file
- * again), and a private file mapping's own copy shows the file's pages again. The program image
- * is a file mapping whose pages nbemu cannot re-read: it is left alone.
+ * fresh zero-filled ones (a piece sharing its pages copy-on-write gets zero pages of its own); a
+ * file's pages are cleaned first and then freed (read from the file again), and a private file
+ * mapping's own copy shows the file's pages again (unless fork shares it copy-on-write: then it
+ * is left as it is). The program image is a file mapping whose pages nbemu cannot re-read: it is
+ * left alone.
  */
 function freePages(p: Proc, start: number, end: number): void {
+  p.vm.zero(start, end, (r) => r.name === 'anon' || r.name === 'stack');
   for (const r of p.vm.mappings) {
-    if (r.end <= start || r.start >= end) continue;
+    if (r.end <= start || r.start >= end || !r.vobj) continue;
     const from = Math.max(start, r.start) - r.start;
     const to = Math.min(end, r.end) - r.start;
-    if (r.vobj) {
-      if (r.shared || r.needsCopy) r.vobj.invalidate(r.foff + from, to - from);
-      else if (r.start + from < r.avail) r.vobj.copyInto(r, r.start + from, Math.min(r.start + to, r.avail));
-    } else if (r.name === 'anon' || r.name === 'stack') r.bytes.fill(0, from, to);
+    if (r.shared || r.needsCopy) r.vobj.invalidate(r.foff + from, to - from);
+    else if (!r.cow && r.start + from < r.avail) r.vobj.copyInto(r, r.start + from, Math.min(r.start + to, r.avail));
   }
 }
 

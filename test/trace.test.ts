@@ -109,7 +109,7 @@ describe('--trace-json', () => {
     expect(objs.map((o) => o.line)).toEqual(textLines);
     const sp = objs.find((o) => o.type === 'syscall' && o.name === 'socketpair') as SyscallTraceEvent;
     expect(sp).toMatchObject({
-      type: 'syscall', pid: 2, lwp: 1, name: 'socketpair', number: 135, class: 'socket', result: 0, errno: null, errnoName: null,
+      type: 'syscall', pid: 2, lwp: 2, name: 'socketpair', number: 135, class: 'socket', result: 0, errno: null, errnoName: null,
       injected: false, resumed: false, complete: true,
       args: [
         { name: 'domain', type: 'int', raw: '0x1', text: 'AF_LOCAL', value: 1 },
@@ -255,7 +255,6 @@ describe('the test author API', () => {
   });
 
   it('shows a blocking call as <unfinished ...> and <... resumed> when processes interleave', async () => {
-    if (!fs.existsSync(fixture('proc_fork'))) return;
     const text: string[] = [];
     const r = await run(fixture('proc_fork'), { stdout: 'pipe', stderr: 'pipe', trace: { text: (l) => text.push(l), collect: true } });
     expect(r.trace!.some((e) => e.type === 'exit' && e.pid !== 2)).toBe(true);
@@ -269,5 +268,30 @@ describe('the test author API', () => {
     const resumed = r.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall' && e.resumed);
     expect(resumed.length).toBeGreaterThan(0);
     expect(resumed.every((e) => e.sleeps > 0 && !e.line.includes('resumed'))).toBe(true);
+  });
+
+  it('tags the calls of a process\'s other LWPs and resumes each sleeping call on its own LWP', async () => {
+    const text: string[] = [];
+    const r = await run(fixture('lwp_park'), { stdout: 'pipe', stderr: 'pipe', trace: { text: (l) => text.push(l), collect: true } });
+    expect(r.exitCode).toBe(0);
+    const tag = /^\[pid (\d+)(?: lwp (\d+))?\] /;
+    const others = text.filter((l) => tag.exec(l)?.[2] !== undefined);
+    expect(others.length).toBeGreaterThan(0); // the threads' calls carry "lwp L"
+    const pid = Number(tag.exec(text[0]!)![1]);
+    expect(others.every((l) => Number(tag.exec(l)![2]) !== pid)).toBe(true); // the first LWP's id is the pid: untagged
+    // Every "<... name resumed>" follows an "<unfinished ...>" of the same call on the same LWP.
+    const open = new Map<string, string>();
+    for (const l of text) {
+      const t = tag.exec(l)![0];
+      const u = /^\[[^\]]*\] (\w+)\(.*<unfinished \.\.\.>$/.exec(l);
+      if (u) open.set(t, u[1]!);
+      const m = /^\[[^\]]*\] <\.\.\. (\w+) resumed>/.exec(l);
+      if (m) {
+        expect(open.get(t), l).toBe(m[1]);
+        open.delete(t);
+      }
+    }
+    const calls = r.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall');
+    expect(new Set(calls.map((e) => e.lwp)).size).toBeGreaterThan(1); // JSON events carry the LWP
   });
 });

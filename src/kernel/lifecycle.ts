@@ -31,8 +31,9 @@ const CPU_REGS = [
 
 /**
  * fork1: a new process with the caller's address space as each mapping's inheritance says
- * (uvmspace_fork: copies, except MAP_SHARED memory and what minherit made shared, which parent
- * and child then share; `shareVm`, vfork's FORK_SHAREVM, shares all of it), registers, TLS
+ * (uvmspace_fork, VmSpace.forkInto: MAP_SHARED memory and what minherit made shared is shared,
+ * the rest copied — copy-on-write while it is not writable; `shareVm`, vfork's FORK_SHAREVM,
+ * maps all of the parent's memory itself), registers, TLS
  * pointer, limits, signal actions, mask and alternate stack (no pending signals), and
  * descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
  * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
@@ -44,7 +45,8 @@ export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.limits = parent.limits.map((l) => ({ ...l }));
-  parent.vm.forkInto(child.vm, shareVm);
+  if (shareVm) parent.vm.shareInto(child.vm); // __vfork14: FORK_SHAREVM
+  else parent.vm.forkInto(child.vm);
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;
@@ -159,24 +161,14 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
 }
 
 /**
- * A vfork child gives its parent back: the parent, asleep since the vfork, continues. With
- * __vfork14 the two share the address space (FORK_SHAREVM); nbemu's child maps the parent's
- * memory (the same buffers), so its stores are the parent's. Its own mapping changes are not
- * (the two maps are separate): memory the child mapped anew over the parent's is copied back
- * into the parent's here, before the child's image goes (exec) or the child ends. The pages of
- * a file are never written that way (a private file mapping's are the file's own).
+ * A vfork child gives its parent back: the parent, asleep since the vfork, continues (before the
+ * child's image goes at exec, or the child ends). With __vfork14 the child ran on the parent's
+ * own memory, so the parent sees what it wrote.
  */
 export function releaseVforkParent(child: Proc): void {
   const parent = child.vforkParent;
   if (!parent) return;
   child.vforkParent = undefined;
-  if (child.sharesParentVm && !parent.exited) {
-    for (const r of child.vm.mappings) {
-      const dst = parent.vm.mappings.find((q) => q.start <= r.start && r.end <= q.end);
-      if (!dst || dst.vobj || dst.bytes.buffer === r.bytes.buffer) continue;
-      dst.bytes.set(r.bytes.subarray(0, r.avail - r.start), r.start - dst.start);
-    }
-  }
   parent.vforkq.wakeup();
 }
 

@@ -130,6 +130,10 @@ export class Machine implements Scheduler {
     return this.table;
   }
 
+  findProc(pid: number): Proc | undefined {
+    return this.procs.get(pid);
+  }
+
   /** The next id from the pid space (processes, and LWPs after a process's first). */
   allocId(): number {
     return this.nextPid++;

@@ -34,6 +34,8 @@ export interface Scheduler {
   removeTimer(l: Lwp): void;
   /** SIGCONT (or SIGKILL) for a stopped process. */
   continueProc(p: Proc): void;
+  /** The process with this pid, if the machine has one (zombies included). */
+  findProc(pid: number): Proc | undefined;
 }
 
 /** proc0's limits (sys/kern/init_main.c, kern_resource.c): NOFILE soft OPEN_MAX, hard maxfiles. */
@@ -87,8 +89,6 @@ export class Proc {
   stopReported = true;
   /** Continued by SIGCONT and not yet reported to a WCONTINUED wait. */
   continued = false;
-  /** __vfork14: the child's memory is the parent's (copied back to it at exec or exit). */
-  sharesParentVm = false;
   /** The process has called execve (setpgid on it from the parent is EACCES). */
   execed = false;
   /** user and system time consumed, in ms (rusage). */

@@ -5,8 +5,9 @@
 // read-only page is EFAULT, as in sys/uvm/uvm_fault.c / copyout(9)) without asking the engine.
 //
 // Each entry (vm_map_entry) keeps NetBSD's max_protection and inheritance. Memory is shared
-// by mapping one buffer into several engines: MAP_SHARED anonymous memory after fork, and file
-// mappings, whose pages are the vnode object's (src/kernel/vnpager.ts). The engine maps an entry
+// by mapping one buffer (or a part of it) into several engines: MAP_SHARED anonymous memory
+// after fork, memory fork shares copy-on-write, and file mappings, whose pages are the vnode
+// object's (src/kernel/vnpager.ts). The engine maps an entry
 // only up to `avail`: the pages of a file mapping that lie wholly past the end of the file are
 // left out, so touching them faults, and the pager decides (SIGBUS, or the file grew and the
 // pages come in).
@@ -41,8 +42,26 @@ export interface Region {
    * never writable: it takes its own copy when it becomes writable (copy-on-write, done whole).
    */
   needsCopy: boolean;
+  /**
+   * The bytes are shared with another process's private mapping, copy-on-write: fork shares
+   * private memory that is not writable (program text, read-only data, PROT_NONE reservations)
+   * instead of copying it, and whichever process first makes its piece writable gets a private
+   * copy (protect).
+   */
+  cow: boolean;
   /** The engine maps [start, avail); a file mapping's pages from `avail` on lie past end-of-file. */
   avail: number;
+}
+
+/** A page of zeros, to find the pages of a mapping that were never written (fork skips them). */
+const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
+
+/** Copy src into a fresh, zero-filled dst page by page, skipping the pages that are all zeros. */
+function copyTouchedPages(dst: Uint8Array, src: Uint8Array): void {
+  for (let off = 0; off < src.length; off += PAGE_SIZE) {
+    const page = src.subarray(off, off + PAGE_SIZE);
+    if (Buffer.compare(page, page.length === PAGE_SIZE ? ZERO_PAGE : ZERO_PAGE.subarray(0, page.length)) !== 0) dst.set(page, off);
+  }
 }
 
 /** What a new mapping is made of (the defaults: private anonymous zero-filled memory). */
@@ -55,6 +74,7 @@ export interface MapOptions {
   foff?: number;
   shared?: boolean;
   needsCopy?: boolean;
+  cow?: boolean;
   /** Map only [start, avail) in the engine (default: all of it). */
   avail?: number;
 }
@@ -92,7 +112,7 @@ export class VmSpace {
       start, end: start + len, prot, maxprot: opts.maxprot ?? VM_PROT_ALL, inherit: opts.inherit ?? MAP_INHERIT_COPY,
       bytes, view: new DataView(bytes.buffer, bytes.byteOffset, len), name,
       vobj: opts.vobj, foff: opts.foff ?? 0, shared: opts.shared ?? false, needsCopy: opts.needsCopy ?? false,
-      avail: opts.avail ?? start + len,
+      cow: opts.cow ?? false, avail: opts.avail ?? start + len,
     };
     this.engineMap(region, region.start, region.avail);
     const i = this.regions.findIndex((r) => r.start > start);
@@ -122,8 +142,9 @@ export class VmSpace {
 
   /**
    * uvm_map_protect: every page must be mapped (ENOMEM otherwise), and no entry may go beyond
-   * its max_protection (EACCES, checked for all before any changes). A private file mapping
-   * that becomes writable takes its own copy of the pages here.
+   * its max_protection (EACCES, checked for all before any changes). Private memory that shares
+   * its pages (with the file, or copy-on-write with another process) and becomes writable takes
+   * its own copy of them here: the copy-on-write fault, taken early.
    */
   protect(start: number, len: number, prot: number): void {
     const end = start + len;
@@ -132,7 +153,7 @@ export class VmSpace {
       if (r.end > start && r.start < end && (prot & r.maxprot) !== prot) throw new Errno(EACCES);
     }
     this.forEachPiece(start, end, (r) => {
-      if (r.needsCopy && prot & PROT_WRITE) this.copyOnWrite(r);
+      if ((r.needsCopy || r.cow) && prot & PROT_WRITE) this.copyOnWrite(r);
       r.prot = prot;
       if (r.avail > r.start) this.uc.mem_protect(r.start, r.avail - r.start, prot);
     });
@@ -238,16 +259,32 @@ export class VmSpace {
     this.engineMap(r, r.start, r.avail);
   }
 
-  /** A private file mapping takes its own copy of the object's pages (copy-on-write, whole entry). */
-  private copyOnWrite(r: Region): void {
+  /**
+   * Private memory that shares its pages (a file's, or another process's copy-on-write) takes its
+   * own copy of them, whole entry at once (`zero`: fresh zero pages instead).
+   */
+  private copyOnWrite(r: Region, zero = false): void {
     const copy = new Uint8Array(r.end - r.start);
-    copy.set(r.bytes.subarray(0, r.avail - r.start));
+    if (!zero) copy.set(r.bytes.subarray(0, r.avail - r.start));
     r.needsCopy = false;
+    r.cow = false;
     this.rebind(r, copy);
   }
 
+  /**
+   * Discard the pages of [start, end) that lie in mappings `which` accepts: they read back as
+   * zeros (MADV_FREE's PGO_FREE). A piece sharing its pages gets fresh zero pages of its own.
+   */
+  zero(start: number, end: number, which: (r: Region) => boolean): void {
+    this.forEachPiece(start, end, (r) => {
+      if (!which(r)) return;
+      if (r.cow || r.needsCopy) this.copyOnWrite(r, true);
+      else r.bytes.fill(0);
+    });
+  }
+
   private engineMap(r: Region, from: number, to: number): void {
-    if (to > from) this.uc.mem_map_ptr(from, to - from, r.prot, r.bytes.buffer as ArrayBuffer, r.bytes.byteOffset + (from - r.start));
+    if (to > from) this.uc.mem_map_ptr(from, to - from, r.prot, r.bytes.subarray(from - r.start, to - r.start));
   }
 
   private engineUnmap(_r: Region, from: number, to: number): void {
@@ -258,30 +295,53 @@ export class VmSpace {
 
   /**
    * uvmspace_fork: the child's map from each entry's inheritance. SHARE maps the same memory
-   * (MAP_SHARED mappings, and anything minherit made shared); COPY gives the child a copy (a
-   * private file mapping that still uses the object's pages keeps using them, read-only, and a
-   * shared one becomes a private copy); ZERO gives fresh zero-filled memory; NONE leaves a hole.
-   * `shareAll` (vfork's FORK_SHAREVM) shares every entry's memory.
+   * (MAP_SHARED mappings, and anything minherit made shared); ZERO gives fresh zero-filled
+   * memory; NONE leaves a hole; COPY (the rest) gives the child its own: a private file mapping
+   * that uses the file's pages keeps using them (and so does the child's, of a shared mapping
+   * that is not writable), other memory that is not writable is shared copy-on-write (so text
+   * and large PROT_NONE reservations — the Go runtime makes hundreds of MiB of them — cost
+   * nothing to fork), and writable memory is copied, only the pages ever written (the rest is
+   * zeros in a fresh buffer too).
    */
-  forkInto(child: VmSpace, shareAll = false): void {
+  forkInto(child: VmSpace): void {
     for (const r of this.regions) {
       const len = r.end - r.start;
       const common = { maxprot: r.maxprot, inherit: r.inherit };
       const file = { vobj: r.vobj, foff: r.foff, avail: r.avail };
-      const inherit = shareAll ? MAP_INHERIT_SHARE : r.inherit;
-      switch (inherit) {
+      switch (r.inherit) {
         case MAP_INHERIT_NONE:
           break;
         case MAP_INHERIT_ZERO:
           child.map(r.start, len, r.prot, r.vobj ? 'anon' : r.name, common);
           break;
         case MAP_INHERIT_SHARE:
-          child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: r.bytes, shared: r.shared, needsCopy: r.needsCopy });
+          child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: r.bytes, shared: r.shared, needsCopy: r.needsCopy, cow: r.cow });
           break;
         default: // MAP_INHERIT_COPY (and DONATE_COPY, which uvm_map_inherit refuses)
-          if (r.needsCopy) child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: r.bytes, needsCopy: true });
-          else child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: r.bytes.slice() });
+          if (r.needsCopy || (r.shared && !(r.prot & PROT_WRITE))) {
+            child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: r.bytes, needsCopy: true });
+          } else if (!(r.prot & PROT_WRITE)) {
+            r.cow = true;
+            child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: r.bytes, cow: true });
+          } else {
+            const copy = new Uint8Array(len);
+            copyTouchedPages(copy, r.bytes);
+            child.map(r.start, len, r.prot, r.name, { ...common, ...file, bytes: copy });
+          }
       }
+    }
+  }
+
+  /**
+   * __vfork14's FORK_SHAREVM: the child maps the parent's memory itself, every entry, writable
+   * parts included; the parent sleeps until the child execs or exits.
+   */
+  shareInto(child: VmSpace): void {
+    for (const r of this.regions) {
+      child.map(r.start, r.end - r.start, r.prot, r.name, {
+        maxprot: r.maxprot, inherit: r.inherit, vobj: r.vobj, foff: r.foff, avail: r.avail,
+        bytes: r.bytes, shared: r.shared, needsCopy: r.needsCopy, cow: r.cow,
+      });
     }
   }
 
@@ -389,7 +449,7 @@ export class VmSpace {
     while (off < data.length) {
       const r = this.regionFor(at);
       if (!r) throw new Errno(EFAULT);
-      if (r.needsCopy) this.copyOnWrite(r); // never the file's own pages
+      if (r.needsCopy || r.cow) this.copyOnWrite(r); // never pages another mapping has
       const n = Math.min(r.end - at, data.length - off);
       r.bytes.set(data.subarray(off, off + n), at - r.start);
       at += n;

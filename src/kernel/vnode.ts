@@ -10,7 +10,7 @@ import * as tty from 'node:tty';
 import {
   DEV_NULL, DEV_RANDOM, DEV_TTY, DEV_URANDOM, DEV_ZERO, DIRENT_NAME_OFF, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK,
   DT_REG, DT_SOCK, DT_UNKNOWN, EAGAIN, EINVAL, EISDIR, ENXIO, FAPPEND, FREAD, FWRITE, LOCK_EX, LOCK_NB, LOCK_SH,
-  LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, makedev,
+  LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, S_IFLNK, makedev,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, type FileTable, type StatInfo } from './file.js';
@@ -317,6 +317,15 @@ export function deviceStat(dev: DevName): StatInfo {
     dev: 0x0b00, ino: 100 + Object.keys(DEVICE_INFO).indexOf(dev), mode: S_IFCHR | info.perm, nlink: 1,
     uid: 0, gid: 0, rdev: info.rdev, size: 0, blksize: 4096, blocks: 0,
     atimeMs: t, mtimeMs: t, ctimeMs: t, birthtimeMs: t,
+  };
+}
+
+/** lstat of one of nbemu's procfs links (procfs_getattr: a symlink, mode 0777, size = target length). */
+export function procfsLinkStat(target: string): StatInfo {
+  const t = Date.now();
+  return {
+    dev: 0x0c00, ino: 3, mode: S_IFLNK | 0o777, nlink: 1, uid: 0, gid: 0, rdev: 0, size: Buffer.byteLength(target),
+    blksize: 4096, blocks: 0, atimeMs: t, mtimeMs: t, ctimeMs: t, birthtimeMs: t,
   };
 }
 
