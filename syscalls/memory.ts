@@ -11,7 +11,7 @@ import {
 import { Errno } from '../src/kernel/errno.js';
 import type { File } from '../src/kernel/file.js';
 import type { Proc } from '../src/kernel/proc.js';
-import { roundPage, type VmSpace } from '../src/kernel/vmspace.js';
+import { allocate, roundPage, type VmSpace } from '../src/kernel/vmspace.js';
 import { DeviceFile, VnodeFile } from '../src/kernel/vnode.js';
 import { VnodeObject } from '../src/kernel/vnpager.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
@@ -131,10 +131,19 @@ function vnMmap(fp: File, pos: bigint, size: number, prot: number, flagsIn: numb
 function mapFile(vm: VmSpace, m: FileMapping, at: number, size: number, prot: number, inherit: number): void {
   const shared = (m.flags & MAP_SHARED) !== 0;
   const obj = VnodeObject.forFile(m.file, (m.file.flag & FWRITE) !== 0);
-  let bytes = obj.pages(m.pos, size, shared && (m.maxprot & PROT_WRITE) !== 0);
-  const needsCopy = !shared && (prot & PROT_WRITE) === 0;
-  if (!shared && !needsCopy) bytes = bytes.slice();
-  vm.map(at, size, prot, 'file', { maxprot: m.maxprot, inherit, bytes, vobj: obj, foff: m.pos, shared, needsCopy, avail: obj.availAt(at, size, m.pos) });
+  try {
+    let bytes = obj.pages(m.pos, size, shared && (m.maxprot & PROT_WRITE) !== 0);
+    const needsCopy = !shared && (prot & PROT_WRITE) === 0;
+    if (!shared && !needsCopy) {
+      const copy = allocate(size); // a writable private mapping: its own copy
+      copy.set(bytes);
+      bytes = copy;
+    }
+    vm.map(at, size, prot, 'file', { maxprot: m.maxprot, inherit, bytes, vobj: obj, foff: m.pos, shared, needsCopy, avail: obj.availAt(at, size, m.pos) });
+  } catch (e) {
+    obj.releaseIfUnused(); // no host descriptor left behind
+    throw e;
+  }
 }
 
 export const memorySyscalls: SyscallDescriptor[] = [
@@ -146,7 +155,8 @@ export const memorySyscalls: SyscallDescriptor[] = [
       + 'their writes only after MS_INVALIDATE, and their truncations only at the next fault past the old end or mapping of the file; a private mapping copies the whole mapping when '
       + 'it becomes writable (NetBSD copies a page at its first store), so a writable private mapping no longer sees the file '
       + 'change; devices other than /dev/zero cannot be mapped (EINVAL); no EPERM for immutable or append-only files, no EACCES '
-      + 'for PROT_EXEC on a noexec mount; RLIMIT_AS is not enforced',
+      + 'for PROT_EXEC on a noexec mount; RLIMIT_AS is not enforced; memory is allocated when mapped, so a mapping larger than '
+      + 'the host can back is ENOMEM (NetBSD allocates lazily)',
     ),
     args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'prot', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'fd', type: 'fd' }, { name: 'PAD', type: 'long' }],
     handler(k, addr, len, protArg, flagsArg, fd) {

@@ -85,6 +85,16 @@ export type Access = 'read' | 'write' | 'fetch';
 /** uvm_fault's verdict on an engine fault inside the map (see VmSpace.fault). */
 export type FaultVerdict = 'retry' | 'sigbus' | 'accerr' | undefined;
 
+/** Zero-filled memory for a mapping; ENOMEM when the host cannot give that much. */
+export function allocate(len: number): Uint8Array {
+  try {
+    return new Uint8Array(len);
+  } catch (e) {
+    if (e instanceof RangeError) throw new Errno(ENOMEM);
+    throw e;
+  }
+}
+
 export const truncPage = (a: number): number => a - (a % PAGE_SIZE);
 export const roundPage = (a: number): number => Math.ceil(a / PAGE_SIZE) * PAGE_SIZE;
 
@@ -106,7 +116,7 @@ export class VmSpace {
   /** Map fresh zero-filled memory at [start, start+len). The range must be free. */
   map(start: number, len: number, prot: number, name: string, opts: MapOptions = {}): Region {
     if (start % PAGE_SIZE || len % PAGE_SIZE || len <= 0) throw new Errno(EINVAL);
-    const bytes = opts.bytes ?? new Uint8Array(len);
+    const bytes = opts.bytes ?? allocate(len);
     if (bytes.length !== len) throw new Error('VmSpace.map: the backing view must have the mapping\'s length');
     const region: Region = {
       start, end: start + len, prot, maxprot: opts.maxprot ?? VM_PROT_ALL, inherit: opts.inherit ?? MAP_INHERIT_COPY,

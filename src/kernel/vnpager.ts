@@ -30,7 +30,7 @@
 import * as fs from 'node:fs';
 import { PAGE_SIZE } from './constants.js';
 import { host } from './vfs.js';
-import { roundPage, type Region, type VmSpace } from './vmspace.js';
+import { allocate, roundPage, type Region, type VmSpace } from './vmspace.js';
 
 interface Window {
   /** The file offset of data[0] (page aligned). */
@@ -126,7 +126,7 @@ export class VnodeObject {
   private merge(hits: Window[], off: number, end: number): Window {
     const lo = Math.min(off, ...hits.map((h) => h.off));
     const hi = Math.max(end, ...hits.map((h) => h.off + h.data.length));
-    const data = new Uint8Array(hi - lo);
+    const data = allocate(hi - lo);
     readHost(this.fd, data.subarray(0, clamp(this.size - lo, 0, hi - lo)), lo);
     const clean = hits.some((h) => h.clean) ? data.slice() : undefined;
     for (const h of hits) {
@@ -148,18 +148,27 @@ export class VnodeObject {
     this.users.set(r, vm);
   }
 
+  /** A mapping that failed to come about: an object nobody maps goes (its descriptor closed). */
+  releaseIfUnused(): void {
+    if (this.users.size === 0 && objects.get(this.key) === this) this.end();
+  }
+
+  private end(): void {
+    this.writebackQuietly(0, Infinity);
+    objects.delete(this.key);
+    this.windows = [];
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // nothing to tell anyone
+    }
+  }
+
   /** An entry went: the last one takes the object with it (its changes written to the file first). */
   detach(r: Region): void {
     this.users.delete(r);
     if (this.users.size === 0) {
-      this.writebackQuietly(0, Infinity);
-      objects.delete(this.key);
-      this.windows = [];
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // nothing to tell anyone
-      }
+      this.end();
       return;
     }
     // Windows nobody maps any more are written back and dropped.
