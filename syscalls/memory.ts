@@ -77,8 +77,9 @@ function freePages(p: Proc, start: number, end: number): void {
 /** range_test(addr, size, true) for mmap (uvm_mmap.c 1.148.4.1): EINVAL below, EFBIG past the top, EOVERFLOW on wrap. */
 function mmapRangeTest(addr: number, size: number): void {
   if (addr < 0) throw new Errno(EINVAL);
-  if (!Number.isSafeInteger(addr + size) || addr + size >= 2 ** 64) throw new Errno(EOVERFLOW);
-  if (addr + size > VM_MAXUSER_ADDRESS) throw new Errno(EFBIG);
+  const eaddr = BigInt(addr) + BigInt(size);
+  if (eaddr >= 2n ** 64n) throw new Errno(EOVERFLOW); // vaddr_t arithmetic wrapped: addr > eaddr
+  if (eaddr > BigInt(VM_MAXUSER_ADDRESS)) throw new Errno(EFBIG);
 }
 
 /** What vn_mmap hands uvm_mmap for a file: the object, the flags as it settled them, maxprot. */
