@@ -102,3 +102,43 @@ export function retText(call: string, c: DecodeCtx, r: number): string {
     return String(r);
   }
 }
+
+/** The *at calls' directory descriptors (AT_FDCWD) need a decoder; other descriptors read as numbers. */
+const needsDecoder = (call: string, spec: ArgSpec): boolean => spec.type !== 'fd' || call.endsWith('at');
+
+/**
+ * What keeps the trace from decoding every argument: descriptor arguments with no entry in
+ * CALL_FORMATS and none in RAW_ARGS, entries that name no descriptor or no argument of one, and
+ * RAW_ARGS entries that are stale. Empty when all is well (test/trace.test.ts checks it).
+ */
+export function decoderGaps(
+  descriptors: ReadonlyArray<{ name: string; args: readonly ArgSpec[] }>,
+  formats: Readonly<Record<string, { args: Record<string, unknown>; stack?: ArgSpec[] }>> = CALL_FORMATS,
+  raw: Readonly<Record<string, string>> = RAW_ARGS,
+): string[] {
+  const gaps: string[] = [];
+  const byName = new Map(descriptors.map((d) => [d.name, d]));
+  for (const d of descriptors) {
+    const f = formats[d.name];
+    for (const spec of [...d.args, ...(f?.stack ?? [])]) {
+      if (!needsDecoder(d.name, spec) || f?.args[spec.name] !== undefined || raw[`${d.name}.${spec.name}`] !== undefined) continue;
+      gaps.push(`${d.name}(${spec.name}: ${spec.type}) has no decoder: add one to CALL_FORMATS in src/trace/calls.ts (num for a plain number), or list it in RAW_ARGS with the reason`);
+    }
+  }
+  for (const [name, f] of Object.entries(formats)) {
+    const d = byName.get(name);
+    if (!d) {
+      gaps.push(`CALL_FORMATS.${name} names no syscall descriptor (the descriptor's NetBSD name is the key)`);
+      continue;
+    }
+    const names = new Set([...d.args, ...(f.stack ?? [])].map((s) => s.name));
+    for (const a of Object.keys(f.args)) if (!names.has(a)) gaps.push(`CALL_FORMATS.${name}.${a} is not an argument of ${name}`);
+  }
+  for (const key of Object.keys(raw)) {
+    const [name, a] = key.split('.') as [string, string | undefined];
+    const d = byName.get(name);
+    if (!d || !a || !d.args.some((s) => s.name === a)) gaps.push(`RAW_ARGS['${key}'] names no descriptor argument`);
+    else if (formats[name]?.args[a] !== undefined) gaps.push(`RAW_ARGS['${key}'] has a decoder now: remove it from RAW_ARGS`);
+  }
+  return gaps;
+}

@@ -121,8 +121,8 @@ export const SEEK_NAMES = enumOf([[C.SEEK_SET, 'SEEK_SET'], [C.SEEK_CUR, 'SEEK_C
 export const LOCK_NAMES: FlagTable = [[C.LOCK_SH, 'LOCK_SH'], [C.LOCK_EX, 'LOCK_EX'], [C.LOCK_NB, 'LOCK_NB'], [C.LOCK_UN, 'LOCK_UN']];
 export const F_LOCK_TYPES = enumOf([[C.F_RDLCK, 'F_RDLCK'], [C.F_UNLCK, 'F_UNLCK'], [C.F_WRLCK, 'F_WRLCK']]);
 
-/** A file mode's permission bits in octal, as strace writes modes: `0644`. */
-export const octalText = (mode: number): string => `0${(mode >>> 0).toString(8).padStart(3, '0')}`;
+/** A mode in octal as strace writes modes and umasks (`%#03o`): `0644`, `022`, `000`. */
+export const octalText = (mode: number): string => `0${(mode >>> 0).toString(8)}`.padStart(3, '0');
 
 /** statvfs(2) flags (sys/sys/fstypes.h ST_WAIT/ST_NOWAIT) and f_flag's MNT_* bits. */
 export const ST_NAMES = enumOf([[C.ST_WAIT, 'ST_WAIT'], [C.ST_NOWAIT, 'ST_NOWAIT']]);
