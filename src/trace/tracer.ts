@@ -10,9 +10,9 @@ import type { Proc } from '../kernel/proc.js';
 import type { SigInfo } from '../kernel/sig.js';
 import type { ExitStatus } from '../kernel/signal.js';
 import type { ArgSpec, SyscallClass } from '../kernel/syscall.js';
-import { signalName } from '../kernel/constants.js';
+import { EINTR, signalName } from '../kernel/constants.js';
 import { NETBSD_SYSCALLS } from '../../syscalls/index.js';
-import { TRAP_RAX, TRAP_RSP } from '../unicorn/index.js';
+import { TRAP_RAX, TRAP_RESULT_FLAGS, TRAP_RESULT_RAX, TRAP_RSP } from '../unicorn/index.js';
 import { decodeArg, enterArg, hex, isOutArg, retText, traceSpecs, type DecodeCtx, type TraceArg } from './decode.js';
 import { ALL, parseSyscallSet, type SyscallSet } from './filter.js';
 import { applyRule, compileRule, type CompiledRule, type InjectRule } from './inject.js';
@@ -359,13 +359,19 @@ export class Tracer {
   }
 
   private signal(p: Proc, info: SigInfo, action: SignalTraceEvent['action']): void {
-    // A handler interrupting a sleeping call that will not restart: the call ended with EINTR.
+    // A handler interrupting a sleeping call that will not restart: the call ended as the
+    // kernel's interruptSyscall left it in the trap record — EINTR, or a value with the carry
+    // clear (a transfer that had moved data; clock_nanosleep, whose error is its value).
     const lwp = p.curlwp.lid;
     const pend = this.asleep.get(lwp);
     if (pend && action === 'handler' && !p.restartPending) {
       this.asleep.delete(lwp);
-      pend.ev.errno = 4; // EINTR
-      pend.ev.result = undefined;
+      const u = p.cpu.u32;
+      const flags = u[TRAP_RESULT_FLAGS * 2]!;
+      const rax = u[TRAP_RESULT_RAX * 2]! + u[TRAP_RESULT_RAX * 2 + 1]! * 0x1_0000_0000;
+      const carry = (flags & 1) === 0 || (flags & 2) !== 0;
+      pend.ev.errno = carry ? rax || EINTR : undefined;
+      pend.ev.result = carry ? undefined : rax;
       pend.ev.end = performance.now();
       const c = this.ctx(p, pend.ev, pend.specs, pend.stackArgs, true);
       pend.args = this.decodeRest(pend, c);
