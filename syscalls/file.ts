@@ -25,6 +25,7 @@ import {
 } from '../src/kernel/vnode.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { encodeStat } from './structs.js';
+import { vnodeObject } from '../src/kernel/vnpager.js';
 
 /** FMASK of sys/sys/fcntl.h: the open flags an open file keeps (FCNTLFLAGS there includes FNOSIGPIPE). */
 const FMASK = FREAD | FWRITE | FCNTLFLAGS | O_NOSIGPIPE | O_EXEC;
@@ -114,6 +115,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
     const c = fs.constants;
     let hfd: number;
     let dir = false;
+    let truncated = false;
     if (!r.st) {
       if (!creat) throw new Errno(ENOENT);
       if (r.trailingSlash) throw new Errno(EISDIR);
@@ -132,9 +134,11 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
       if (fflags & (FWRITE | O_TRUNC) && dir) throw new Errno(EISDIR);
       // A FIFO is opened without blocking the whole machine (a reader does not wait for a writer).
       const extra = (fflags & O_TRUNC && st.isFile() ? c.O_TRUNC : 0) | (st.isFIFO() ? c.O_NONBLOCK : 0);
+      truncated = (extra & c.O_TRUNC) !== 0;
       hfd = host(() => fs.openSync(r.host, (dir ? c.O_RDONLY : hostAccess(fflags)) | extra));
     }
     const vf = new VnodeFile(k.machine.files, fileFlag, hfd, r.host, r.guest, dir, rootOf(p));
+    if (truncated) vnodeObject(vf.lockKey)?.refreshSize(); // O_TRUNC: uvm_vnp_setsize(0)
     if (fflags & (O_SHLOCK | O_EXLOCK)) {
       const how = fflags & O_EXLOCK ? LOCK_EX : LOCK_SH;
       if (flockWouldBlock(vf.lockKey, how) && fflags & O_NONBLOCK) {
@@ -620,6 +624,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       if (fp instanceof VnodeFile) {
         if (fp.isDir) throw new Errno(EISDIR);
         host(() => fs.ftruncateSync(fp.fd, length));
+        vnodeObject(fp.lockKey)?.refreshSize(); // uvm_vnp_setsize: mappings lose the pages past the end
       }
       return 0;
     },
@@ -633,6 +638,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       if (r.dev) return 0;
       if (isDir(r)) throw new Errno(EISDIR);
       host(() => fs.truncateSync(r.host, length));
+      vnodeObject(`${r.st!.dev}:${r.st!.ino}`)?.refreshSize(); // uvm_vnp_setsize
       return 0;
     },
   },

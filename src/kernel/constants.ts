@@ -318,6 +318,8 @@ export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
 export const MAP_SHARED = 0x1;
 export const MAP_PRIVATE = 0x2;
+/** MAP_COPY (sys/sys/mman.h, _KERNEL only): deprecated, sys_mmap turns it into MAP_PRIVATE. */
+export const MAP_COPY = 0x4;
 export const MAP_FIXED = 0x10;
 export const MAP_RENAME = 0x20;
 export const MAP_NORESERVE = 0x40;
@@ -565,6 +567,8 @@ export const FPE_FLTINV = 7;
 export const TRAP_BRKPT = 1;
 export const TRAP_TRACE = 2;
 export const BUS_ADRALN = 1;
+/** BUS_ADRERR (sys/sys/siginfo.h): a nonexistent physical address — a file page past end-of-file. */
+export const BUS_ADRERR = 2;
 
 // ---- sigprop[] bits (sys/sys/signalvar.h): a signal's default behaviour --------------------------
 export const SA_KILL = 0x01;

@@ -161,9 +161,9 @@ function socketOps(which: number): FilterOps {
     event(kn) {
       const so = (kn.fp as SocketFile).so;
       if (which === EVFILT_READ && so.listening) {
-        // filt_solisten counts so_qlen; the listen queue is the socket layer's own: ask sopoll.
-        kn.ev.data = 0n;
-        return so.poll(POLLIN) !== 0;
+        // filt_solisten: kn_data = so_qlen, the completed connections waiting for accept.
+        kn.ev.data = BigInt(so.acceptq.length);
+        return so.acceptq.length > 0;
       }
       if (which === EVFILT_EMPTY) {
         kn.ev.data = BigInt(so.snd.cc);

@@ -18,6 +18,7 @@ import { defaultSigaction } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
 import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** The registers a fork copies (the whole user-visible CPU state of the LWP). */
 const CPU_REGS = [
@@ -29,9 +30,12 @@ const CPU_REGS = [
 ];
 
 /**
- * fork1: a new process with a copy of the caller's address space (nothing writable shared),
- * registers, TLS pointer, limits, signal actions, mask and alternate stack (no pending signals),
- * and descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
+ * fork1: a new process with the caller's address space as each mapping's inheritance says
+ * (uvmspace_fork, VmSpace.forkInto: MAP_SHARED memory and what minherit made shared is shared,
+ * the rest copied — copy-on-write while it is not writable; `shareVm`, vfork's FORK_SHAREVM,
+ * maps all of the parent's memory itself), registers, TLS
+ * pointer, limits, signal actions, mask and alternate stack (no pending signals), and
+ * descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
  * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
  */
 export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
@@ -121,6 +125,8 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
     const st = fs.statSync(hostFile);
     if (st.isDirectory()) throw new Errno(EACCES);
     if (!st.isFile() || (st.mode & 0o111) === 0) throw new Errno(EACCES);
+    const id = fs.statSync(hostFile, { bigint: true }); // the vnode's key, as VnodeFile.lockKey has it
+    vnodeObject(`${id.dev}:${id.ino}`)?.writebackQuietly(0, Infinity); // exec reads through the page cache
     image = fs.readFileSync(hostFile);
   } catch (e) {
     if (e instanceof Errno) throw e;

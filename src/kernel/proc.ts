@@ -188,6 +188,7 @@ export class Proc {
   /** A fresh engine and address space (exec): the old ones are released. */
   newImage(): void {
     const old = this.uc;
+    this.vm.destroy(); // shared file mappings' stores go to their files
     this.cpu.dispose();
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
@@ -254,6 +255,7 @@ export class Proc {
     }
     this.status = 'zombie';
     this.fd.closeFrom(0);
+    this.vm.destroy(); // shared file mappings' stores go to their files
     this.cpu.dispose();
     this.uc.close();
   }

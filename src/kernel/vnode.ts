@@ -17,6 +17,7 @@ import { File, type FileTable, type StatInfo } from './file.js';
 import { WaitQueue, Sleep } from './sleepq.js';
 import type { Uio } from './uio.js';
 import { host, type DevName } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** Largest single host transfer (a larger request returns a short count, as a file system may). */
 const MAX_IO = 16 * 1024 * 1024;
@@ -197,6 +198,8 @@ export class VnodeFile extends File implements Seekable {
     uio.check(want);
     const buf = Buffer.allocUnsafe(want);
     const n = host(() => fs.readSync(this.fd, buf, 0, want, off));
+    // The file's pages (UBC): bytes stored through a mapping and not yet written back.
+    vnodeObject(this.lockKey)?.overlayRead(off, buf.subarray(0, n));
     uio.copyout(buf.subarray(0, n));
     return n;
   }
@@ -209,7 +212,20 @@ export class VnodeFile extends File implements Seekable {
     const at = this.flag & FAPPEND ? this.seekSize() : off;
     let done = 0;
     while (done < n) done += host(() => fs.writeSync(this.fd, data, done, n - done, at + done));
+    vnodeObject(this.lockKey)?.noteWrite(at, data.subarray(0, n)); // mappings of the file see it at once
     return n;
+  }
+
+  /** The vnode's v_type, as vn_mmap asks for it. */
+  vtype(): 'VREG' | 'VDIR' | 'VCHR' | 'VBLK' | 'VFIFO' | 'VSOCK' | 'VLNK' {
+    const st = host(() => fs.fstatSync(this.fd));
+    if (st.isFile()) return 'VREG';
+    if (st.isDirectory()) return 'VDIR';
+    if (st.isCharacterDevice()) return 'VCHR';
+    if (st.isBlockDevice()) return 'VBLK';
+    if (st.isFIFO()) return 'VFIFO';
+    if (st.isSocket()) return 'VSOCK';
+    return 'VLNK';
   }
 
   seekSize(): number {
@@ -257,6 +273,7 @@ export class VnodeFile extends File implements Seekable {
   }
 
   fsync(dataOnly: boolean): void {
+    vnodeObject(this.lockKey)?.fsync(); // VOP_FSYNC puts the vnode's dirty pages, mapped stores too
     host(() => (dataOnly ? fs.fdatasyncSync(this.fd) : fs.fsyncSync(this.fd)));
   }
 
