@@ -288,6 +288,11 @@ export const F_GET_SEALS = 17;
 export const F_DUPFD_CLOFORK = 18;
 export const FD_CLOEXEC = 1;
 export const FD_CLOFORK = 2;
+/** Record-lock types (l_type) and sizeof(struct flock): l_start, l_len, l_pid, l_type, l_whence (fcntl.h 1.54). */
+export const F_RDLCK = 1;
+export const F_UNLCK = 2;
+export const F_WRLCK = 3;
+export const FLOCK_SIZE = 24;
 
 // ---- Resource limits: sys/sys/resource.h -------------------------------------------------
 export const RLIMIT_CPU = 0;
@@ -708,6 +713,14 @@ export const NOTE_PDATAMASK = 0x000fffff;
 export const NOTE_TRACK = 0x00000001;
 export const NOTE_TRACKERR = 0x00000002;
 export const NOTE_CHILD = 0x00000004;
+/** EVFILT_VNODE (event.h 1.45; later revisions add bits above NOTE_REVOKE). */
+export const NOTE_DELETE = 0x0001;
+export const NOTE_WRITE = 0x0002;
+export const NOTE_EXTEND = 0x0004;
+export const NOTE_ATTRIB = 0x0008;
+export const NOTE_LINK = 0x0010;
+export const NOTE_RENAME = 0x0020;
+export const NOTE_REVOKE = 0x0040;
 /** EVFILT_TIMER units (an enumeration in the low two bits, not bit flags) and NOTE_ABSTIME. */
 export const NOTE_MSECONDS = 0x0;
 export const NOTE_SECONDS = 0x1;
@@ -733,9 +746,17 @@ export const SIGVTALRM = 26;
 export const SIGPROF = 27;
 /** si_code of a signal from a timer. */
 export const SI_TIMER = -2;
-/** clock_getcpuclockid2's idtype_t values. */
+/** idtype_t (sys/sys/idtype.h 1.5): clock_getcpuclockid2 takes P_PID and P_LWPID. */
+export const P_MYID = -1;
+export const P_ALL = 0;
 export const P_PID = 1;
 export const P_LWPID = 2;
+export const P_PPID = 3;
+export const P_PGID = 4;
+export const P_SID = 5;
+export const P_CID = 6;
+export const P_UID = 7;
+export const P_GID = 8;
 /** tick (sys/kern/kern_clock.c): microseconds per hardclock tick, 1000000 / HZ. */
 export const TICK_US = 10_000;
 
@@ -781,6 +802,9 @@ export const MAXHOSTNAMELEN = 256;
 // ---- LWPs: sys/sys/lwp.h, sys/sys/param.h ---------------------------------------------------------
 export const LWP_DETACHED = 0x00000040;
 export const LWP_SUSPENDED = 0x00000080;
+/** _lwp_ctl features (sys/sys/lwpctl.h 1.4 has CURCPU; PCTR, lc_pctr's bit, is from a newer one: unverified). */
+export const LWPCTL_FEATURE_CURCPU = 0x00000001;
+export const LWPCTL_FEATURE_PCTR = 0x00000002;
 /** LWP_UNPARK_MAX (sys/kern/sys_lwp.c): the most targets one _lwp_unpark_all takes. */
 export const LWP_UNPARK_MAX = 1024;
 /** MAXCOMLEN (sys/sys/param.h): the longest LWP name, with its NUL. */
