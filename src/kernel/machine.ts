@@ -385,7 +385,10 @@ export class Machine implements Scheduler {
       if (e instanceof Errno) {
         if (e.errno === EJUSTRETURN) {
           if (!p.exited) p.cpu.u32[24] = 4;
-          if (ev) this.exitHook(ev, p, 0, 0, undefined);
+          if (ev) {
+            ev.justReturn = true;
+            this.exitHook(ev, p, undefined, 0, undefined);
+          }
           return;
         }
         if (e.errno === ERESTART) {

@@ -301,7 +301,7 @@ export class Tracer {
   private finish(pend: Pending, c: DecodeCtx, complete: boolean): void {
     const ev = pend.ev;
     let ret: string;
-    if (!complete) ret = '?';
+    if (!complete || ev.justReturn) ret = '?'; // never returned, or left the registers as they were set
     else if (ev.errno !== undefined) {
       const e = errnoText(ev.errno);
       ret = `-1 ${e.name} (${e.message})`;
@@ -314,7 +314,7 @@ export class Tracer {
     const start = wall(pend.start);
     const te: SyscallTraceEvent = {
       type: 'syscall', seq: ev.seq, pid: ev.pid, lwp: ev.lwp, name: ev.name, number: ev.number, class: pend.cls ?? null, args,
-      result: complete && ev.errno === undefined ? (ev.result ?? 0) : null,
+      result: complete && ev.errno === undefined && !ev.justReturn ? (ev.result ?? 0) : null,
       rdx: ev.rdx,
       errno: complete ? (ev.errno ?? null) : null,
       errnoName: complete && ev.errno !== undefined ? errnoText(ev.errno).name : null,
