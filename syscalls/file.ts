@@ -14,17 +14,18 @@ import {
   FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK, FFLAGS, FREAD, FWRITE, F_OK, GETCWD_MAX, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
   MAXPATHLEN, MNT_LOCAL, MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, O_CLOEXEC, O_CLOFORK, O_CREAT,
   O_DIRECTORY, O_EXCL, O_EXEC, O_EXLOCK, O_NOFOLLOW, O_NONBLOCK, O_NOSIGPIPE, O_REGULAR, O_SEARCH, O_SHLOCK,
-  O_TRUNC, STATVFS_SIZE, S_IFLNK, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
+  O_TRUNC, STATVFS_SIZE, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { emptyStat, type File, type StatInfo } from '../src/kernel/file.js';
+import type { File, StatInfo } from '../src/kernel/file.js';
 import { Uio } from '../src/kernel/uio.js';
 import { cwdOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
 import {
-  DeviceFile, VnodeFile, deviceStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
+  DeviceFile, VnodeFile, deviceStat, procfsLinkStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
 } from '../src/kernel/vnode.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { encodeStat } from './structs.js';
+import { vnodeObject } from '../src/kernel/vnpager.js';
 
 /** FMASK of sys/sys/fcntl.h: the open flags an open file keeps (FCNTLFLAGS there includes FNOSIGPIPE). */
 const FMASK = FREAD | FWRITE | FCNTLFLAGS | O_NOSIGPIPE | O_EXEC;
@@ -61,17 +62,13 @@ function lookupAt(k: SysCtx, fdat: number, pathp: number, follow: boolean): Look
 
 /** The lookup must have found something (ENOENT otherwise). */
 function existing(r: Lookup): Lookup {
-  if (!r.st && !r.dev && r.procLink === undefined) throw new Errno(ENOENT);
+  if (!r.st && !r.dev && r.link === undefined) throw new Errno(ENOENT);
   return r;
 }
 
-function statOf(r: Lookup, p?: { cred: { uid: number; gid: number } }): StatInfo {
+function statOf(r: Lookup): StatInfo {
   existing(r);
-  if (r.procLink !== undefined) {
-    // procfs_getattr for a link node: VLNK, r-x for everyone, the size of its target.
-    const st = emptyStat(S_IFLNK | 0o555);
-    return { ...st, size: Buffer.byteLength(r.procLink), uid: p?.cred.uid ?? 0, gid: p?.cred.gid ?? 0 };
-  }
+  if (r.link !== undefined) return procfsLinkStat(r.link);
   return r.dev ? deviceStat(r.dev) : statFromHost(r.st!);
 }
 
@@ -118,6 +115,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
     const c = fs.constants;
     let hfd: number;
     let dir = false;
+    let truncated = false;
     if (!r.st) {
       if (!creat) throw new Errno(ENOENT);
       if (r.trailingSlash) throw new Errno(EISDIR);
@@ -136,9 +134,11 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
       if (fflags & (FWRITE | O_TRUNC) && dir) throw new Errno(EISDIR);
       // A FIFO is opened without blocking the whole machine (a reader does not wait for a writer).
       const extra = (fflags & O_TRUNC && st.isFile() ? c.O_TRUNC : 0) | (st.isFIFO() ? c.O_NONBLOCK : 0);
+      truncated = (extra & c.O_TRUNC) !== 0;
       hfd = host(() => fs.openSync(r.host, (dir ? c.O_RDONLY : hostAccess(fflags)) | extra));
     }
     const vf = new VnodeFile(k.machine.files, fileFlag, hfd, r.host, r.guest, dir, rootOf(p));
+    if (truncated) vnodeObject(vf.lockKey)?.refreshSize(); // O_TRUNC: uvm_vnp_setsize(0)
     if (fflags & (O_SHLOCK | O_EXLOCK)) {
       const how = fflags & O_EXLOCK ? LOCK_EX : LOCK_SH;
       if (flockWouldBlock(vf.lockKey, how) && fflags & O_NONBLOCK) {
@@ -222,21 +222,15 @@ function doAccess(k: SysCtx, fdat: number, pathp: number, mode: number, flags: n
 }
 
 function doStat(k: SysCtx, fdat: number, pathp: number, ub: number, follow: boolean): number {
-  const st = statOf(lookupAt(k, fdat, pathp, follow), k.proc);
+  const st = statOf(lookupAt(k, fdat, pathp, follow));
   k.proc.vm.write(ub, encodeStat(st));
   return 0;
 }
 
 function doReadlink(k: SysCtx, fdat: number, pathp: number, buf: number, count: number): number {
   const r = existing(lookupAt(k, fdat, pathp, false));
-  if (r.procLink !== undefined) {
-    const link = Buffer.from(r.procLink);
-    const n = Math.min(count, link.length);
-    k.proc.vm.write(buf, link.subarray(0, n));
-    return n;
-  }
-  if (r.dev || !r.st!.isSymbolicLink()) throw new Errno(EINVAL);
-  const target = host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
+  if (r.dev || (r.link === undefined && !r.st!.isSymbolicLink())) throw new Errno(EINVAL);
+  const target = r.link !== undefined ? Buffer.from(r.link) : host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
   const n = Math.min(count, target.length);
   k.proc.vm.write(buf, target.subarray(0, n));
   return n;
@@ -714,6 +708,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       if (fp instanceof VnodeFile) {
         if (fp.isDir) throw new Errno(EISDIR);
         host(() => fs.ftruncateSync(fp.fd, length));
+        vnodeObject(fp.lockKey)?.refreshSize(); // uvm_vnp_setsize: mappings lose the pages past the end
       }
       return 0;
     },
@@ -727,6 +722,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       if (r.dev) return 0;
       if (isDir(r)) throw new Errno(EISDIR);
       host(() => fs.truncateSync(r.host, length));
+      vnodeObject(`${r.st!.dev}:${r.st!.ino}`)?.refreshSize(); // uvm_vnp_setsize
       return 0;
     },
   },

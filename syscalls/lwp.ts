@@ -5,7 +5,7 @@
 
 import { UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE } from '../src/unicorn/index.js';
 import {
-  EALREADY, EBUSY, EDEADLK, EINVAL, EJUSTRETURN, ENAMETOOLONG, ESRCH, ETIMEDOUT, LWP_DETACHED,
+  EALREADY, EBUSY, EDEADLK, EINVAL, EJUSTRETURN, ENAMETOOLONG, ESRCH, ETIMEDOUT, LWP_DETACHED, LWPCTL_FEATURE_CURCPU, LWPCTL_FEATURE_PCTR,
   LWP_SUSPENDED, LWP_UNPARK_MAX, MAXCOMLEN, NSIG, PAGE_SIZE, SI_LWP, TIMER_ABSTIME, VM_MAXUSER_ADDRESS,
   X86_GET_FSBASE, X86_GET_GSBASE, X86_SET_FSBASE, X86_SET_GSBASE, CLOCK_REALTIME, ENODEV, SS_DISABLE, _UC_SIGMASK,
 } from '../src/kernel/constants.js';
@@ -339,7 +339,7 @@ export const lwpSyscalls: SyscallDescriptor[] = [
       // lwp_ctl_alloc: a struct lwpctl {int lc_curcpu; int lc_pctr;} in a page shared with the kernel.
       const p = k.proc;
       const l = p.curlwp;
-      if (features & ~3) throw new Errno(ENODEV); // LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR only
+      if (features & ~(LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR)) throw new Errno(ENODEV);
       if (l.lwpctl === 0) {
         const page = p.vm.findSpace(PAGE_SIZE, 0);
         p.vm.map(page, PAGE_SIZE, 1 | 2, 'lwpctl');

@@ -110,11 +110,8 @@ function encodeRusage(cpuMs: number): Uint8Array {
 function vfork(k: SysCtx, share: boolean): number {
   const p = k.proc;
   const st = p.restartState as { child: Proc } | undefined;
-  const child = st?.child ?? fork1(k.machine, p);
-  if (!st) {
-    child.vforkParent = p;
-    child.sharesParentVm = share;
-  }
+  const child = st?.child ?? fork1(k.machine, p, share);
+  if (!st) child.vforkParent = p;
   if (child.vforkParent === p) {
     p.restartState = { child };
     throw new Sleep(p.vforkq, undefined, 'nointr');
@@ -138,7 +135,7 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
   },
   {
     number: 282, name: '__vfork14', class: 'process',
-    support: partial('the child runs on a copy of the address space that is copied back to the parent when the child execs or exits'),
+    support: partial("the child shares the parent's memory, but mappings it adds, removes or reprotects are its own"),
     args: [],
     handler: (k) => vfork(k, true),
   },

@@ -20,7 +20,7 @@ import {
   NOTE_ABSTIME, NOTE_CHILD, NOTE_EXEC, NOTE_EXIT, NOTE_FFAND, NOTE_FFCOPY, NOTE_FFCTRLMASK, NOTE_FFLAGSMASK,
   NOTE_FFNOP, NOTE_FFOR, NOTE_FORK, NOTE_LOWAT, NOTE_MSECONDS, NOTE_NSECONDS, NOTE_SECONDS, NOTE_TIMER_UNITMASK,
   NOTE_TRACK, NOTE_TRACKERR, NOTE_TRIGGER, NOTE_USECONDS, PIPE_BUF, PIPE_SIZE, POLLIN, POLLOUT, POLLRDNORM,
-  POLLWRNORM, SO_ACCEPTCONN, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED, S_IFIFO,
+  POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED, S_IFIFO,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
@@ -155,15 +155,15 @@ function socketOps(which: number): FilterOps {
     isfd: true,
     attach(kn) {
       const f = kn.fp as SocketFile;
-      kn.listen(...(which === EVFILT_READ && f.so.options & SO_ACCEPTCONN ? f.pollQueues() : [which === EVFILT_READ ? f.so.rcv : f.so.snd]));
+      kn.listen(...(which === EVFILT_READ && f.so.listening ? f.pollQueues() : [which === EVFILT_READ ? f.so.rcv : f.so.snd]));
     },
     detach: (kn) => kn.unlisten(),
     event(kn) {
       const so = (kn.fp as SocketFile).so;
-      if (which === EVFILT_READ && so.options & SO_ACCEPTCONN) {
-        // filt_solisten counts so_qlen; the listen queue is the socket layer's own: ask sopoll.
-        kn.ev.data = 0n;
-        return so.poll(POLLIN) !== 0;
+      if (which === EVFILT_READ && so.listening) {
+        // filt_solisten: kn_data = so_qlen, the completed connections waiting for accept.
+        kn.ev.data = BigInt(so.acceptq.length);
+        return so.acceptq.length > 0;
       }
       if (which === EVFILT_EMPTY) {
         kn.ev.data = BigInt(so.snd.cc);

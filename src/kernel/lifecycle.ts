@@ -18,6 +18,7 @@ import { defaultSigaction } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
 import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** The registers a fork copies (the whole user-visible CPU state of the LWP). */
 const CPU_REGS = [
@@ -29,23 +30,23 @@ const CPU_REGS = [
 ];
 
 /**
- * fork1: a new process with a copy of the caller's address space (nothing writable shared),
- * registers, TLS pointer, limits, signal actions, mask and alternate stack (no pending signals),
- * and descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
+ * fork1: a new process with the caller's address space as each mapping's inheritance says
+ * (uvmspace_fork, VmSpace.forkInto: MAP_SHARED memory and what minherit made shared is shared,
+ * the rest copied — copy-on-write while it is not writable; `shareVm`, vfork's FORK_SHAREVM,
+ * maps all of the parent's memory itself), registers, TLS
+ * pointer, limits, signal actions, mask and alternate stack (no pending signals), and
+ * descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
  * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
  */
-export function fork1(m: Machine, parent: Proc): Proc {
+export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   const child = m.newProc(parent.pid, { ...parent.cred }, parent.comm);
   child.parent = parent;
   parent.children.add(child);
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.limits = parent.limits.map((l) => ({ ...l }));
-  for (const r of parent.vm.mappings) {
-    const c = child.vm.map(r.start, r.end - r.start, r.prot, r.name);
-    if (!r.zero) copyNonZero(c.bytes, r.bytes); // a fresh mapping is zero-filled already
-    c.zero = r.zero;
-  }
+  if (shareVm) parent.vm.shareInto(child.vm); // __vfork14: FORK_SHAREVM
+  else parent.vm.forkInto(child.vm);
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;
@@ -70,22 +71,6 @@ export function fork1(m: Machine, parent: Proc): Proc {
   m.setRunnable(child.curlwp);
   m.procEvents.wakeup();
   return child;
-}
-
-const CHUNK = 65536;
-const ZERO_CHUNK = Buffer.alloc(CHUNK);
-
-/**
- * Copy src into a zero-filled dst of the same length, skipping the 64 KiB chunks that are all
- * zeros: the host then never touches those pages of dst (a Go program's heap index is 32 MiB of
- * mostly zeros; a sparse copy is several times cheaper than a full one).
- */
-function copyNonZero(dst: Uint8Array, src: Uint8Array): void {
-  const b = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
-  for (let o = 0; o < b.length; o += CHUNK) {
-    const end = Math.min(o + CHUNK, b.length);
-    if (b.compare(ZERO_CHUNK, 0, end - o, o, end) !== 0) dst.set(src.subarray(o, end), o);
-  }
 }
 
 /** Read a NUL-terminated array of string pointers (execve's argv and envp). */
@@ -140,6 +125,8 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
     const st = fs.statSync(hostFile);
     if (st.isDirectory()) throw new Errno(EACCES);
     if (!st.isFile() || (st.mode & 0o111) === 0) throw new Errno(EACCES);
+    const id = fs.statSync(hostFile, { bigint: true }); // the vnode's key, as VnodeFile.lockKey has it
+    vnodeObject(`${id.dev}:${id.ino}`)?.writebackQuietly(0, Infinity); // exec reads through the page cache
     image = fs.readFileSync(hostFile);
   } catch (e) {
     if (e instanceof Errno) throw e;
@@ -174,24 +161,14 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
 }
 
 /**
- * A vfork child gives its parent back: the parent, asleep since the vfork, continues. With
- * __vfork14 the two share the address space (FORK_SHAREVM); nbemu runs the child on a copy, so
- * what the child wrote is copied back into the parent's memory here, before the child's image
- * goes (exec) or the child ends — the parent sees exactly what sharing would have shown it.
+ * A vfork child gives its parent back: the parent, asleep since the vfork, continues (before the
+ * child's image goes at exec, or the child ends). With __vfork14 the child ran on the parent's
+ * own memory, so the parent sees what it wrote.
  */
 export function releaseVforkParent(child: Proc): void {
   const parent = child.vforkParent;
   if (!parent) return;
   child.vforkParent = undefined;
-  if (child.sharesParentVm && !parent.exited) {
-    for (const r of child.vm.mappings) {
-      const dst = parent.vm.mappings.find((q) => q.start <= r.start && r.end <= q.end);
-      if (dst) {
-        dst.bytes.set(r.bytes, r.start - dst.start);
-        dst.zero = false;
-      }
-    }
-  }
   parent.vforkq.wakeup();
 }
 

@@ -36,6 +36,8 @@ export interface Scheduler {
   removeTimer(l: Lwp): void;
   /** SIGCONT (or SIGKILL) for a stopped process. */
   continueProc(p: Proc): void;
+  /** The process with this pid, if the machine has one (zombies included). */
+  findProc(pid: number): Proc | undefined;
 }
 
 /** proc0's limits (sys/kern/init_main.c, kern_resource.c): NOFILE soft OPEN_MAX, hard maxfiles. */
@@ -89,8 +91,6 @@ export class Proc {
   stopReported = true;
   /** Continued by SIGCONT and not yet reported to a WCONTINUED wait. */
   continued = false;
-  /** __vfork14: the child's memory is the parent's (copied back to it at exec or exit). */
-  sharesParentVm = false;
   /** The process has called execve (setpgid on it from the parent is EACCES). */
   execed = false;
   /** user and system time consumed, in ms (rusage). */
@@ -192,6 +192,7 @@ export class Proc {
   /** A fresh engine and address space (exec): the old ones are released. */
   newImage(): void {
     const old = this.uc;
+    this.vm.destroy(); // shared file mappings' stores go to their files
     this.cpu.dispose();
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
@@ -267,6 +268,7 @@ export class Proc {
     }
     this.status = 'zombie';
     this.fd.closeFrom(0);
+    this.vm.destroy(); // shared file mappings' stores go to their files
     this.cpu.dispose();
     this.uc.close();
   }

@@ -153,17 +153,37 @@ export interface Lookup {
   st: fs.BigIntStats | undefined;
   /** One of nbemu's own devices. */
   dev?: DevName;
+  /** The target of one of nbemu's own procfs symbolic links (/proc/curproc, /proc/N/exe). */
+  link?: string;
   /** The canonical guest path of the containing directory. */
   parent: string;
   /** The last component as the caller wrote it ('.', '..' or a name; '' for "/"). */
   last: string;
   /** The path ended in "/". */
   trailingSlash: boolean;
-  /** /proc/curproc/exe not followed: procfs's link to the process's program (its target). */
-  procLink?: string;
 }
 
 const byteLength = (s: string): number => Buffer.byteLength(s);
+
+/**
+ * The few procfs nodes nbemu provides itself (sys/miscfs/procfs/procfs_vnops.c procfs_readlink;
+ * NetBSD installs mount procfs on /proc): /proc/curproc and /proc/self are links to the
+ * caller's pid, /proc/N/exe to process N's executable (the Go runtime's os.Executable reads it).
+ * `dir` is the directory being looked in, `comp` the name.
+ */
+function procfsLink(p: Proc, dir: string[], comp: string): string | undefined {
+  if (dir[0] !== 'proc') return undefined;
+  if (dir.length === 1 && (comp === 'curproc' || comp === 'self')) return String(p.pid);
+  if (dir.length === 2 && comp === 'exe') {
+    const q = /^[0-9]+$/.test(dir[1]!) ? p.sched.findProc(Number(dir[1])) : undefined;
+    if (q && !q.exited && q.path) return q.path;
+  }
+  return undefined;
+}
+
+/** /proc/N for a live nbemu process N: a directory of procfs, whatever the host's /proc holds. */
+const isProcfsDir = (p: Proc, dir: string[], comp: string): boolean =>
+  dir.length === 1 && dir[0] === 'proc' && /^[0-9]+$/.test(comp) && p.sched.findProc(Number(comp))?.exited === false;
 
 function join(stack: string[]): string {
   return `/${stack.join('/')}`;
@@ -203,22 +223,6 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
       continue;
     }
     if (byteLength(comp) > NAME_MAX) throw new Errno(ENAMETOOLONG);
-    if (stack.length === 1 && stack[0] === 'proc' && comp === 'curproc' && isCurprocExe(todo, i)) {
-      // procfs as NetBSD mounts it on /proc (sys/miscfs/procfs: PFSexe, procfs_readlink gives
-      // the program's path): the one node nbemu provides is /proc/curproc/exe, for Go's
-      // os.Executable; the rest of /proc is the host's.
-      const target = p.path;
-      const linkLast = todo.slice(i + 1).filter((c) => c !== '').length === 1;
-      if (linkLast && !follow && !trailingSlash) {
-        return { guest: '/proc/curproc/exe', host: '/nonexistent-nbemu-procfs/curproc/exe', st: undefined, parent: '/proc/curproc', last: 'exe', trailingSlash, procLink: target };
-      }
-      if (++links > MAXSYMLINKS) throw new Errno(ELOOP);
-      todo = [...target.split('/'), ...todo.slice(i + 1).filter((c) => c !== '').slice(1)];
-      if (trailingSlash) todo.push('');
-      i = -1;
-      stack = [];
-      continue;
-    }
     if (stack.length === 1 && stack[0] === 'dev' && DEVICES.has(comp)) {
       if (!isLast) throw new Errno(ENOTDIR);
       const guest = join([...stack, comp]);
@@ -226,20 +230,35 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
     }
     const guest = join([...stack, comp]);
     const hp = hostPathOf(root, guest);
-    const st = lstat(hp);
-    if (!st) {
-      if (isLast) return { guest, host: hp, st: undefined, parent: join(stack), last, trailingSlash };
-      throw new Errno(ENOENT);
-    }
-    if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
+    /** Continue the walk with a symbolic link's target in place of the component. */
+    const followLink = (target: string): void => {
       if (++links > MAXSYMLINKS) throw new Errno(ELOOP);
-      const target = host(() => fs.readlinkSync(hp, 'utf8'));
       if (target === '') throw new Errno(ENOENT);
       const rest = todo.slice(i + 1);
       if (byteLength(target) + byteLength(rest.join('/')) + 1 >= MAXPATHLEN) throw new Errno(ENAMETOOLONG);
       todo = [...target.split('/'), ...rest];
       i = -1;
       if (target.startsWith('/')) stack = [];
+    };
+    const vlink = procfsLink(p, stack, comp);
+    if (vlink !== undefined) {
+      if (!isLast || follow || trailingSlash) {
+        followLink(vlink);
+        continue;
+      }
+      return { guest, host: hp, st: undefined, link: vlink, parent: join(stack), last, trailingSlash };
+    }
+    if (!isLast && isProcfsDir(p, stack, comp)) {
+      stack.push(comp);
+      continue;
+    }
+    const st = lstat(hp);
+    if (!st) {
+      if (isLast) return { guest, host: hp, st: undefined, parent: join(stack), last, trailingSlash };
+      throw new Errno(ENOENT);
+    }
+    if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
+      followLink(host(() => fs.readlinkSync(hp, 'utf8')));
       continue;
     }
     if (!isLast && !st.isDirectory()) throw new Errno(ENOTDIR);
@@ -256,12 +275,6 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
   if (!st) throw new Errno(ENOENT);
   if (!st.isDirectory()) throw new Errno(ENOTDIR);
   return { guest, host: hp, st, parent: join(stack.slice(0, -1)), last, trailingSlash };
-}
-
-/** The components after todo[i] ("curproc") start with "exe". */
-function isCurprocExe(todo: string[], i: number): boolean {
-  for (let j = i + 1; j < todo.length; j++) if (todo[j] !== '') return todo[j] === 'exe';
-  return false;
 }
 
 /**

@@ -11,13 +11,14 @@ import * as tty from 'node:tty';
 import {
   DEV_NULL, DEV_RANDOM, DEV_TTY, DEV_URANDOM, DEV_ZERO, DIRENT_NAME_OFF, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK,
   DT_REG, DT_SOCK, DT_UNKNOWN, EINVAL, EISDIR, ENXIO, FAPPEND, FREAD, FWRITE, F_FLOCK, F_RDLCK, F_SETLK, F_UNLCK,
-  F_WAIT, F_WRLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, makedev,
+  F_WAIT, F_WRLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, S_IFLNK, makedev,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, type FileTable, type StatInfo } from './file.js';
 import { lfAdvlock, wouldBlock, type FlockArg, type LockCaller } from './lockf.js';
 import type { Uio } from './uio.js';
 import { host, type DevName } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** Largest single host transfer (a larger request returns a short count, as a file system may). */
 const MAX_IO = 16 * 1024 * 1024;
@@ -158,6 +159,8 @@ export class VnodeFile extends File implements Seekable {
     uio.check(want);
     const buf = Buffer.allocUnsafe(want);
     const n = host(() => fs.readSync(this.fd, buf, 0, want, off));
+    // The file's pages (UBC): bytes stored through a mapping and not yet written back.
+    vnodeObject(this.lockKey)?.overlayRead(off, buf.subarray(0, n));
     uio.copyout(buf.subarray(0, n));
     return n;
   }
@@ -170,7 +173,20 @@ export class VnodeFile extends File implements Seekable {
     const at = this.flag & FAPPEND ? this.seekSize() : off;
     let done = 0;
     while (done < n) done += host(() => fs.writeSync(this.fd, data, done, n - done, at + done));
+    vnodeObject(this.lockKey)?.noteWrite(at, data.subarray(0, n)); // mappings of the file see it at once
     return n;
+  }
+
+  /** The vnode's v_type, as vn_mmap asks for it. */
+  vtype(): 'VREG' | 'VDIR' | 'VCHR' | 'VBLK' | 'VFIFO' | 'VSOCK' | 'VLNK' {
+    const st = host(() => fs.fstatSync(this.fd));
+    if (st.isFile()) return 'VREG';
+    if (st.isDirectory()) return 'VDIR';
+    if (st.isCharacterDevice()) return 'VCHR';
+    if (st.isBlockDevice()) return 'VBLK';
+    if (st.isFIFO()) return 'VFIFO';
+    if (st.isSocket()) return 'VSOCK';
+    return 'VLNK';
   }
 
   seekSize(): number {
@@ -218,6 +234,7 @@ export class VnodeFile extends File implements Seekable {
   }
 
   fsync(dataOnly: boolean): void {
+    vnodeObject(this.lockKey)?.fsync(); // VOP_FSYNC puts the vnode's dirty pages, mapped stores too
     host(() => (dataOnly ? fs.fdatasyncSync(this.fd) : fs.fsyncSync(this.fd)));
   }
 
@@ -261,6 +278,15 @@ export function deviceStat(dev: DevName): StatInfo {
     dev: 0x0b00, ino: 100 + Object.keys(DEVICE_INFO).indexOf(dev), mode: S_IFCHR | info.perm, nlink: 1,
     uid: 0, gid: 0, rdev: info.rdev, size: 0, blksize: 4096, blocks: 0,
     atimeMs: t, mtimeMs: t, ctimeMs: t, birthtimeMs: t,
+  };
+}
+
+/** lstat of one of nbemu's procfs links (procfs_getattr: a symlink, mode 0777, size = target length). */
+export function procfsLinkStat(target: string): StatInfo {
+  const t = Date.now();
+  return {
+    dev: 0x0c00, ino: 3, mode: S_IFLNK | 0o777, nlink: 1, uid: 0, gid: 0, rdev: 0, size: Buffer.byteLength(target),
+    blksize: 4096, blocks: 0, atimeMs: t, mtimeMs: t, ctimeMs: t, birthtimeMs: t,
   };
 }
 
