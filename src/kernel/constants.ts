@@ -844,5 +844,19 @@ export const RUSAGE_SIZE = 144;
 export const PRIO_PROCESS = 0;
 export const PRIO_PGRP = 1;
 export const PRIO_USER = 2;
+/**
+ * do_setresuid/do_setresgid's flags (sys/sys/kauth.h ID_*): which current id a new real,
+ * effective or saved id may equal without privilege. Kernel-internal; values as remembered,
+ * unverified (only their distinctness matters).
+ */
+export const ID_E_EQ_E = 0x001;
+export const ID_E_EQ_R = 0x002;
+export const ID_E_EQ_S = 0x004;
+export const ID_R_EQ_E = 0x010;
+export const ID_R_EQ_R = 0x020;
+export const ID_R_EQ_S = 0x040;
+export const ID_S_EQ_E = 0x100;
+export const ID_S_EQ_R = 0x200;
+export const ID_S_EQ_S = 0x400;
 /** NGROUPS_MAX (sys/sys/syslimits.h). */
 export const NGROUPS_MAX = 16;

@@ -39,7 +39,8 @@ const CPU_REGS = [
  * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
  */
 export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
-  const child = m.newProc(parent.pid, { ...parent.cred }, parent.comm);
+  const child = m.newProc(parent.pid, { ...parent.cred, groups: parent.cred.groups && [...parent.cred.groups] }, parent.comm);
+  child.sugid = parent.sugid; // fork1 keeps PK_SUGID
   child.parent = parent;
   parent.children.add(child);
   child.pgid = parent.pgid;
@@ -145,6 +146,11 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   p.curlwp.ctx = undefined; // a context of the old engine
   p.newImage();
   loadImage(p, elf, image, { argv, envp, execname: guestPath, uid: p.cred.euid, gid: p.cred.egid });
+  // execve1's set-id handling for a program without set-id bits (nbemu runs none): PK_SUGID
+  // goes once the real and effective ids agree, and the saved ids become the effective ones.
+  if (p.cred.euid === p.cred.uid && p.cred.egid === p.cred.gid) p.sugid = false;
+  p.cred.svuid = p.cred.euid;
+  p.cred.svgid = p.cred.egid;
   p.comm = path.basename(file).slice(0, 16);
   p.fd.closeFlagged(FD_CLOEXEC);
   const s = p.sig;

@@ -27,6 +27,11 @@ export interface Credentials {
   euid: number;
   gid: number;
   egid: number;
+  /** The saved set-user-id and set-group-id (kauth_cred_getsvuid/svgid); the euid/egid at start. */
+  svuid?: number;
+  svgid?: number;
+  /** The supplementary groups (cr_groups); the real gid alone at start. */
+  groups?: number[];
 }
 
 /** The scheduler's side of a process (the LWP's state in sys/sys/lwp.h terms). */
@@ -97,6 +102,8 @@ export class Proc {
   cpuMs = 0;
   /** PK_ADVLOCK: the process has taken a POSIX record lock, so its closes release them. */
   advlock = false;
+  /** PK_SUGID: its credentials changed (set*id calls), so issetugid() answers 1. */
+  sugid = false;
 
   constructor(
     readonly pid: number,
