@@ -24,6 +24,7 @@ interface GoPackage {
 }
 
 const LINUX_BINARY = 'runs a host program (/usr/bin/..., /bin/sh): a Linux binary, ENOEXEC under nbemu';
+const NO_INET = 'listens on tcp 127.0.0.1: nbemu has no inet sockets (EAFNOSUPPORT)';
 
 const PACKAGES: GoPackage[] = [
   { pkg: 'context', why: 'timers and goroutines on several LWPs' },
@@ -43,6 +44,11 @@ const PACKAGES: GoPackage[] = [
       TestFifoEOF: 'mkfifo is not implemented in nbemu',
       TestRemoveAllLongPath: 'host paths longer than Linux\'s PATH_MAX (4096) fail with ENAMETOOLONG in nbemu',
     },
+  },
+  {
+    pkg: 'os/exec',
+    why: 'fork, exec of the test binary itself, pipes to children, credentials, process groups',
+    skip: { TestExtraFiles: NO_INET, TestExtraFilesRace: NO_INET },
   },
   {
     pkg: 'os/signal',
@@ -75,8 +81,10 @@ function binaryOf(pkg: string): string {
 
 /** Run a test binary under nbemu from the package's directory. */
 function runTest(pkg: string, args: string[]): { status: number | null; out: string } {
+  const dir = join(goroot, 'src', pkg);
   const r = spawnSync(process.execPath, [resolve(root, 'bin', 'nbemu.js'), binaryOf(pkg), ...args], {
-    cwd: join(goroot, 'src', pkg),
+    cwd: dir,
+    env: { ...process.env, PWD: dir }, // as a shell's cd (and go test) leave it
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS,
     maxBuffer: 64 * 1024 * 1024,
