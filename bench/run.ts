@@ -15,10 +15,19 @@
 //      Both also run as their Linux build (the same C source, -DLINUX) under qemu-x86_64 (whose
 //      fork makes a second qemu process) and natively.
 //   4. start-up: `node bin/nbemu.js fixtures/bin/hello` end to end, and spawn() -> exit in-process.
+//   5. esbuild: esbuild's NetBSD build (scripts/fetch-esbuild-netbsd.mjs fetches it) bundles
+//      fixtures/esbuild-sample (the minified ESM build of test/esbuild.test.ts) under nbemu,
+//      in-process (spawn() to exit) and end to end (`node bin/nbemu.js`), against the host's
+//      esbuild of the same version natively (also with GOMAXPROCS=1, as the guest sees one CPU)
+//      and under qemu-x86_64. Best of RUNS wall times (best of 4 x RUNS, at least 20, for the
+//      native runs, which take milliseconds and so suffer most from a shared machine's noise);
+//      `esbuild --version` alone is timed too, to separate the Go runtime's start-up from the
+//      bundling.
 //
 // Options: --runs R (default 5), --calls N (default 2000000), --trips N (ping-pong round trips,
 // default 100000), --mib M (bulk MiB, default 256), --only X (repeatable; X is a runner,
-// nbemu|qemu|native, or a benchmark, null|pingpong|bulk|startup), --trace text|json, --no-json.
+// nbemu|qemu|native, or a benchmark, null|pingpong|bulk|startup|esbuild), --trace text|json,
+// --no-json.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -180,6 +189,16 @@ interface Results {
   /** MB/s (10^6 bytes per second). */
   bulk: Rates;
   startup: { cliMs?: number; inProcessMs?: number };
+  /** Wall times in ms, best of runs; ratios are nbemu's time over the host's. */
+  esbuild: EsbuildResults;
+}
+
+interface EsbuildResults {
+  version?: string;
+  args?: string[];
+  bundle: Record<string, number | 'not installed'>;
+  versionOnly: Record<string, number | 'not installed'>;
+  ratios: Record<string, number>;
 }
 
 interface Rates {
@@ -194,7 +213,7 @@ function main(): void {
   const o = parseArgs(process.argv.slice(2));
   traceMode = o.trace;
   const runners = ['nbemu', 'qemu', 'native'];
-  const benches = ['null', 'pingpong', 'bulk', 'startup'];
+  const benches = ['null', 'pingpong', 'bulk', 'startup', 'esbuild'];
   for (const k of o.only) if (!runners.includes(k) && !benches.includes(k)) throw new Error(`bench: --only ${k}?`);
   const only = (set: string[], k: string): boolean => ![...o.only].some((x) => set.includes(x)) || o.only.has(k);
   // startup is a benchmark of nbemu alone: asked for by name, or when nbemu runs and no benchmark was named
@@ -209,6 +228,7 @@ function main(): void {
     pingpong: {},
     bulk: {},
     startup: {},
+    esbuild: { bundle: {}, versionOnly: {}, ratios: {} },
   };
 
   console.log(`machine: ${info.cpu}, ${info.cores} cores, ${info.platform}`);
@@ -322,6 +342,10 @@ function main(): void {
     rows.push(['start-up, in-process spawn() to exit', `${(inNs / 1e6).toFixed(2)} ms`, 'hello, best of runs']);
   }
 
+  if (wantIn('esbuild', 'nbemu') || wantIn('esbuild', 'native') || wantIn('esbuild', 'qemu')) {
+    esbuildBench(o, res.esbuild, rows, (r) => wantIn('esbuild', r));
+  }
+
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
@@ -331,6 +355,97 @@ function main(): void {
     fs.writeFileSync(out, `${JSON.stringify(res, null, 2)}\n`);
     console.log(`\nwritten to ${path.relative(process.cwd(), out) || out}`);
   }
+}
+
+// ---- esbuild ---------------------------------------------------------------------------------
+const sample = path.join(root, 'fixtures', 'esbuild-sample');
+
+/** The NetBSD esbuild (fetched on first use) or, with --host, the host's: the script prints its path. */
+function esbuildBinary(which: 'netbsd' | 'host'): string {
+  const script = path.join(root, 'scripts', 'fetch-esbuild-netbsd.mjs');
+  const r = spawnSync(process.execPath, [script, ...(which === 'host' ? ['--host'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench: ${script} failed`);
+  return r.stdout.trim();
+}
+
+/** Wall time of one esbuild run under nbemu in-process, spawn() to exit, in the sample's directory. */
+function nbemuEsbuild(binary: string, args: string[]): number {
+  const sink: Buffer[] = [];
+  const here = process.cwd();
+  process.chdir(sample); // the guest starts in nbemu's directory, as the CLI's does
+  try {
+    const m = createMachine({ stdout: captureStream(sink), stderr: captureStream(sink) });
+    const t0 = nowNs();
+    const p = m.spawn(binary, [binary, ...args], []);
+    const out = m.run(p);
+    const t = Number(nowNs() - t0);
+    if (out.kind !== 'exited' || out.code !== 0) {
+      throw new Error(`esbuild under nbemu ended with ${JSON.stringify(out)}: ${Buffer.concat(sink).toString()}`);
+    }
+    return t;
+  } finally {
+    process.chdir(here);
+  }
+}
+
+function hostIn(cwd: string, cmd: string, args: string[], env?: Record<string, string>): number {
+  const t0 = nowNs();
+  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+  const t = Number(nowNs() - t0);
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}: ${r.stderr}`);
+  return t;
+}
+
+function esbuildBench(o: Options, res: EsbuildResults, rows: [string, string, string][], want: (runner: string) => boolean): void {
+  const netbsd = esbuildBinary('netbsd');
+  const host = esbuildBinary('host');
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nbemu-bench-esbuild-'));
+  // The minified ESM build of test/esbuild.test.ts (without the metafile).
+  const args = ['src/main.ts', '--bundle', '--format=esm', '--target=es2017', '--minify', '--sourcemap',
+    `--outfile=${path.join(outDir, 'main.mjs')}`, '--log-level=warning'];
+  res.version = spawnSync(host, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  res.args = args.map((a) => a.replace(outDir, '$OUT'));
+  const cli = path.join(root, 'bin', 'nbemu.js');
+  const qemu = onPath('qemu-x86_64');
+  const nativeRuns = Math.max(4 * o.runs, 20);
+  const runners: [key: string, runner: string, label: string, time: (a: string[]) => number][] = [
+    ['nbemuInProcess', 'nbemu', 'nbemu in-process (spawn to exit)', (a) => nbemuEsbuild(netbsd, a)],
+    ['nbemuCli', 'nbemu', 'nbemu end to end (node bin/nbemu.js)', (a) => hostIn(sample, process.execPath, [cli, netbsd, ...a])],
+    ['native', 'native', 'host esbuild, native', (a) => hostIn(sample, host, a)],
+    ['nativeOneCpu', 'native', 'host esbuild, native, GOMAXPROCS=1', (a) => hostIn(sample, host, a, { GOMAXPROCS: '1' })],
+    ['qemu', 'qemu', 'host esbuild under qemu-x86_64', (a) => (qemu ? hostIn(sample, qemu, [host, ...a]) : NaN)],
+  ];
+  try {
+    for (const [key, runner, label, time] of runners) {
+      if (!want(runner)) continue;
+      if (runner === 'qemu' && qemu === null) {
+        res.bundle[key] = res.versionOnly[key] = 'not installed';
+        rows.push([`esbuild, ${label}`, 'not installed', '']);
+        continue;
+      }
+      time(args); // warm the JIT, the binding and the page cache
+      const runs = runner === 'native' ? nativeRuns : o.runs;
+      const bundle = best(runs, () => time(args)) / 1e6;
+      const version = best(runs, () => time(['--version'])) / 1e6;
+      res.bundle[key] = bundle;
+      res.versionOnly[key] = version;
+      rows.push([`esbuild bundle, ${label}`, `${bundle.toFixed(1)} ms`, `--version alone: ${version.toFixed(1)} ms`]);
+    }
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+  const ratio = (a: string, b: string, label: string): void => {
+    const x = res.bundle[a];
+    const y = res.bundle[b];
+    if (typeof x !== 'number' || typeof y !== 'number') return;
+    res.ratios[`${a}/${b}`] = x / y;
+    rows.push([`esbuild bundle, ${label}`, `${(x / y).toFixed(1)}x`, 'the time: lower is better (target: within 10x of native)']);
+  };
+  ratio('nbemuInProcess', 'native', 'nbemu in-process / native');
+  ratio('nbemuCli', 'native', 'nbemu end to end / native');
+  ratio('nbemuInProcess', 'nativeOneCpu', 'nbemu in-process / native GOMAXPROCS=1');
+  ratio('nbemuInProcess', 'qemu', 'nbemu in-process / qemu-x86_64');
 }
 
 main();

@@ -53,22 +53,19 @@ export const EXIT_NOT_FOUND = 127;
 /** Options whose value is the next word. */
 const VALUE_OPTIONS = ['-E', '-U', '--maxfiles', '--root', '--trace-file', '--trace-json', '--trace-strsize', '--inject'];
 
-/** A file sink that writes in large chunks; flush() at the end. */
+/**
+ * A file sink that writes each line at once. The emulation runs synchronously on Node's main
+ * thread, so a buffered stream would never drain while it runs, and the lines that explain a
+ * hang (the last ones) would be lost when the user interrupts it.
+ */
 function fileSink(fd: number): { write: (line: string) => void; flush: () => void } {
-  let buf: string[] = [];
-  let size = 0;
-  const flush = (): void => {
-    if (buf.length) fs.writeSync(fd, buf.join(''));
-    buf = [];
-    size = 0;
-  };
   return {
     write(line) {
-      buf.push(line, '\n');
-      size += line.length + 1;
-      if (size > 65536) flush();
+      fs.writeSync(fd, `${line}\n`);
     },
-    flush,
+    flush() {
+      fs.closeSync(fd);
+    },
   };
 }
 

@@ -6,8 +6,11 @@ import {
   EAGAIN, EBADF, EINVAL, EPIPE, F_CLOSEM, F_DUPFD, F_DUPFD_CLOEXEC, F_DUPFD_CLOFORK, F_GETFD, F_GETFL,
   F_GETNOSIGPIPE, F_MAXFD, F_SETFD, F_SETFL, F_SETNOSIGPIPE, FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK,
   FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
-  OFLAGS, RLIMIT_NOFILE, SIGPIPE,
+  OFLAGS, RLIMIT_NOFILE, SIGPIPE, F_GETLK, F_SETLK, F_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_POSIX, F_WAIT,
+  FLOCK_SIZE, SEEK_CUR, SEEK_END,
 } from '../src/kernel/constants.js';
+import { lfAdvlock, type FlockArg } from '../src/kernel/lockf.js';
+import type { Seekable } from '../src/kernel/vnode.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { Pipe, PipeFile } from '../src/kernel/pipe.js';
@@ -16,6 +19,58 @@ import type { Proc } from '../src/kernel/proc.js';
 import { Uio } from '../src/kernel/uio.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { encodeStat } from './structs.js';
+
+/**
+ * F_GETLK, F_SETLK, F_SETLKW (sys/kern/sys_descrip.c 1.48 sys_fcntl → do_fcntl_lock →
+ * vn_advlock → lf_advlock): the struct flock is copied in first (EFAULT before EBADF); then the
+ * descriptor (EBADF), a file that takes locks (EINVAL for pipes, sockets, kqueues), the lock
+ * type against the open mode (a read lock needs FREAD, a write lock FWRITE: EBADF; another
+ * type EINVAL); SEEK_CUR counts from the file offset. F_GETLK copies the answer back out.
+ */
+function fcntlLock(k: SysCtx, fd: number, cmd: number, arg: number): number {
+  const p = k.proc;
+  const b = p.vm.read(arg, FLOCK_SIZE);
+  const dv = new DataView(b.buffer, b.byteOffset, FLOCK_SIZE);
+  const fl: FlockArg = {
+    start: dv.getBigInt64(0, true), len: dv.getBigInt64(8, true), pid: dv.getInt32(16, true),
+    type: dv.getInt16(20, true), whence: dv.getInt16(22, true),
+  };
+  const fp = p.fd.get(fd);
+  const key = fp.lockKey;
+  if (key === undefined) throw new Errno(EINVAL); // no fo_advlock
+  const f = fp as File & Seekable;
+  // vn_advlock: SEEK_CUR is made absolute before VOP_ADVLOCK.
+  if (fl.whence === SEEK_CUR) fl.start = BigInt.asIntN(64, fl.start + BigInt(f.offset));
+  const caller = { proc: p, pid: p.pid, uid: p.cred.euid };
+  const size = fl.whence === SEEK_END ? f.seekSize() : 0;
+  if (cmd === F_GETLK) {
+    if (fl.type !== F_RDLCK && fl.type !== F_WRLCK && fl.type !== F_UNLCK) throw new Errno(EINVAL);
+    lfAdvlock(key, p, F_GETLK, fl, F_POSIX, size, caller);
+    const out = new Uint8Array(FLOCK_SIZE);
+    const o = new DataView(out.buffer);
+    o.setBigInt64(0, fl.start, true);
+    o.setBigInt64(8, fl.len, true);
+    o.setInt32(16, fl.pid, true);
+    o.setInt16(20, fl.type, true);
+    o.setInt16(22, fl.whence, true);
+    p.vm.write(arg, out);
+    return 0;
+  }
+  const flg = F_POSIX | (cmd === F_SETLKW ? F_WAIT : 0);
+  switch (fl.type) {
+    case F_RDLCK:
+    case F_WRLCK:
+      if (!(fp.flag & (fl.type === F_RDLCK ? FREAD : FWRITE))) throw new Errno(EBADF);
+      p.advlock = true; // PK_ADVLOCK
+      lfAdvlock(key, p, F_SETLK, fl, flg, size, caller);
+      return 0;
+    case F_UNLCK:
+      lfAdvlock(key, p, F_UNLCK, fl, F_POSIX, size, caller);
+      return 0;
+    default:
+      throw new Errno(EINVAL);
+  }
+}
 
 /** fd_getfile plus the FREAD/FWRITE check of sys_read/sys_write: EBADF either way. */
 function fileFor(p: Proc, fd: number, mode: number): File {
@@ -182,7 +237,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
   },
   {
     number: 92, name: 'fcntl', class: 'file',
-    support: partial('record locks (F_GETLK, F_SETLK, F_SETLKW), F_GETOWN/F_SETOWN and F_GETPATH answer EINVAL'),
+    support: partial('F_GETOWN/F_SETOWN and F_GETPATH answer EINVAL; record locks are shared among nbemu\'s processes only, not with host processes'),
     args: [{ name: 'fd', type: 'fd' }, { name: 'cmd', type: 'int' }, { name: 'arg', type: 'long' }],
     handler(k, fd, cmd, arg) {
       const fdp = k.proc.fd;
@@ -193,6 +248,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
         return 0;
       }
       if (cmd === F_MAXFD) return fdp.lastfile;
+      if (cmd === F_SETLKW || cmd === F_SETLK || cmd === F_GETLK) return fcntlLock(k, fd, cmd, arg);
       const slot = fdp.slot(fd);
       const fp = slot.file;
       switch (cmd) {

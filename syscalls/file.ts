@@ -14,17 +14,18 @@ import {
   FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK, FFLAGS, FREAD, FWRITE, F_OK, GETCWD_MAX, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
   MAXPATHLEN, MNT_LOCAL, MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, O_CLOEXEC, O_CLOFORK, O_CREAT,
   O_DIRECTORY, O_EXCL, O_EXEC, O_EXLOCK, O_NOFOLLOW, O_NONBLOCK, O_NOSIGPIPE, O_REGULAR, O_SEARCH, O_SHLOCK,
-  O_TRUNC, STATVFS_SIZE, S_ISTXT, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
+  O_TRUNC, STATVFS_SIZE, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { File, StatInfo } from '../src/kernel/file.js';
 import { Uio } from '../src/kernel/uio.js';
 import { cwdOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
 import {
-  DeviceFile, VnodeFile, deviceStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
+  DeviceFile, VnodeFile, deviceStat, procfsLinkStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
 } from '../src/kernel/vnode.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { encodeStat } from './structs.js';
+import { vnodeObject } from '../src/kernel/vnpager.js';
 
 /** FMASK of sys/sys/fcntl.h: the open flags an open file keeps (FCNTLFLAGS there includes FNOSIGPIPE). */
 const FMASK = FREAD | FWRITE | FCNTLFLAGS | O_NOSIGPIPE | O_EXEC;
@@ -61,12 +62,13 @@ function lookupAt(k: SysCtx, fdat: number, pathp: number, follow: boolean): Look
 
 /** The lookup must have found something (ENOENT otherwise). */
 function existing(r: Lookup): Lookup {
-  if (!r.st && !r.dev) throw new Errno(ENOENT);
+  if (!r.st && !r.dev && r.link === undefined) throw new Errno(ENOENT);
   return r;
 }
 
 function statOf(r: Lookup): StatInfo {
   existing(r);
+  if (r.link !== undefined) return procfsLinkStat(r.link);
   return r.dev ? deviceStat(r.dev) : statFromHost(r.st!);
 }
 
@@ -113,6 +115,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
     const c = fs.constants;
     let hfd: number;
     let dir = false;
+    let truncated = false;
     if (!r.st) {
       if (!creat) throw new Errno(ENOENT);
       if (r.trailingSlash) throw new Errno(EISDIR);
@@ -131,9 +134,11 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
       if (fflags & (FWRITE | O_TRUNC) && dir) throw new Errno(EISDIR);
       // A FIFO is opened without blocking the whole machine (a reader does not wait for a writer).
       const extra = (fflags & O_TRUNC && st.isFile() ? c.O_TRUNC : 0) | (st.isFIFO() ? c.O_NONBLOCK : 0);
+      truncated = (extra & c.O_TRUNC) !== 0;
       hfd = host(() => fs.openSync(r.host, (dir ? c.O_RDONLY : hostAccess(fflags)) | extra));
     }
     const vf = new VnodeFile(k.machine.files, fileFlag, hfd, r.host, r.guest, dir, rootOf(p));
+    if (truncated) vnodeObject(vf.lockKey)?.refreshSize(); // O_TRUNC: uvm_vnp_setsize(0)
     if (fflags & (O_SHLOCK | O_EXLOCK)) {
       const how = fflags & O_EXLOCK ? LOCK_EX : LOCK_SH;
       if (flockWouldBlock(vf.lockKey, how) && fflags & O_NONBLOCK) {
@@ -141,7 +146,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
         throw new Errno(EAGAIN);
       }
       try {
-        flock(vf.lockKey, vf, how);
+        flock(vf.lockKey, vf, how, { proc: p, pid: p.pid, uid: p.cred.euid });
       } catch (e) {
         vf.release();
         throw e;
@@ -224,8 +229,8 @@ function doStat(k: SysCtx, fdat: number, pathp: number, ub: number, follow: bool
 
 function doReadlink(k: SysCtx, fdat: number, pathp: number, buf: number, count: number): number {
   const r = existing(lookupAt(k, fdat, pathp, false));
-  if (r.dev || !r.st!.isSymbolicLink()) throw new Errno(EINVAL);
-  const target = host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
+  if (r.dev || (r.link === undefined && !r.st!.isSymbolicLink())) throw new Errno(EINVAL);
+  const target = r.link !== undefined ? Buffer.from(r.link) : host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
   const n = Math.min(count, target.length);
   k.proc.vm.write(buf, target.subarray(0, n));
   return n;
@@ -319,6 +324,53 @@ function doChmod(k: SysCtx, fdat: number, pathp: number, mode: number, flags: nu
   return 0;
 }
 
+/**
+ * change_owner (sys/kern/vfs_syscalls.c): an id of -1 is left as it is. The set-id bits go as
+ * NetBSD decides: with NetBSD semantics (chown, lchown, fchown, fchownat) the set-user-id bit
+ * when the owner is given and the set-group-id bit when the group is; with POSIX semantics
+ * (__posix_*chown) both, unless the caller is the superuser (KAUTH_VNODE_RETAIN_SUID/SGID). The
+ * host's chown decides permission (EPERM); the mode is then set to NetBSD's answer.
+ */
+function changeOwner(k: SysCtx, target: { host: string; st: fs.BigIntStats } | VnodeFile, uid: number, gid: number, posix: boolean, nofollow: boolean): number {
+  const changed = (x: number): boolean => (x | 0) !== -1;
+  const u = changed(uid) ? uid : -1;
+  const g = changed(gid) ? gid : -1;
+  const st = target instanceof VnodeFile ? host(() => fs.fstatSync(target.fd, { bigint: true })) : target.st;
+  const mode = Number(st.mode) & ALLPERMS;
+  let newmode = mode;
+  if (posix) {
+    if (k.proc.cred.euid !== 0) newmode &= ~(S_ISUID | S_ISGID);
+  } else {
+    if (changed(uid)) newmode &= ~S_ISUID;
+    if (changed(gid)) newmode &= ~S_ISGID;
+  }
+  if (target instanceof VnodeFile) {
+    host(() => fs.fchownSync(target.fd, u, g));
+    if ((Number(host(() => fs.fstatSync(target.fd)).mode) & ALLPERMS) !== newmode) host(() => fs.fchmodSync(target.fd, newmode));
+    return 0;
+  }
+  const link = st.isSymbolicLink();
+  host(() => (nofollow ? fs.lchownSync(target.host, u, g) : fs.chownSync(target.host, u, g)));
+  // A symbolic link's mode cannot be set on the host (and has no set-id bits to lose there).
+  if (!link && (Number(host(() => fs.statSync(target.host)).mode) & ALLPERMS) !== newmode) host(() => fs.chmodSync(target.host, newmode));
+  return 0;
+}
+
+/** do_sys_chownat: the file by name (following a final link unless AT_SYMLINK_NOFOLLOW). */
+function doChown(k: SysCtx, fdat: number, pathp: number, uid: number, gid: number, flags: number, posix: boolean): number {
+  const nofollow = (flags & AT_SYMLINK_NOFOLLOW) !== 0;
+  const r = existing(lookupAt(k, fdat, pathp, !nofollow));
+  if (r.dev) throw new Errno(EPERM); // nbemu's own devices keep their owner
+  return changeOwner(k, { host: r.host, st: r.st! }, uid, gid, posix, nofollow);
+}
+
+/** sys_fchown: fd_getvnode (EBADF, EINVAL for a file that is no vnode), then change_owner. */
+function doFchown(k: SysCtx, fd: number, uid: number, gid: number, posix: boolean): number {
+  const fp = getvnode(k, fd);
+  if (!(fp instanceof VnodeFile)) throw new Errno(EPERM);
+  return changeOwner(k, fp, uid, gid, posix, false);
+}
+
 /** struct statvfs (sys/sys/statvfs.h 1.21) of the file system holding a host path. */
 function encodeStatvfs(hostPath: string, old: boolean): Uint8Array {
   const sf = host(() => fs.statfsSync(hostPath, { bigint: true }));
@@ -384,6 +436,8 @@ function fdStatvfsPath(k: SysCtx, fd: number): string {
 const PATH = { name: 'path', type: 'ptr' } as const;
 const FD = { name: 'fd', type: 'fd' } as const;
 const MODE = { name: 'mode', type: 'uint' } as const;
+const UID = { name: 'uid', type: 'uint' } as const;
+const GID = { name: 'gid', type: 'uint' } as const;
 const PAD = { name: 'PAD', type: 'int' } as const;
 
 export const fileSyscalls: SyscallDescriptor[] = [
@@ -552,6 +606,41 @@ export const fileSyscalls: SyscallDescriptor[] = [
     handler: (k, path, mode) => doChmod(k, AT_FDCWD, path, mode, 0),
   },
   {
+    number: 16, name: 'chown', class: 'file', support: partial('the host decides permission (nbemu runs as the host user)'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, 0, false),
+  },
+  {
+    number: 123, name: 'fchown', class: 'file', support: partial('as chown'),
+    args: [FD, UID, GID],
+    handler: (k, fd, uid, gid) => doFchown(k, fd, uid, gid, false),
+  },
+  {
+    number: 275, name: 'lchown', class: 'file', support: partial('as chown'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW, false),
+  },
+  {
+    number: 283, name: '__posix_chown', class: 'file', support: partial('as chown'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, 0, true),
+  },
+  {
+    number: 284, name: '__posix_fchown', class: 'file', support: partial('as chown'),
+    args: [FD, UID, GID],
+    handler: (k, fd, uid, gid) => doFchown(k, fd, uid, gid, true),
+  },
+  {
+    number: 285, name: '__posix_lchown', class: 'file', support: partial('as chown'),
+    args: [PATH, UID, GID],
+    handler: (k, path, uid, gid) => doChown(k, AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW, true),
+  },
+  {
+    number: 464, name: 'fchownat', class: 'file', support: partial('as chown'),
+    args: [FD, PATH, UID, GID, { name: 'flag', type: 'int' }],
+    handler: (k, fd, path, uid, gid, flag) => doChown(k, fd, path, uid, gid, flag, false),
+  },
+  {
     number: 124, name: 'fchmod', class: 'file', support: full,
     args: [FD, MODE],
     handler(k, fd, mode) {
@@ -619,6 +708,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       if (fp instanceof VnodeFile) {
         if (fp.isDir) throw new Errno(EISDIR);
         host(() => fs.ftruncateSync(fp.fd, length));
+        vnodeObject(fp.lockKey)?.refreshSize(); // uvm_vnp_setsize: mappings lose the pages past the end
       }
       return 0;
     },
@@ -632,6 +722,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       if (r.dev) return 0;
       if (isDir(r)) throw new Errno(EISDIR);
       host(() => fs.truncateSync(r.host, length));
+      vnodeObject(`${r.st!.dev}:${r.st!.ino}`)?.refreshSize(); // uvm_vnp_setsize
       return 0;
     },
   },
@@ -696,12 +787,15 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 131, name: 'flock', class: 'file', support: partial('locks are shared among nbemu\'s processes only, not with host processes'),
     args: [FD, { name: 'how', type: 'int' }],
     handler(k, fd, how) {
-      // sys_flock (kern_descrip.c): EBADF, then EOPNOTSUPP for a non-vnode, then the operation.
-      const fp = k.proc.fd.get(fd);
-      if (fp.type !== 'vnode') throw new Errno(EOPNOTSUPP);
-      if (!(how & LOCK_UN) && !(how & (LOCK_EX | LOCK_SH))) throw new Errno(EINVAL);
-      if (!(fp instanceof VnodeFile)) return 0;
-      flock(fp.lockKey, fp, how & (LOCK_UN | LOCK_EX | LOCK_SH | LOCK_NB));
+      // sys_flock (sys/kern/sys_descrip.c 1.48): EBADF, then EOPNOTSUPP for a file without
+      // fo_advlock (not a vnode), then `how & ~LOCK_NB` must be exactly LOCK_UN, LOCK_EX or
+      // LOCK_SH (EINVAL otherwise: LOCK_SH|LOCK_EX is no request).
+      const p = k.proc;
+      const fp = p.fd.get(fd);
+      if (fp.lockKey === undefined) throw new Errno(EOPNOTSUPP);
+      const op = how & ~LOCK_NB;
+      if (op !== LOCK_UN && op !== LOCK_EX && op !== LOCK_SH) throw new Errno(EINVAL);
+      flock(fp.lockKey, fp, how & (op | LOCK_NB), { proc: p, pid: p.pid, uid: p.cred.euid });
       return 0;
     },
   },

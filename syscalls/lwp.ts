@@ -5,7 +5,7 @@
 
 import { UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE } from '../src/unicorn/index.js';
 import {
-  EALREADY, EBUSY, EDEADLK, EINVAL, EJUSTRETURN, ENAMETOOLONG, ESRCH, ETIMEDOUT, LWP_DETACHED,
+  EALREADY, EBUSY, EDEADLK, EINVAL, EJUSTRETURN, ENAMETOOLONG, ESRCH, ETIMEDOUT, LWP_DETACHED, LWPCTL_FEATURE_CURCPU, LWPCTL_FEATURE_PCTR,
   LWP_SUSPENDED, LWP_UNPARK_MAX, MAXCOMLEN, NSIG, PAGE_SIZE, SI_LWP, TIMER_ABSTIME, VM_MAXUSER_ADDRESS,
   X86_GET_FSBASE, X86_GET_GSBASE, X86_SET_FSBASE, X86_SET_GSBASE, CLOCK_REALTIME, ENODEV, SS_DISABLE, _UC_SIGMASK,
 } from '../src/kernel/constants.js';
@@ -25,13 +25,16 @@ function findLwp(p: Proc, lid: number): Lwp {
 }
 
 /**
- * lwp_unpark: an LWP asleep in _lwp_park wakes and returns 0; one that is not yet parked gets
- * LW_UNPARKED, so its next park returns EALREADY at once.
+ * lwp_unpark: an LWP asleep in _lwp_park (l_syncobj == &lwp_park_syncobj) wakes and returns 0;
+ * one that is not parked gets LW_UNPARKED, so its next park returns EALREADY at once.
+ * nbemu may wake a parked LWP for a signal that another LWP then takes; until it runs its
+ * park again it is runnable, yet to the guest it is still in the same park, so an unpark then
+ * must end that park too (else the unpark is lost and the LWP parks again: a hang).
  */
 function unpark(p: Proc, lid: number): void {
   const t = p.lwps.get(lid);
   if (!t || t.state === 'zombie') throw new Errno(ESRCH);
-  if (t.parked && t.state === 'sleeping') {
+  if (t.parked && t.restartPending) {
     t.parkWoken = true;
     t.wake();
   } else t.unparked = true;
@@ -336,7 +339,7 @@ export const lwpSyscalls: SyscallDescriptor[] = [
       // lwp_ctl_alloc: a struct lwpctl {int lc_curcpu; int lc_pctr;} in a page shared with the kernel.
       const p = k.proc;
       const l = p.curlwp;
-      if (features & ~3) throw new Errno(ENODEV); // LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR only
+      if (features & ~(LWPCTL_FEATURE_CURCPU | LWPCTL_FEATURE_PCTR)) throw new Errno(ENODEV);
       if (l.lwpctl === 0) {
         const page = p.vm.findSpace(PAGE_SIZE, 0);
         p.vm.map(page, PAGE_SIZE, 1 | 2, 'lwpctl');

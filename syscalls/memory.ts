@@ -2,14 +2,18 @@
 // (sys/uvm/uvm_mmap.c, uvm_map.c; docs/netbsd-semantics.md §12).
 
 import {
-  EFAULT, EINVAL, ENODEV, ENOMEM, MADV_DONTNEED, MADV_FREE, MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL,
-  MADV_WILLNEED, MAP_ALIGNMENT_MASK, MAP_ALIGNMENT_SHIFT, MAP_ANON, MAP_FIXED, MAP_INHERIT_COPY,
-  MAP_INHERIT_NONE, MAP_INHERIT_SHARE, MAP_INHERIT_ZERO, MAP_PRIVATE, MAP_SHARED, MAP_TRYFIXED, MINCORE_INCORE,
-  MS_ASYNC, MS_INVALIDATE, MS_SYNC, PAGE_SHIFT, PAGE_SIZE, PROT_WRITE, VM_MAXUSER_ADDRESS, VM_PROT_ALL,
+  EACCES, EFAULT, EFBIG, EINVAL, ENODEV, ENOMEM, EOVERFLOW, FREAD, FWRITE, MADV_DONTNEED, MADV_FREE, MADV_NORMAL,
+  MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MAP_ALIGNMENT_MASK, MAP_ALIGNMENT_SHIFT, MAP_ANON, MAP_COPY, MAP_FIXED,
+  MAP_INHERIT_COPY, MAP_INHERIT_NONE, MAP_INHERIT_SHARE, MAP_INHERIT_ZERO, MAP_PRIVATE, MAP_SHARED, MAP_TRYFIXED,
+  MINCORE_INCORE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE,
+  VM_MAXUSER_ADDRESS, VM_PROT_ALL,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
+import type { File } from '../src/kernel/file.js';
 import type { Proc } from '../src/kernel/proc.js';
-import { roundPage, type VmSpace } from '../src/kernel/vmspace.js';
+import { allocate, roundPage, type VmSpace } from '../src/kernel/vmspace.js';
+import { DeviceFile, VnodeFile } from '../src/kernel/vnode.js';
+import { VnodeObject } from '../src/kernel/vnpager.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { TRAP_RAX, TRAP_RSP } from '../src/unicorn/index.js';
 
@@ -25,12 +29,12 @@ function rangeTest(addr: number, size: number): void {
  * Read from the trap record here rather than through SysCtx.stackArg, whose index-to-address
  * mapping is machine.ts's to fix (see the notes in docs/ or the issue).
  */
-function mmapPos(k: SysCtx): number {
+function mmapPos(k: SysCtx): bigint {
   const u = k.proc.cpu.u32;
   const rsp = u[TRAP_RSP * 2]! + u[TRAP_RSP * 2 + 1]! * 0x1_0000_0000;
   const code = u[TRAP_RAX * 2]! & 511;
   const indirect = code === 0 || code === 198;
-  return Number(BigInt.asIntN(64, k.proc.vm.readBigU64(rsp + (indirect ? 16 : 8))));
+  return BigInt.asIntN(64, k.proc.vm.readBigU64(rsp + (indirect ? 16 : 8)));
 }
 
 /** The page-aligned range [addr - pageoff, …) a call covers (uvm_mmap.c: addr -= pageoff; size = round_page(size + pageoff)). */
@@ -52,50 +56,143 @@ function cleanCheck(vm: VmSpace, start: number, end: number): void {
 }
 
 /**
- * PGO_FREE on anonymous memory (uvm_map_clean → uvm_anfree): the pages are thrown away, so the
- * next touch finds fresh zero-filled ones. Only anonymous mappings (mmap'd memory and the stack)
- * are discarded; the program image is a file mapping whose pages nbemu cannot re-read.
+ * PGO_FREE (uvm_map_clean): anonymous pages are thrown away (uvm_anfree), so the next touch finds
+ * fresh zero-filled ones (a piece sharing its pages copy-on-write gets zero pages of its own); a
+ * file's pages are cleaned first and then freed (read from the file again), and a private file
+ * mapping's own copy shows the file's pages again (unless fork shares it copy-on-write: then it
+ * is left as it is). The program image is a file mapping whose pages nbemu cannot re-read: it is
+ * left alone.
  */
-function freeAnonPages(p: Proc, start: number, end: number): void {
+function freePages(p: Proc, start: number, end: number): void {
+  p.vm.zero(start, end, (r) => r.name === 'anon' || r.name === 'stack');
   for (const r of p.vm.mappings) {
-    if (r.end <= start || r.start >= end) continue;
-    if (r.name !== 'anon' && r.name !== 'stack') continue;
+    if (r.end <= start || r.start >= end || !r.vobj) continue;
     const from = Math.max(start, r.start) - r.start;
     const to = Math.min(end, r.end) - r.start;
-    r.bytes.fill(0, from, to);
+    if (r.shared || r.needsCopy) r.vobj.invalidate(r.foff + from, to - from);
+    else if (!r.cow && r.start + from < r.avail) r.vobj.copyInto(r, r.start + from, Math.min(r.start + to, r.avail));
+  }
+}
+
+/** range_test(addr, size, true) for mmap (uvm_mmap.c 1.148.4.1): EINVAL below, EFBIG past the top, EOVERFLOW on wrap. */
+function mmapRangeTest(addr: number, size: number): void {
+  if (addr < 0) throw new Errno(EINVAL);
+  const eaddr = BigInt(addr) + BigInt(size);
+  if (eaddr >= 2n ** 64n) throw new Errno(EOVERFLOW); // vaddr_t arithmetic wrapped: addr > eaddr
+  if (eaddr > BigInt(VM_MAXUSER_ADDRESS)) throw new Errno(EFBIG);
+}
+
+/** What vn_mmap hands uvm_mmap for a file: the object, the flags as it settled them, maxprot. */
+interface FileMapping {
+  file: VnodeFile;
+  pos: number;
+  flags: number;
+  maxprot: number;
+}
+
+const OFF_MAX = 0x7fffffffffffffffn;
+
+/**
+ * fo_mmap for the descriptor (sys/kern/vfs_vnops.c 1.225 vn_mmap). Files without fo_mmap
+ * (sockets, pipes, kqueues: socketops, pipeops, kqueueops have none) are ENODEV in sys_mmap;
+ * vnodes that are not regular files or devices (directories, FIFOs) ENODEV; a regular file's
+ * negative offset EINVAL and an offset + size past off_t EOVERFLOW; /dev/zero is anonymous
+ * memory (undefined here); neither MAP_SHARED nor MAP_PRIVATE means private for a file and shared
+ * for a device, and a device is always shared; PROT_READ without FREAD is EACCES, and so is
+ * PROT_WRITE on a shared mapping without FWRITE. A character device's pages come from its
+ * d_mmap (udv_attach): none of nbemu's (/dev/null, random, urandom, tty, the host's standard
+ * streams) has one: EINVAL.
+ */
+function vnMmap(fp: File, pos: bigint, size: number, prot: number, flagsIn: number): FileMapping | undefined {
+  if (fp.type !== 'vnode') throw new Errno(ENODEV);
+  const vtype = fp instanceof VnodeFile ? fp.vtype() : 'VCHR'; // DeviceFile, and the host's standard streams
+  if (vtype !== 'VREG' && vtype !== 'VCHR' && vtype !== 'VBLK') throw new Errno(ENODEV);
+  if (vtype !== 'VCHR' && pos < 0n) throw new Errno(EINVAL);
+  if (vtype !== 'VCHR' && pos + BigInt(size) > OFF_MAX) throw new Errno(EOVERFLOW);
+  if (fp instanceof DeviceFile && fp.dev === 'zero') return undefined; // "catch SunOS style /dev/zero"
+  let flags = flagsIn;
+  if ((flags & (MAP_SHARED | MAP_PRIVATE)) === 0) flags |= vtype === 'VCHR' ? MAP_SHARED : MAP_PRIVATE;
+  if (vtype === 'VCHR' && flags & MAP_PRIVATE) flags = (flags & ~MAP_PRIVATE) | MAP_SHARED;
+  let maxprot = PROT_EXEC;
+  if (fp.flag & FREAD) maxprot |= PROT_READ;
+  else if (prot & PROT_READ) throw new Errno(EACCES);
+  if (flags & MAP_SHARED) {
+    if (fp.flag & FWRITE) maxprot |= PROT_WRITE;
+    else if (prot & PROT_WRITE) throw new Errno(EACCES);
+  } else maxprot |= PROT_WRITE; // MAP_PRIVATE mappings can always be written
+  if (vtype !== 'VREG' || !(fp instanceof VnodeFile)) throw new Errno(EINVAL); // udv_attach finds no d_mmap
+  return { file: fp, pos: Number(pos), flags, maxprot };
+}
+
+/**
+ * uvm_map of a vnode's object: a shared mapping uses the object's pages (stores reach the
+ * file); a private one uses them too while it is not writable, and has its own copy when it is.
+ * The engine maps only the pages up to the one holding the file's last byte (the rest are SIGBUS).
+ */
+function mapFile(vm: VmSpace, m: FileMapping, at: number, size: number, prot: number, inherit: number): void {
+  const shared = (m.flags & MAP_SHARED) !== 0;
+  const obj = VnodeObject.forFile(m.file, (m.file.flag & FWRITE) !== 0);
+  try {
+    let bytes = obj.pages(m.pos, size, shared && (m.maxprot & PROT_WRITE) !== 0);
+    const needsCopy = !shared && (prot & PROT_WRITE) === 0;
+    if (!shared && !needsCopy) {
+      const copy = allocate(size); // a writable private mapping: its own copy
+      copy.set(bytes);
+      bytes = copy;
+    }
+    vm.map(at, size, prot, 'file', { maxprot: m.maxprot, inherit, bytes, vobj: obj, foff: m.pos, shared, needsCopy, avail: obj.availAt(at, size, m.pos) });
+  } catch (e) {
+    obj.releaseIfUnused(); // no host descriptor left behind
+    throw e;
   }
 }
 
 export const memorySyscalls: SyscallDescriptor[] = [
   {
     number: 197, name: 'mmap', class: 'memory',
-    support: partial('anonymous mappings only: file mappings answer ENODEV'),
+    support: partial(
+      'a file mapping is coherent among nbemu processes (the same pages for every mapping; read(2) and write(2) see them at once; '
+      + 'changed bytes reach the host file at msync, fsync, munmap, exec and exit) but not with other host processes: mappings see '
+      + 'their writes only after MS_INVALIDATE, and their truncations only at the next fault past the old end or mapping of the file; a private mapping copies the whole mapping when '
+      + 'it becomes writable (NetBSD copies a page at its first store), so a writable private mapping no longer sees the file '
+      + 'change; devices other than /dev/zero cannot be mapped (EINVAL); no EPERM for immutable or append-only files, no EACCES '
+      + 'for PROT_EXEC on a noexec mount; RLIMIT_AS is not enforced; memory is allocated when mapped, so a mapping larger than '
+      + 'the host can back is ENOMEM (NetBSD allocates lazily)',
+    ),
     args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'prot', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'fd', type: 'fd' }, { name: 'PAD', type: 'long' }],
-    handler(k, addr, len, protArg, flags, fd) {
-      const pos = mmapPos(k); // off_t pos: the 7th argument, on the user stack
+    handler(k, addr, len, protArg, flagsArg, fd) {
+      // sys_mmap (uvm_mmap.c 1.148.4.1), vn_mmap (vfs_vnops.c 1.225), uvm_mmap; see docs §12.
+      let pos = mmapPos(k); // off_t pos: the 7th argument, on the user stack
       const prot = protArg & VM_PROT_ALL; // other bits (PROT_MPROTECT's maximum protection) are dropped, not refused
+      let flags = flagsArg;
+      if (flags & MAP_COPY) flags = (flags & ~MAP_COPY) | MAP_PRIVATE;
       if ((flags & (MAP_SHARED | MAP_PRIVATE)) === (MAP_SHARED | MAP_PRIVATE)) throw new Errno(EINVAL);
-      const pageoff = ((pos % PAGE_SIZE) + PAGE_SIZE) % PAGE_SIZE;
+      const pageoff = Number(BigInt.asUintN(64, pos) & BigInt(PAGE_SIZE - 1));
+      pos -= BigInt(pageoff);
       const size = roundPage(len + pageoff);
       if (len === 0) throw new Errno(EINVAL); // POSIX-2008; the stored uvm_mmap.c predates the check (unverified)
-      // MAP_ALIGNED(n): 2^n alignment, n from log2(PAGE_SIZE) to below the pointer width.
-      const alignShift = (flags & MAP_ALIGNMENT_MASK) >>> MAP_ALIGNMENT_SHIFT;
-      if (alignShift !== 0 && (alignShift < PAGE_SHIFT || alignShift >= 64)) throw new Errno(EINVAL);
-      const align = alignShift ? 2 ** alignShift : PAGE_SIZE;
-      if (align >= VM_MAXUSER_ADDRESS) throw new Errno(ENOMEM); // uvm_mmap: align >= vm_map_max
       let at = addr;
       if (flags & MAP_FIXED) {
         at -= pageoff;
         if (at % PAGE_SIZE) throw new Errno(EINVAL);
-        rangeTest(at, size);
-        if (at % align) throw new Errno(EINVAL); // uvm_mmap: a fixed address must honour MAP_ALIGNED
+        mmapRangeTest(at, size);
       }
-      if (flags & MAP_ANON) {
-        if (fd !== -1) throw new Errno(EINVAL);
-      } else {
-        k.proc.fd.get(fd); // EBADF
-        throw new Errno(ENODEV); // not a vnode nbemu can map
-      }
+      // The descriptor: fd_getfile (EBADF), fo_mmap (ENODEV without one), then vn_mmap.
+      let m: FileMapping | undefined;
+      if (!(flags & MAP_ANON)) {
+        m = vnMmap(k.proc.fd.get(fd), pos, size, prot, flags);
+        if (m) flags = m.flags;
+        else flags |= MAP_ANON; // /dev/zero: anonymous memory (sys_mmap's is_anon)
+      } else if (fd !== -1) throw new Errno(EINVAL);
+      const maxprot = m ? m.maxprot : VM_PROT_ALL;
+      // uvm_mmap: prot within maxprot (vn_mmap's EACCES checks make that hold), MAP_ALIGNED(n):
+      // 2^n alignment, n from log2(PAGE_SIZE) to below the pointer width.
+      if ((prot & maxprot) !== prot) throw new Errno(EINVAL);
+      const alignShift = (flags & MAP_ALIGNMENT_MASK) >>> MAP_ALIGNMENT_SHIFT;
+      if (alignShift !== 0 && (alignShift >= 64 || alignShift < PAGE_SHIFT)) throw new Errno(EINVAL);
+      const align = alignShift ? 2 ** alignShift : PAGE_SIZE;
+      if (align >= VM_MAXUSER_ADDRESS) throw new Errno(ENOMEM); // uvm_mmap: align >= vm_map_max
+      if (flags & MAP_FIXED && at % align) throw new Errno(EINVAL); // a fixed address must honour MAP_ALIGNED
       const vm = k.proc.vm;
       if (flags & MAP_FIXED) vm.unmap(at, size);
       else {
@@ -104,7 +201,10 @@ export const memorySyscalls: SyscallDescriptor[] = [
         if (flags & MAP_TRYFIXED && hint !== 0 && hint % align === 0 && hint + size <= VM_MAXUSER_ADDRESS && vm.isFree(hint, hint + size)) at = hint;
         else at = vm.findSpace(size, hint, align);
       }
-      vm.map(at, size, prot, 'anon');
+      // MAP_SHARED entries are inherited shared (UVM_INH_SHARE), the rest copied.
+      const inherit = flags & MAP_SHARED ? MAP_INHERIT_SHARE : MAP_INHERIT_COPY;
+      if (!m) vm.map(at, size, prot, 'anon', { inherit });
+      else mapFile(vm, m, at, size, prot, inherit);
       return at + pageoff; // sys_mmap: "remember to add offset"
     },
   },
@@ -132,7 +232,7 @@ export const memorySyscalls: SyscallDescriptor[] = [
   },
   {
     number: 75, name: 'madvise', class: 'memory',
-    support: partial('advice is accepted and ignored except MADV_FREE, which discards anonymous pages (they read back as zeros)'),
+    support: partial('advice is accepted and ignored except MADV_FREE, which discards anonymous pages (they read back as zeros) and a file\'s (read from the file again)'),
     args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'behav', type: 'int' }],
     handler(k, addr, len, behav) {
       // sys_madvise: page-align, range_test, then per advice. NORMAL/RANDOM/SEQUENTIAL and
@@ -151,7 +251,7 @@ export const memorySyscalls: SyscallDescriptor[] = [
           return 0;
         case MADV_FREE: // PGO_FREE: the pages hold no valid data any more
           cleanCheck(k.proc.vm, start, end);
-          freeAnonPages(k.proc, start, end);
+          freePages(k.proc, start, end);
           return 0;
         default: // MADV_SPACEAVAIL and anything else
           throw new Errno(EINVAL);
@@ -179,15 +279,16 @@ export const memorySyscalls: SyscallDescriptor[] = [
   },
   {
     number: 273, name: 'minherit', class: 'memory',
-    support: partial('the inheritance is checked but fork copies every mapping'),
+    support: full,
     args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }, { name: 'inherit', type: 'int' }],
-    handler(_k, addr, len, inherit) {
+    handler(k, addr, len, inherit) {
       // sys_minherit → uvm_map_inherit: NONE, COPY, SHARE and ZERO; holes are skipped.
       const [start, size] = pageRange(addr, len);
       rangeTest(start, size);
       if (inherit !== MAP_INHERIT_NONE && inherit !== MAP_INHERIT_COPY && inherit !== MAP_INHERIT_SHARE && inherit !== MAP_INHERIT_ZERO) {
         throw new Errno(EINVAL);
       }
+      k.proc.vm.setInherit(start, size, inherit); // fork follows it (VmSpace.forkInto)
       return 0;
     },
   },
@@ -211,9 +312,11 @@ export const memorySyscalls: SyscallDescriptor[] = [
         size = r.end - r.start;
       }
       cleanCheck(vm, start, start + size);
-      // Anonymous memory has nothing to write back. MS_INVALIDATE makes it PGO_CLEANIT|PGO_FREE,
-      // which uvm_map_clean treats as a deactivation ("in these first 3 cases, we just deactivate
-      // the page"): unlike MADV_FREE, the data stays.
+      // A shared file mapping's changed bytes go to the file (PGO_CLEANIT; nbemu writes at once for
+      // MS_ASYNC too), and MS_INVALIDATE (PGO_FREE) then has the file's pages read again.
+      // Anonymous memory has nothing to write back; for it PGO_CLEANIT|PGO_FREE is a deactivation
+      // ("in these first 3 cases, we just deactivate the page"): unlike MADV_FREE, the data stays.
+      vm.sync(start, start + size, (flags & MS_INVALIDATE) !== 0);
       return 0;
     },
   },

@@ -20,8 +20,8 @@ export const miscSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'gidsetsize', type: 'int' }, { name: 'gidset', type: 'ptr' }],
     handler(k, gidsetsize, gidset) {
       // sys_getgroups: 0 asks for the count; a smaller non-zero size is EINVAL. The credentials
-      // carry one group, the real gid (kauth_cred_ngroups counts the supplementary list).
-      const groups = [k.proc.cred.gid];
+      // start with one group, the real gid, until setgroups (kauth_cred_ngroups).
+      const groups = k.proc.cred.groups ?? [k.proc.cred.gid];
       if (gidsetsize === 0) return groups.length;
       if (gidsetsize < groups.length) throw new Errno(EINVAL);
       const b = new Uint8Array(4 * groups.length);

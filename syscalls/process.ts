@@ -1,12 +1,50 @@
 // Process identity and limits: exit, getpid, getppid, the uid/gid calls, issetugid,
 // getrlimit, setrlimit (sys/kern/kern_exit.c, kern_prot.c, kern_resource.c).
 
-import { EACCES, EINVAL, EJUSTRETURN, EPERM, ESRCH, RLIMIT_NOFILE, RLIM_NLIMITS } from '../src/kernel/constants.js';
+import {
+  EACCES, EINVAL, EJUSTRETURN, EPERM, ESRCH, ID_E_EQ_E, ID_E_EQ_R, ID_E_EQ_S, ID_R_EQ_E, ID_R_EQ_R, ID_R_EQ_S,
+  ID_S_EQ_E, ID_S_EQ_R, ID_S_EQ_S, NGROUPS_MAX, RLIMIT_NOFILE, RLIM_NLIMITS,
+} from '../src/kernel/constants.js';
 import { execve1, fork1, wait1 } from '../src/kernel/lifecycle.js';
 import type { Proc } from '../src/kernel/proc.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { Errno } from '../src/kernel/errno.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
+
+const SETID = partial('the guest\'s credentials change; files are still reached as the host user nbemu runs as');
+
+const ID_ALL = ID_R_EQ_R | ID_R_EQ_E | ID_E_EQ_R | ID_E_EQ_E | ID_E_EQ_S | ID_S_EQ_R | ID_S_EQ_E | ID_S_EQ_S;
+
+/**
+ * do_setresuid / do_setresgid (sys/kern/kern_prot.c 1.119): -1 leaves an id; a new id must equal
+ * one of the current ones the flags allow, else the caller needs KAUTH_PROCESS_SETID (the
+ * superuser: euid 0), EPERM otherwise; nothing changing returns at once; a change sets PK_SUGID.
+ */
+function setresid(p: Proc, ids: [number, number, number], cur: [number, number, number], flags: number): [number, number, number] | undefined {
+  const ok = (v: number, eqR: number, eqE: number, eqS: number): boolean =>
+    v === -1 || (!!(flags & eqR) && v === cur[0]) || (!!(flags & eqE) && v === cur[1]) || (!!(flags & eqS) && v === cur[2]);
+  const [r, e, sv] = ids.map((v) => (v | 0) === -1 ? -1 : v >>> 0) as [number, number, number];
+  if (!ok(r, ID_R_EQ_R, ID_R_EQ_E, ID_R_EQ_S) || !ok(e, ID_E_EQ_R, ID_E_EQ_E, ID_E_EQ_S) || !ok(sv, ID_S_EQ_R, ID_S_EQ_E, ID_S_EQ_S)) {
+    if (p.cred.euid !== 0) throw new Errno(EPERM);
+  }
+  if ((r === -1 || r === cur[0]) && (e === -1 || e === cur[1]) && (sv === -1 || sv === cur[2])) return undefined;
+  p.sugid = true;
+  return [r === -1 ? cur[0] : r, e === -1 ? cur[1] : e, sv === -1 ? cur[2] : sv];
+}
+
+function doSetresuid(p: Proc, r: number, e: number, sv: number, flags: number): number {
+  const c = p.cred;
+  const n = setresid(p, [r, e, sv], [c.uid, c.euid, c.svuid ?? c.euid], flags);
+  if (n) [c.uid, c.euid, c.svuid] = n;
+  return 0;
+}
+
+function doSetresgid(p: Proc, r: number, e: number, sv: number, flags: number): number {
+  const c = p.cred;
+  const n = setresid(p, [r, e, sv], [c.gid, c.egid, c.svgid ?? c.egid], flags);
+  if (n) [c.gid, c.egid, c.svgid] = n;
+  return 0;
+}
 
 export const processSyscalls: SyscallDescriptor[] = [
   {
@@ -42,8 +80,69 @@ export const processSyscalls: SyscallDescriptor[] = [
     },
   },
   { number: 43, name: 'getegid', class: 'process', support: full, args: [], handler: (k) => k.proc.cred.egid },
-  // P_SUGID is never set: nothing here runs set-id (sys/kern/kern_prot.c sys_issetugid).
-  { number: 305, name: 'issetugid', class: 'process', support: full, args: [], handler: () => 0 },
+  // sys_issetugid: PK_SUGID, set when the credentials change (nbemu runs no set-id programs).
+  { number: 305, name: 'issetugid', class: 'process', support: full, args: [], handler: (k) => (k.proc.sugid ? 1 : 0) },
+  {
+    number: 23, name: 'setuid', class: 'process', support: SETID,
+    args: [{ name: 'uid', type: 'uint' }],
+    handler: (k, uid) => doSetresuid(k.proc, uid, uid, uid, ID_R_EQ_R | ID_E_EQ_R | ID_S_EQ_R),
+  },
+  {
+    number: 183, name: 'seteuid', class: 'process', support: SETID,
+    args: [{ name: 'euid', type: 'uint' }],
+    handler: (k, euid) => doSetresuid(k.proc, -1, euid, -1, ID_E_EQ_R | ID_E_EQ_S),
+  },
+  {
+    number: 126, name: 'setreuid', class: 'process', support: SETID,
+    args: [{ name: 'ruid', type: 'uint' }, { name: 'euid', type: 'uint' }],
+    handler(k, ruidArg, euidArg) {
+      // sys_setreuid: -1 keeps an id; the saved uid becomes the new euid if the real uid changes.
+      const c = k.proc.cred;
+      const ruid = (ruidArg | 0) === -1 ? c.uid : ruidArg;
+      const euid = (euidArg | 0) === -1 ? c.euid : euidArg;
+      const svuid = ruid === c.uid ? -1 : euid;
+      return doSetresuid(k.proc, ruid, euid, svuid, ID_ALL);
+    },
+  },
+  {
+    number: 181, name: 'setgid', class: 'process', support: SETID,
+    args: [{ name: 'gid', type: 'uint' }],
+    handler: (k, gid) => doSetresgid(k.proc, gid, gid, gid, ID_R_EQ_R | ID_E_EQ_R | ID_S_EQ_R),
+  },
+  {
+    number: 182, name: 'setegid', class: 'process', support: SETID,
+    args: [{ name: 'egid', type: 'uint' }],
+    handler: (k, egid) => doSetresgid(k.proc, -1, egid, -1, ID_E_EQ_R | ID_E_EQ_S),
+  },
+  {
+    number: 127, name: 'setregid', class: 'process', support: SETID,
+    args: [{ name: 'rgid', type: 'uint' }, { name: 'egid', type: 'uint' }],
+    handler(k, rgidArg, egidArg) {
+      const c = k.proc.cred;
+      const rgid = (rgidArg | 0) === -1 ? c.gid : rgidArg;
+      const egid = (egidArg | 0) === -1 ? c.egid : egidArg;
+      const svgid = rgid === c.gid ? -1 : egid;
+      return doSetresgid(k.proc, rgid, egid, svgid, ID_ALL);
+    },
+  },
+  {
+    number: 80, name: 'setgroups', class: 'process', support: SETID,
+    args: [{ name: 'gidsetsize', type: 'int' }, { name: 'gidset', type: 'ptr' }],
+    handler(k, gidsetsize, gidset) {
+      // sys_setgroups: kauth_cred_setgroups first (more than NGROUPS_MAX, a negative size
+      // included, EINVAL; the copyin EFAULT), then kauth_proc_setgroups's KAUTH_PROCESS_SETID.
+      const p = k.proc;
+      const len = gidsetsize >>> 0;
+      if (len > NGROUPS_MAX) throw new Errno(EINVAL);
+      const b = len ? p.vm.read(gidset, 4 * len) : new Uint8Array(0);
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const groups = Array.from({ length: len }, (_, i) => dv.getUint32(4 * i, true));
+      if (p.cred.euid !== 0) throw new Errno(EPERM);
+      p.cred.groups = groups;
+      p.sugid = true;
+      return 0;
+    },
+  },
   {
     number: 194, name: 'getrlimit', class: 'process', support: full,
     args: [{ name: 'which', type: 'int' }, { name: 'rlp', type: 'ptr' }],
@@ -110,11 +209,8 @@ function encodeRusage(cpuMs: number): Uint8Array {
 function vfork(k: SysCtx, share: boolean): number {
   const p = k.proc;
   const st = p.restartState as { child: Proc } | undefined;
-  const child = st?.child ?? fork1(k.machine, p);
-  if (!st) {
-    child.vforkParent = p;
-    child.sharesParentVm = share;
-  }
+  const child = st?.child ?? fork1(k.machine, p, share);
+  if (!st) child.vforkParent = p;
   if (child.vforkParent === p) {
     p.restartState = { child };
     throw new Sleep(p.vforkq, undefined, 'nointr');
@@ -138,7 +234,7 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
   },
   {
     number: 282, name: '__vfork14', class: 'process',
-    support: partial('the child runs on a copy of the address space that is copied back to the parent when the child execs or exits'),
+    support: partial("the child shares the parent's memory, but mappings it adds, removes or reprotects are its own"),
     args: [],
     handler: (k) => vfork(k, true),
   },

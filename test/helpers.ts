@@ -20,9 +20,12 @@ export function fixture(name: string): string {
 }
 
 /** Run `node bin/nbemu.js ...args` to its end (spawnSync: the test fails on a hang, not the run). */
-export function nbemu(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): RunResult {
+export function nbemu(
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): RunResult {
   const r = spawnSync(process.execPath, [resolve(root, 'bin', 'nbemu.js'), ...args], {
-    cwd: root,
+    cwd: opts.cwd ?? root,
     input: opts.input ?? '',
     env: { ...process.env, ...(opts.env ?? {}) },
     timeout: opts.timeoutMs ?? 60_000,

@@ -8,6 +8,8 @@ import {
   createMachine, createTracer, expectNoSyscall, expectSyscall, expectSyscallSequence, findSyscalls, formatTrace, run,
   traceMatchers, type SyscallTraceEvent, type TraceEvent,
 } from '../src/index.js';
+import { ALL_SYSCALLS } from '../syscalls/index.js';
+import { CALL_FORMATS, RAW_ARGS, decoderGaps, hasDecoder, isOpaque } from '../src/trace/decode.js';
 import { fixture, nbemu } from './helpers.js';
 
 expect.extend(traceMatchers);
@@ -109,7 +111,7 @@ describe('--trace-json', () => {
     expect(objs.map((o) => o.line)).toEqual(textLines);
     const sp = objs.find((o) => o.type === 'syscall' && o.name === 'socketpair') as SyscallTraceEvent;
     expect(sp).toMatchObject({
-      type: 'syscall', pid: 2, lwp: 1, name: 'socketpair', number: 135, class: 'socket', result: 0, errno: null, errnoName: null,
+      type: 'syscall', pid: 2, lwp: 2, name: 'socketpair', number: 135, class: 'socket', result: 0, errno: null, errnoName: null,
       injected: false, resumed: false, complete: true,
       args: [
         { name: 'domain', type: 'int', raw: '0x1', text: 'AF_LOCAL', value: 1 },
@@ -255,7 +257,6 @@ describe('the test author API', () => {
   });
 
   it('shows a blocking call as <unfinished ...> and <... resumed> when processes interleave', async () => {
-    if (!fs.existsSync(fixture('proc_fork'))) return;
     const text: string[] = [];
     const r = await run(fixture('proc_fork'), { stdout: 'pipe', stderr: 'pipe', trace: { text: (l) => text.push(l), collect: true } });
     expect(r.trace!.some((e) => e.type === 'exit' && e.pid !== 2)).toBe(true);
@@ -269,5 +270,204 @@ describe('the test author API', () => {
     const resumed = r.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall' && e.resumed);
     expect(resumed.length).toBeGreaterThan(0);
     expect(resumed.every((e) => e.sleeps > 0 && !e.line.includes('resumed'))).toBe(true);
+  });
+
+  it('tags the calls of a process\'s other LWPs and resumes each sleeping call on its own LWP', async () => {
+    const text: string[] = [];
+    const r = await run(fixture('lwp_park'), { stdout: 'pipe', stderr: 'pipe', trace: { text: (l) => text.push(l), collect: true } });
+    expect(r.exitCode).toBe(0);
+    const tag = /^\[pid (\d+)(?: lwp (\d+))?\] /;
+    const others = text.filter((l) => tag.exec(l)?.[2] !== undefined);
+    expect(others.length).toBeGreaterThan(0); // the threads' calls carry "lwp L"
+    const pid = Number(tag.exec(text[0]!)![1]);
+    expect(others.every((l) => Number(tag.exec(l)![2]) !== pid)).toBe(true); // the first LWP's id is the pid: untagged
+    // Every "<... name resumed>" follows an "<unfinished ...>" of the same call on the same LWP.
+    const open = new Map<string, string>();
+    for (const l of text) {
+      const t = tag.exec(l)![0];
+      const u = /^\[[^\]]*\] (\w+)\(.*<unfinished \.\.\.>$/.exec(l);
+      if (u) open.set(t, u[1]!);
+      const m = /^\[[^\]]*\] <\.\.\. (\w+) resumed>/.exec(l);
+      if (m) {
+        expect(open.get(t), l).toBe(m[1]);
+        open.delete(t);
+      }
+    }
+    const calls = r.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall');
+    expect(new Set(calls.map((e) => e.lwp)).size).toBeGreaterThan(1); // JSON events carry the LWP
+  });
+});
+
+describe('argument decoding', () => {
+  it('every descriptor argument has a decoder or is listed as raw; every format names a descriptor argument', () => {
+    expect(decoderGaps(ALL_SYSCALLS)).toEqual([]);
+    expect(Object.keys(CALL_FORMATS)).toContain('__socket30'); // not 'socket', which no descriptor is called
+    for (const reason of Object.values(RAW_ARGS)) expect(reason.length).toBeGreaterThan(0);
+  });
+
+  it('the completeness check catches a syscall added without decoders, a stale format and a stale raw entry', () => {
+    const added = [...ALL_SYSCALLS, { name: 'frobnicate', args: [{ name: 'fd', type: 'fd' as const }, { name: 'flags', type: 'int' as const }, { name: 'buf', type: 'ptr' as const }] }];
+    expect(decoderGaps(added)).toEqual([
+      expect.stringMatching(/^frobnicate\(flags: int\) has no decoder: add one to CALL_FORMATS in src\/trace\/calls\.ts/),
+      expect.stringMatching(/^frobnicate\(buf: ptr\) has no decoder/),
+    ]);
+    expect(decoderGaps(ALL_SYSCALLS, { ...CALL_FORMATS, socket: { args: {} } })).toEqual([
+      'CALL_FORMATS.socket names no syscall descriptor (the descriptor\'s NetBSD name is the key)',
+    ]);
+    expect(decoderGaps(ALL_SYSCALLS, { ...CALL_FORMATS, bind: { args: { ...CALL_FORMATS.bind!.args, addr: () => ({ text: '' }) } } })).toEqual([
+      'CALL_FORMATS.bind.addr is not an argument of bind',
+    ]);
+    expect(decoderGaps(ALL_SYSCALLS, CALL_FORMATS, { 'bind.name': 'raw on purpose', 'bind.nope': 'x' })).toEqual([
+      "RAW_ARGS['bind.name'] has a decoder now: remove it from RAW_ARGS",
+      "RAW_ARGS['bind.nope'] names no descriptor argument",
+    ]);
+    const { openat: _dropped, ...withoutOpenat } = CALL_FORMATS;
+    expect(decoderGaps(ALL_SYSCALLS, withoutOpenat).map((g) => g.split(' ')[0])).toEqual([
+      'openat(fd:', 'openat(path:', 'openat(oflags:', 'openat(mode:', // the *at calls' directory descriptor too (AT_FDCWD)
+    ]);
+  });
+
+  it('decodes files, sockets, kevent, poll/select, times and LWP calls exactly; bad pointers as their address', () => {
+    const dir = fs.mkdtempSync(join(os.tmpdir(), 'nbemu-tdec-'));
+    const r = nbemu(['--trace', fixture('trace_decode'), dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.stdout).not.toMatch(/not ok/);
+    expect(r.stdout).toMatch(/^1\.\.59$/m);
+    expect(r.status).toBe(0);
+    const t = lines(r.stderr).filter((l) => !l.includes('write(1, '));
+    expect(t).toEqual([
+      `[pid 2] chdir("${dir}") = 0`,
+      '[pid 2] umask(077) = 022',
+      '[pid 2] umask(022) = 077',
+      '[pid 2] openat(AT_FDCWD, "f", O_RDWR|O_CREAT|O_TRUNC, 0644) = 3',
+      '[pid 2] write(3, "abc\\n", 4) = 4',
+      '[pid 2] lseek(3, 1, SEEK_SET) = 1',
+      expect.stringMatching(/^\[pid 2\] fstatat\(AT_FDCWD, "f", \{st_dev=\d+, st_ino=\d+, st_mode=S_IFREG\|0644, st_nlink=1, st_uid=\d+, st_gid=\d+, st_rdev=0, st_size=4, st_blksize=\d+, st_blocks=\d+, st_mtim=\{tv_sec=\d+, tv_nsec=\d+\}\}, AT_SYMLINK_NOFOLLOW\) = 0$/),
+      '[pid 2] faccessat(AT_FDCWD, "f", R_OK|W_OK, AT_EACCESS) = 0',
+      '[pid 2] utimensat(AT_FDCWD, "f", [UTIME_OMIT, {tv_sec=1000000000, tv_nsec=5}], 0) = 0',
+      '[pid 2] utimensat(AT_FDCWD, "f", [UTIME_NOW, UTIME_NOW], AT_SYMLINK_NOFOLLOW) = 0',
+      '[pid 2] __utimes50("f", [{tv_sec=1, tv_usec=2}, {tv_sec=3, tv_usec=4}]) = 0',
+      '[pid 2] fcntl(3, F_SETLK, {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=0}) = 0',
+      '[pid 2] fcntl(3, F_SETLK, {l_type=F_UNLCK, l_whence=SEEK_SET, l_start=0, l_len=0}) = 0',
+      '[pid 2] flock(3, LOCK_EX|LOCK_NB) = 0',
+      '[pid 2] flock(3, LOCK_UN) = 0',
+      '[pid 2] mkdirat(AT_FDCWD, "d", 0750) = 0',
+      '[pid 2] symlinkat("f", AT_FDCWD, "l") = 0',
+      '[pid 2] readlinkat(AT_FDCWD, "l", "f", 64) = 1',
+      '[pid 2] openat(AT_FDCWD, ".", O_RDONLY|O_DIRECTORY) = 4', // no mode without O_CREAT
+      expect.stringMatching(/^\[pid 2\] __getdents30\(4, 0x[0-9a-f]+ \/\* 5 entries \*\/, 4096\) = \d+$/),
+      '[pid 2] close(4) = 0',
+      '[pid 2] unlinkat(AT_FDCWD, "d", AT_REMOVEDIR) = 0',
+      '[pid 2] unlinkat(AT_FDCWD, "l", 0) = 0',
+      '[pid 2] __stat50("f", 0x8) = -1 EFAULT (Bad address)',
+      '[pid 2] openat(AT_FDCWD, 0x8, O_RDONLY) = -1 EFAULT (Bad address)',
+      '[pid 2] utimensat(AT_FDCWD, "f", 0x8, 0) = -1 EFAULT (Bad address)',
+      '[pid 2] __socket30(AF_LOCAL, SOCK_STREAM|SOCK_CLOEXEC, 0) = 4',
+      '[pid 2] bind(4, {sun_len=8, sun_family=AF_LOCAL, sun_path="s.sock"}, 8) = 0',
+      '[pid 2] listen(4, 5) = 0',
+      '[pid 2] bind(4, 0x8, 8) = -1 EFAULT (Bad address)',
+      '[pid 2] __socket30(AF_LOCAL, SOCK_STREAM, 0) = 5',
+      '[pid 2] connect(5, {sun_len=8, sun_family=AF_LOCAL, sun_path="s.sock"}, 8) = 0',
+      '[pid 2] accept(4, {sun_len=2, sun_family=AF_LOCAL}, [106 => 2]) = 6',
+      '[pid 2] getsockname(4, {sun_len=8, sun_family=AF_LOCAL, sun_path="s.sock"}, [106 => 8]) = 0',
+      '[pid 2] getsockname(4, 0x8, [106]) = -1 EFAULT (Bad address)',
+      '[pid 2] setsockopt(6, SOL_SOCKET, SO_RCVTIMEO, {tv_sec=2, tv_usec=500000}, 16) = 0',
+      '[pid 2] write(5, "hello", 5) = 5',
+      '[pid 2] poll([{fd=6, events=POLLIN}, {fd=5, events=POLLOUT}], 2, 0) = 2 ([{fd=6, revents=POLLIN}, {fd=5, revents=POLLOUT}])',
+      '[pid 2] poll(0x8, 1, 0) = -1 EFAULT (Bad address)',
+      '[pid 2] __select50(7, [4 6], [5], NULL, {tv_sec=0, tv_usec=0}) = 2 (in [6], out [5])',
+      '[pid 2] __select50(7, [4], NULL, NULL, {tv_sec=0, tv_usec=0}) = 0 (Timeout)',
+      '[pid 2] kqueue1(O_CLOEXEC) = 7',
+      '[pid 2] __kevent50(7, [{ident=6, filter=EVFILT_READ, flags=EV_ADD|EV_CLEAR, fflags=0, data=0, udata=0x1234}], 1, NULL, 0, NULL) = 0',
+      '[pid 2] __kevent50(7, NULL, 0, [{ident=6, filter=EVFILT_READ, flags=EV_ADD|EV_CLEAR, fflags=0, data=5, udata=0x1234}], 4, {tv_sec=1, tv_nsec=0}) = 1',
+      '[pid 2] __kevent50(7, [{ident=99, filter=EVFILT_READ, flags=EV_ADD, fflags=0, data=0, udata=NULL}, '
+        + '{ident=SIGUSR1, filter=EVFILT_SIGNAL, flags=EV_ADD|EV_RECEIPT, fflags=0, data=0, udata=NULL}, '
+        + '{ident=1, filter=EVFILT_TIMER, flags=EV_ADD|EV_ONESHOT|EV_RECEIPT, fflags=NOTE_USECONDS, data=1000, udata=NULL}], 3, '
+        + '[{ident=99, filter=EVFILT_READ, flags=EV_ERROR, fflags=0, data=EBADF, udata=NULL}, '
+        + '{ident=SIGUSR1, filter=EVFILT_SIGNAL, flags=EV_ERROR, fflags=0, data=0, udata=NULL}, '
+        + '{ident=1, filter=EVFILT_TIMER, flags=EV_ERROR, fflags=0, data=0, udata=NULL}], 4, {tv_sec=0, tv_nsec=0}) = 3',
+      '[pid 2] __kevent50(7, 0x8, 1, NULL, 0, NULL) = -1 EFAULT (Bad address)',
+      '[pid 2] read(6, "hello", 64) = 5',
+      '[pid 2] shutdown(5, SHUT_WR) = 0',
+      // it sleeps (a tick at least): the remaining time is an out-parameter, shown when the call returns
+      '[pid 2] __nanosleep50({tv_sec=0, tv_nsec=1000}, <unfinished ...>',
+      '[pid 2] <... __nanosleep50 resumed>{tv_sec=0, tv_nsec=0}) = 0',
+      '[pid 2] __nanosleep50({tv_sec=0, tv_nsec=1000000000}, NULL) = -1 EINVAL (Invalid argument)',
+      '[pid 2] __nanosleep50(0x8, NULL) = -1 EFAULT (Bad address)',
+      '[pid 2] clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=0, tv_nsec=0}, NULL) = 0',
+      '[pid 2] __clock_getres50(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=1}) = 0',
+      '[pid 2] ___lwp_park60(CLOCK_MONOTONIC, TIMER_ABSTIME, {tv_sec=0, tv_nsec=0}, 0, 0x1234, NULL) = -1 ETIMEDOUT (Connection timed out)',
+      '[pid 2] _lwp_setname(0, "tdec") = 0',
+      '[pid 2] _lwp_getname(0, "tdec", 16) = 0',
+      '[pid 2] _lwp_kill(99, SIGUSR1) = -1 ESRCH (No such process)',
+      expect.stringMatching(/^\[pid 2\] __sigaction_sigtramp\(SIGALRM, \{sa_handler=0x[0-9a-f]+, sa_mask=\[\], sa_flags=0\}, NULL, 0x[0-9a-f]+, 2\) = 0$/),
+      '[pid 2] __setitimer50(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=20000}}, NULL) = 0',
+      '[pid 2] clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=2, tv_nsec=0}, <unfinished ...>',
+      // the signal ends it as the kernel does: EINTR is the value, the carry clear; rmtp holds the rest
+      expect.stringMatching(/^\[pid 2\] <\.\.\. clock_nanosleep resumed>\{tv_sec=1, tv_nsec=\d+\}\) = 4 \(EINTR\)$/),
+      '[pid 2] --- SIGALRM {si_signo=SIGALRM, si_code=SI_TIMER, si_pid=0, si_uid=0} ---',
+      expect.stringMatching(/^\[pid 2\] setcontext\(\{uc_flags=_UC_SIGMASK\|_UC_CPU\|_UC_FPU\|_UC_CLRSTACK\|_UC_TLSBASE, uc_link=NULL, uc_sigmask=\[\], uc_stack=\{ss_sp=NULL, ss_size=0, ss_flags=0\}, uc_mcontext=\{rip=0x[0-9a-f]+, rsp=0x[0-9a-f]+, _mc_tlsbase=0x0\}\}\) = \?$/),
+      '[pid 2] close(6) = 0',
+      '[pid 2] close(5) = 0',
+      '[pid 2] close(4) = 0',
+      '[pid 2] close(7) = 0',
+      '[pid 2] close(3) = 0',
+      '[pid 2] exit(0) = ?',
+      '[pid 2] +++ exited with 0 +++',
+    ]);
+  });
+
+  it('marks out-parameters, decodes them after the call, keeps what an in/out length went in with', async () => {
+    const dir = fs.mkdtempSync(join(os.tmpdir(), 'nbemu-tdec-'));
+    const r = await run(fixture('trace_decode'), { argv: ['trace_decode', dir], stdout: 'pipe', trace: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.exitCode).toBe(0);
+    const accept = expectSyscall(r, 'accept', { result: 6 });
+    expect(accept.args.map((a) => [a.name, a.out === true])).toEqual([['s', false], ['name', true], ['anamelen', true]]);
+    expect(accept.args[1]!.value).toEqual({ sun_len: 2, sun_family: 'AF_LOCAL' });
+    expect(accept.args[2]).toMatchObject({ text: '[106 => 2]', value: 2 });
+    const bad = expectSyscall(r, 'getsockname', { errno: 'EFAULT' });
+    expect(bad.args[1]).toMatchObject({ text: '0x8', out: true });
+    expect(bad.args[1]!.value).toBeUndefined(); // not written: no value
+    expect(bad.args[2]).toMatchObject({ text: '[106]', value: 106 });
+    const ev = expectSyscall(r, '__kevent50', { result: 3 });
+    expect(ev.args[3]!.value).toMatchObject([{ ident: 99, filter: 'EVFILT_READ', flags: 'EV_ERROR', data: 9 }, { ident: 30 }, { ident: 1 }]);
+    expectSyscall(r, 'openat', { args: { fd: 'AT_FDCWD', path: 'f', oflags: /O_CREAT/, mode: 0o644 } });
+    const dotOpen = expectSyscall(r, 'openat', { args: { path: '.' } });
+    expect(dotOpen.args[3]).toMatchObject({ name: 'mode', hidden: true }); // in the JSON, not in the line
+    expectSyscall(r, '__getdents30', { out: { buf: (v) => Array.isArray(v) && v.map((e: { d_name: string }) => e.d_name).sort().join(' ') === '. .. d f l' } });
+    expectSyscall(r, '__select50', { args: { in: [4, 6], ou: [5], ex: 'NULL' }, result: 2 });
+  });
+
+  it('shows mmap\'s offset from the user stack and hides the padding word', () => {
+    const t = lines(nbemu(['--trace=mmap', fixture('mem_advise')]).stderr);
+    expect(t.length).toBeGreaterThan(0);
+    expect(t.every((l) => /^\[pid 2\] mmap\((NULL|0x[0-9a-f]+), \d+, [A-Z_|0-9]+, [A-Z_|()0-9]+, -?\d+, -?\d+\) = /.test(l) || l.includes('+++'))).toBe(true);
+  });
+
+  it('leaves no argument of a Go program\'s calls undecoded', async () => {
+    const dir = fs.mkdtempSync(join(os.tmpdir(), 'nbemu-tdec-go-'));
+    const r = await run(fixture('go_sockets'), { argv: [fixture('go_sockets'), dir], stdout: 'pipe', stderr: 'pipe', trace: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.stdout.toString()).not.toMatch(/not ok/);
+    expect(r.exitCode).toBe(0);
+    const calls = r.trace!.filter((e): e is SyscallTraceEvent => e.type === 'syscall');
+    const names = new Set(calls.map((e) => e.name));
+    for (const n of ['__socket30', 'bind', 'listen', 'connect', 'paccept', '__kevent50', '___lwp_park60', '__nanosleep50', 'sendmsg', 'recvmsg']) expect(names).toContain(n);
+    const undecoded: string[] = [];
+    for (const e of calls) {
+      for (const a of e.args) {
+        if (a.hidden || RAW_ARGS[`${e.name}.${a.name}`]) continue;
+        if (!hasDecoder(e.name, a.name) && !(a.type === 'fd' && !e.name.endsWith('at'))) undecoded.push(`${e.line}: ${a.name} has no decoder`);
+        // a pointer the call read or wrote, shown as a bare address although the call succeeded
+        else if (e.errno === null && e.complete && a.type === 'ptr' && !isOpaque(e.name, a.name) && /^0x[0-9a-f]+$/.test(a.text)) undecoded.push(`${e.line}: ${a.name} left raw`);
+      }
+    }
+    expect(undecoded).toEqual([]);
+    expectSyscall(r, 'bind', { args: { name: { sun_family: 'AF_LOCAL', sun_path: /nbemu-go-sockets\.sock$/ } }, result: 0 });
+    expectSyscall(r, 'paccept', { out: { name: { sun_family: 'AF_LOCAL' } }, args: { flags: 'SOCK_NONBLOCK|SOCK_CLOEXEC' } });
+    expectSyscall(r, '__kevent50', { args: { changelist: /^\[\{ident=\d+, filter=EVFILT_READ, flags=EV_ADD\|EV_CLEAR, fflags=0, data=0, udata=0x[0-9a-f]+\}/ } });
+    expectSyscall(r, '___lwp_park60', { args: { clock_id: 'CLOCK_MONOTONIC' } });
+    expectSyscall(r, '__nanosleep50', { args: { rqtp: /^\{tv_sec=0, tv_nsec=\d+\}$/ } });
   });
 });

@@ -147,9 +147,75 @@ describe('memory', () => {
     expect(ucError(() => uc.mem_read(DATA, 1)).code).toBe(UC_ERR_READ_UNMAPPED);
   });
 
+  it('maps part of a buffer through a Uint8Array view, in two engines at once', () => {
+    const ab = new ArrayBuffer(0x3000);
+    const a = machine();
+    const b = machine();
+    a.mem_map_ptr(DATA, 0x1000, UC_PROT_READ | UC_PROT_WRITE, new Uint8Array(ab, 0x1000, 0x1000));
+    b.mem_map_ptr(DATA + 0x5000, 0x2000, UC_PROT_READ, new Uint8Array(ab, 0x1000));
+    a.mem_write(DATA + 8, Uint8Array.from([1, 2, 3]));
+    expect([...new Uint8Array(ab, 0x1008, 3)]).toEqual([1, 2, 3]);
+    expect([...b.mem_read(DATA + 0x5008, 3)]).toEqual([1, 2, 3]);
+    // A view smaller than the mapping, or another kind of view, is refused.
+    expect(ucError(() => a.mem_map_ptr(DATA + 0x10000, 0x2000, UC_PROT_ALL, new Uint8Array(ab, 0x2000))).code).toBe(UC_ERR_ARG);
+    expect(ucError(() => a.mem_map_ptr(DATA + 0x10000, 0x1000, UC_PROT_ALL, new Uint32Array(ab) as unknown as Uint8Array)).code).toBe(UC_ERR_ARG);
+  });
+
   it('rejects a buffer smaller than the mapping', () => {
     const uc = machine();
     expect(ucError(() => uc.mem_map_ptr(DATA, 0x2000, UC_PROT_ALL, new ArrayBuffer(0x1000))).code).toBe(UC_ERR_ARG);
+  });
+
+  it('buffers stay coherent with the CPU after Unicorn splits regions (random protect/unmap)', () => {
+    // Unicorn splits a region internally when part of it is protected or unmapped; for a
+    // mem_map_ptr region it must keep pointing into the same buffer at the right offsets.
+    const P = 0x1000;
+    const N = 32;
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const STORE = [0x48, 0x89, 0x07, 0xf4]; // mov [rdi], rax; hlt
+    let checked = 0;
+    for (let iter = 0; iter < 40; iter++) {
+      const uc = machine(STORE);
+      const ab = new ArrayBuffer(N * P);
+      const bytes = new Uint8Array(ab);
+      uc.mem_map_ptr(DATA, N * P, UC_PROT_READ | UC_PROT_WRITE, ab);
+      const mapped = new Array<boolean>(N).fill(true);
+      const writable = new Array<boolean>(N).fill(true);
+      for (let k = 0; k < 6; k++) {
+        const a = rnd(N);
+        const len = 1 + rnd(N - a);
+        for (let i = a; i < a + len; i++) {
+          if (!mapped[i]) continue;
+          if (rnd(3) === 0) {
+            uc.mem_unmap(DATA + i * P, P);
+            mapped[i] = false;
+          } else {
+            writable[i] = rnd(2) === 0;
+            uc.mem_protect(DATA + i * P, P, writable[i] ? UC_PROT_READ | UC_PROT_WRITE : UC_PROT_READ);
+          }
+        }
+      }
+      for (let i = 0; i < N; i++) {
+        if (!mapped[i]) {
+          expect(ucError(() => uc.mem_read(DATA + i * P, 1)).code).toBe(UC_ERR_READ_UNMAPPED);
+          continue;
+        }
+        if (!writable[i]) uc.mem_protect(DATA + i * P, P, UC_PROT_READ | UC_PROT_WRITE);
+        const v = BigInt(iter * 1000 + i + 1);
+        uc.reg_write(UC_X86_REG_RAX, v);
+        uc.reg_write(UC_X86_REG_RDI, DATA + i * P + 8);
+        uc.emu_start(CODE, 0);
+        expect(new DataView(ab).getBigUint64(i * P + 8, true)).toBe(v); // the CPU's store is in the buffer
+        bytes[i * P + 100] = 0x5a;
+        expect(uc.mem_read(DATA + i * P + 100, 1)[0]).toBe(0x5a); // and the buffer's byte is what the CPU reads
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 
   it('reports regions, protects and unmaps', () => {

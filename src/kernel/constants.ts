@@ -288,6 +288,16 @@ export const F_GET_SEALS = 17;
 export const F_DUPFD_CLOFORK = 18;
 export const FD_CLOEXEC = 1;
 export const FD_CLOFORK = 2;
+/** Record-lock types (l_type) and sizeof(struct flock): l_start, l_len, l_pid, l_type, l_whence (fcntl.h 1.54). */
+export const F_RDLCK = 1;
+export const F_UNLCK = 2;
+export const F_WRLCK = 3;
+// lf_flags of the kernel's struct lockf (sys/sys/fcntl.h, the _KERNEL block: how a lock behaves
+// and whether its caller waits).
+export const F_WAIT = 0x010;
+export const F_FLOCK = 0x020;
+export const F_POSIX = 0x040;
+export const FLOCK_SIZE = 24;
 
 // ---- Resource limits: sys/sys/resource.h -------------------------------------------------
 export const RLIMIT_CPU = 0;
@@ -313,6 +323,8 @@ export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
 export const MAP_SHARED = 0x1;
 export const MAP_PRIVATE = 0x2;
+/** MAP_COPY (sys/sys/mman.h, _KERNEL only): deprecated, sys_mmap turns it into MAP_PRIVATE. */
+export const MAP_COPY = 0x4;
 export const MAP_FIXED = 0x10;
 export const MAP_RENAME = 0x20;
 export const MAP_NORESERVE = 0x40;
@@ -560,6 +572,8 @@ export const FPE_FLTINV = 7;
 export const TRAP_BRKPT = 1;
 export const TRAP_TRACE = 2;
 export const BUS_ADRALN = 1;
+/** BUS_ADRERR (sys/sys/siginfo.h): a nonexistent physical address — a file page past end-of-file. */
+export const BUS_ADRERR = 2;
 
 // ---- sigprop[] bits (sys/sys/signalvar.h): a signal's default behaviour --------------------------
 export const SA_KILL = 0x01;
@@ -704,6 +718,14 @@ export const NOTE_PDATAMASK = 0x000fffff;
 export const NOTE_TRACK = 0x00000001;
 export const NOTE_TRACKERR = 0x00000002;
 export const NOTE_CHILD = 0x00000004;
+/** EVFILT_VNODE (event.h 1.45; later revisions add bits above NOTE_REVOKE). */
+export const NOTE_DELETE = 0x0001;
+export const NOTE_WRITE = 0x0002;
+export const NOTE_EXTEND = 0x0004;
+export const NOTE_ATTRIB = 0x0008;
+export const NOTE_LINK = 0x0010;
+export const NOTE_RENAME = 0x0020;
+export const NOTE_REVOKE = 0x0040;
 /** EVFILT_TIMER units (an enumeration in the low two bits, not bit flags) and NOTE_ABSTIME. */
 export const NOTE_MSECONDS = 0x0;
 export const NOTE_SECONDS = 0x1;
@@ -729,9 +751,17 @@ export const SIGVTALRM = 26;
 export const SIGPROF = 27;
 /** si_code of a signal from a timer. */
 export const SI_TIMER = -2;
-/** clock_getcpuclockid2's idtype_t values. */
+/** idtype_t (sys/sys/idtype.h 1.5): clock_getcpuclockid2 takes P_PID and P_LWPID. */
+export const P_MYID = -1;
+export const P_ALL = 0;
 export const P_PID = 1;
 export const P_LWPID = 2;
+export const P_PPID = 3;
+export const P_PGID = 4;
+export const P_SID = 5;
+export const P_CID = 6;
+export const P_UID = 7;
+export const P_GID = 8;
 /** tick (sys/kern/kern_clock.c): microseconds per hardclock tick, 1000000 / HZ. */
 export const TICK_US = 10_000;
 
@@ -777,6 +807,9 @@ export const MAXHOSTNAMELEN = 256;
 // ---- LWPs: sys/sys/lwp.h, sys/sys/param.h ---------------------------------------------------------
 export const LWP_DETACHED = 0x00000040;
 export const LWP_SUSPENDED = 0x00000080;
+/** _lwp_ctl features (sys/sys/lwpctl.h 1.4 has CURCPU; PCTR, lc_pctr's bit, is from a newer one: unverified). */
+export const LWPCTL_FEATURE_CURCPU = 0x00000001;
+export const LWPCTL_FEATURE_PCTR = 0x00000002;
 /** LWP_UNPARK_MAX (sys/kern/sys_lwp.c): the most targets one _lwp_unpark_all takes. */
 export const LWP_UNPARK_MAX = 1024;
 /** MAXCOMLEN (sys/sys/param.h): the longest LWP name, with its NUL. */
@@ -811,5 +844,19 @@ export const RUSAGE_SIZE = 144;
 export const PRIO_PROCESS = 0;
 export const PRIO_PGRP = 1;
 export const PRIO_USER = 2;
+/**
+ * do_setresuid/do_setresgid's flags (sys/sys/kauth.h ID_*): which current id a new real,
+ * effective or saved id may equal without privilege. Kernel-internal; values as remembered,
+ * unverified (only their distinctness matters).
+ */
+export const ID_E_EQ_E = 0x001;
+export const ID_E_EQ_R = 0x002;
+export const ID_E_EQ_S = 0x004;
+export const ID_R_EQ_E = 0x010;
+export const ID_R_EQ_R = 0x020;
+export const ID_R_EQ_S = 0x040;
+export const ID_S_EQ_E = 0x100;
+export const ID_S_EQ_R = 0x200;
+export const ID_S_EQ_S = 0x400;
 /** NGROUPS_MAX (sys/sys/syslimits.h). */
 export const NGROUPS_MAX = 16;

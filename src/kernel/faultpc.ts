@@ -23,7 +23,8 @@ const MAX_INSNS = 512;
 
 type Kind = 'read' | 'write' | 'fetch';
 
-function kindOf(access: number): Kind {
+/** The kind of access of a UC_MEM_* type. */
+export function kindOf(access: number): Kind {
   switch (access) {
     case U.UC_MEM_WRITE_UNMAPPED:
     case U.UC_MEM_WRITE_PROT:
@@ -52,7 +53,7 @@ export function faultingInstruction(p: Proc, blockStart: number, addr: number, a
     const mapPage = (a: number): boolean => {
       const page = a - (a % PAGE_SIZE);
       if (mapped.has(page)) return false;
-      const r = p.vm.mappings.find((m) => m.start <= page && page < m.end);
+      const r = p.vm.inEngine(page); // not a file's pages past end-of-file: the engine lacks them too
       if (!r || !(r.prot & PROT_READ)) return false;
       uc.mem_map(page, PAGE_SIZE, PROT_READ | PROT_EXEC);
       uc.mem_write(page, r.bytes.subarray(page - r.start, page - r.start + PAGE_SIZE));

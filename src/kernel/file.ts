@@ -56,6 +56,12 @@ export abstract class File {
     table.nfiles++;
   }
 
+  /**
+   * The vnode's advisory-lock list (fo_advlock): set for files that take flock and fcntl record
+   * locks (vnodes), undefined for the rest (pipes, sockets, kqueues: EINVAL / EOPNOTSUPP).
+   */
+  readonly lockKey: string | undefined = undefined;
+
   get nonblocking(): boolean {
     return (this.flag & FNONBLOCK) !== 0;
   }

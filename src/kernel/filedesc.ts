@@ -23,6 +23,8 @@ export class FileDesc {
     private readonly files: FileTable,
     /** The process's RLIMIT_NOFILE soft limit, read at each allocation. */
     private readonly limit: () => number,
+    /** fd_close's work for the process before the file is let go (its POSIX record locks). */
+    private readonly onClose?: (file: File) => void,
   ) {}
 
   /** fd_getfile: the open file of a descriptor, or EBADF. */
@@ -109,6 +111,7 @@ export class FileDesc {
     const s = this.slot(fd);
     this.slots[fd] = undefined;
     while (this.slots.length && !this.slots[this.slots.length - 1]) this.slots.pop();
+    this.onClose?.(s.file);
     s.file.release();
   }
 

@@ -31,6 +31,11 @@ export interface SyscallEvent {
   errno: number | undefined;
   /** The result was decided by an entry hook (fault injection), not by the handler. */
   injected: boolean;
+  /**
+   * EJUSTRETURN: the call left the registers as they were set (setcontext resumed a context,
+   * _lwp_exit ended the LWP): there is no return value to report.
+   */
+  justReturn?: boolean;
 }
 
 /** What an entry hook may decide: fail the call with an errno, or succeed with a value, without running it. */

@@ -20,7 +20,7 @@ import {
   NOTE_ABSTIME, NOTE_CHILD, NOTE_EXEC, NOTE_EXIT, NOTE_FFAND, NOTE_FFCOPY, NOTE_FFCTRLMASK, NOTE_FFLAGSMASK,
   NOTE_FFNOP, NOTE_FFOR, NOTE_FORK, NOTE_LOWAT, NOTE_MSECONDS, NOTE_NSECONDS, NOTE_SECONDS, NOTE_TIMER_UNITMASK,
   NOTE_TRACK, NOTE_TRACKERR, NOTE_TRIGGER, NOTE_USECONDS, PIPE_BUF, PIPE_SIZE, POLLIN, POLLOUT, POLLRDNORM,
-  POLLWRNORM, SO_ACCEPTCONN, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED, S_IFIFO,
+  POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED, S_IFIFO,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
@@ -155,15 +155,15 @@ function socketOps(which: number): FilterOps {
     isfd: true,
     attach(kn) {
       const f = kn.fp as SocketFile;
-      kn.listen(...(which === EVFILT_READ && f.so.options & SO_ACCEPTCONN ? f.pollQueues() : [which === EVFILT_READ ? f.so.rcv : f.so.snd]));
+      kn.listen(...(which === EVFILT_READ && f.so.listening ? f.pollQueues() : [which === EVFILT_READ ? f.so.rcv : f.so.snd]));
     },
     detach: (kn) => kn.unlisten(),
     event(kn) {
       const so = (kn.fp as SocketFile).so;
-      if (which === EVFILT_READ && so.options & SO_ACCEPTCONN) {
-        // filt_solisten counts so_qlen; the listen queue is the socket layer's own: ask sopoll.
-        kn.ev.data = 0n;
-        return so.poll(POLLIN) !== 0;
+      if (which === EVFILT_READ && so.listening) {
+        // filt_solisten: kn_data = so_qlen, the completed connections waiting for accept.
+        kn.ev.data = BigInt(so.acceptq.length);
+        return so.acceptq.length > 0;
       }
       if (which === EVFILT_EMPTY) {
         kn.ev.data = BigInt(so.snd.cc);
@@ -196,19 +196,19 @@ function socketOps(which: number): FilterOps {
   };
 }
 
-/** filt_piperead / filt_pipewrite and pipe_kqfilter (sys/kern/sys_pipe.c 1.165). */
+/**
+ * filt_piperead / filt_pipewrite (sys/kern/sys_pipe.c 1.182). pipe_kqfilter there attaches a
+ * filter on the wrong end of a pipe (EVFILT_READ on the write end, EVFILT_WRITE on the read
+ * end) without an error, as pipe_wrongendfiltops, which is never ready — the Go runtime asks
+ * for both filters on every descriptor and falls back to blocking I/O if either fails. Nor is
+ * an EVFILT_WRITE refused once the reader has gone: it is ready at once, with EV_EOF. (1.165,
+ * from a rework later backed out, answered EINVAL for the wrong end and EBADF without a reader.)
+ */
 function pipeOps(which: number): FilterOps {
   return {
     isfd: true,
     attach(kn) {
-      const f = kn.fp as PipeFile;
-      if (which === EVFILT_READ) {
-        if (!(f.flag & FREAD)) throw new Errno(EINVAL);
-      } else {
-        if (!(f.flag & FWRITE)) throw new Errno(EINVAL);
-        if (f.pipe.readers === 0) throw new Errno(EBADF); // the other end has been closed
-      }
-      kn.listen(...f.pollQueues());
+      kn.listen(...(kn.fp as PipeFile).pollQueues());
     },
     detach: (kn) => kn.unlisten(),
     event(kn) {
@@ -231,6 +231,14 @@ function pipeOps(which: number): FilterOps {
     },
   };
 }
+
+/** pipe_wrongendfiltops: filt_pipenodetach, filt_pipewrongend ("Never ready!"). */
+const pipeWrongEndOps: FilterOps = {
+  isfd: true,
+  attach() {},
+  detach() {},
+  event: () => false,
+};
 
 /** kqueue_kqfilter + filt_kqueue: a kqueue is readable while events are pending on it. */
 const kqreadOps: FilterOps = {
@@ -282,7 +290,8 @@ function fileKqfilter(fp: File, filter: number): FilterOps {
     throw new Errno(EINVAL);
   }
   if (fp instanceof PipeFile) {
-    if (filter === EVFILT_READ || filter === EVFILT_WRITE) return pipeOps(filter);
+    if (filter === EVFILT_READ) return fp.flag & FREAD ? pipeOps(filter) : pipeWrongEndOps;
+    if (filter === EVFILT_WRITE) return fp.flag & FWRITE ? pipeOps(filter) : pipeWrongEndOps;
     throw new Errno(EINVAL);
   }
   if (fp instanceof Kqueue) {

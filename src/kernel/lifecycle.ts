@@ -18,6 +18,7 @@ import { defaultSigaction } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
 import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** The registers a fork copies (the whole user-visible CPU state of the LWP). */
 const CPU_REGS = [
@@ -29,19 +30,24 @@ const CPU_REGS = [
 ];
 
 /**
- * fork1: a new process with a copy of the caller's address space (nothing writable shared),
- * registers, TLS pointer, limits, signal actions, mask and alternate stack (no pending signals),
- * and descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
+ * fork1: a new process with the caller's address space as each mapping's inheritance says
+ * (uvmspace_fork, VmSpace.forkInto: MAP_SHARED memory and what minherit made shared is shared,
+ * the rest copied — copy-on-write while it is not writable; `shareVm`, vfork's FORK_SHAREVM,
+ * maps all of the parent's memory itself), registers, TLS
+ * pointer, limits, signal actions, mask and alternate stack (no pending signals), and
+ * descriptor table — less the close-on-fork descriptors. The child returns rax = 0, rdx = 1
  * (libc's fork.S turns rdx into the 0 a child sees); the parent gets the child's pid.
  */
-export function fork1(m: Machine, parent: Proc): Proc {
-  const child = m.newProc(parent.pid, { ...parent.cred }, parent.comm);
+export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
+  const child = m.newProc(parent.pid, { ...parent.cred, groups: parent.cred.groups && [...parent.cred.groups] }, parent.comm);
+  child.sugid = parent.sugid; // fork1 keeps PK_SUGID
   child.parent = parent;
   parent.children.add(child);
   child.pgid = parent.pgid;
   child.sid = parent.sid;
   child.limits = parent.limits.map((l) => ({ ...l }));
-  for (const r of parent.vm.mappings) child.vm.map(r.start, r.end - r.start, r.prot, r.name).bytes.set(r.bytes);
+  if (shareVm) parent.vm.shareInto(child.vm); // __vfork14: FORK_SHAREVM
+  else parent.vm.forkInto(child.vm);
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;
@@ -120,6 +126,8 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
     const st = fs.statSync(hostFile);
     if (st.isDirectory()) throw new Errno(EACCES);
     if (!st.isFile() || (st.mode & 0o111) === 0) throw new Errno(EACCES);
+    const id = fs.statSync(hostFile, { bigint: true }); // the vnode's key, as VnodeFile.lockKey has it
+    vnodeObject(`${id.dev}:${id.ino}`)?.writebackQuietly(0, Infinity); // exec reads through the page cache
     image = fs.readFileSync(hostFile);
   } catch (e) {
     if (e instanceof Errno) throw e;
@@ -138,6 +146,11 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   p.curlwp.ctx = undefined; // a context of the old engine
   p.newImage();
   loadImage(p, elf, image, { argv, envp, execname: guestPath, uid: p.cred.euid, gid: p.cred.egid });
+  // execve1's set-id handling for a program without set-id bits (nbemu runs none): PK_SUGID
+  // goes once the real and effective ids agree, and the saved ids become the effective ones.
+  if (p.cred.euid === p.cred.uid && p.cred.egid === p.cred.gid) p.sugid = false;
+  p.cred.svuid = p.cred.euid;
+  p.cred.svgid = p.cred.egid;
   p.comm = path.basename(file).slice(0, 16);
   p.fd.closeFlagged(FD_CLOEXEC);
   const s = p.sig;
@@ -154,21 +167,14 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
 }
 
 /**
- * A vfork child gives its parent back: the parent, asleep since the vfork, continues. With
- * __vfork14 the two share the address space (FORK_SHAREVM); nbemu runs the child on a copy, so
- * what the child wrote is copied back into the parent's memory here, before the child's image
- * goes (exec) or the child ends — the parent sees exactly what sharing would have shown it.
+ * A vfork child gives its parent back: the parent, asleep since the vfork, continues (before the
+ * child's image goes at exec, or the child ends). With __vfork14 the child ran on the parent's
+ * own memory, so the parent sees what it wrote.
  */
 export function releaseVforkParent(child: Proc): void {
   const parent = child.vforkParent;
   if (!parent) return;
   child.vforkParent = undefined;
-  if (child.sharesParentVm && !parent.exited) {
-    for (const r of child.vm.mappings) {
-      const dst = parent.vm.mappings.find((q) => q.start <= r.start && r.end <= q.end);
-      if (dst) dst.bytes.set(r.bytes, r.start - dst.start);
-    }
-  }
   parent.vforkq.wakeup();
 }
 

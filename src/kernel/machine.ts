@@ -14,7 +14,7 @@ import { parseNetbsdElf, type NetbsdElf } from '../loader/elf.js';
 import { mapSegments, setupStack, type ExecArgs } from '../loader/exec.js';
 import {
   DFLSSIZ, EIO, EJUSTRETURN, ENOSYS, ERESTART, MAXFILES, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSEGV, SIGSTOP, SIGSYS,
-  SIGTRAP, signalName, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
+  SIGTRAP, signalName, BUS_ADRERR, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
   T_XMM, ILL_ILLOPC, FPE_INTDIV, FPE_FLTINV, TRAP_BRKPT, TRAP_TRACE, BUS_ADRALN, LAST_NETBSD_SYSCALL, PSL_USERSET,
   SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, SA_RESTART, SA_NOCLDSTOP, EINTR, SIGCHLD, CLD_EXITED,
   CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT,
@@ -42,7 +42,7 @@ import type { ArgSpec, SysCtx, SyscallDescriptor, SyscallTable } from './syscall
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
 import type { LocalNames } from './uipc.js';
-import { faultingInstruction } from './faultpc.js';
+import { faultingInstruction, kindOf as faultAccess } from './faultpc.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
 const SLICE_US = 10_000;
@@ -131,6 +131,10 @@ export class Machine implements Scheduler {
 
   get syscalls(): SyscallTable {
     return this.table;
+  }
+
+  findProc(pid: number): Proc | undefined {
+    return this.procs.get(pid);
   }
 
   /** The next id from the pid space (processes, and LWPs after a process's first). */
@@ -384,7 +388,10 @@ export class Machine implements Scheduler {
       if (e instanceof Errno) {
         if (e.errno === EJUSTRETURN) {
           if (!p.exited) p.cpu.u32[24] = 4;
-          if (ev) this.exitHook(ev, p, 0, 0, undefined);
+          if (ev) {
+            ev.justReturn = true;
+            this.exitHook(ev, p, undefined, 0, undefined);
+          }
           return;
         }
         if (e.errno === ERESTART) {
@@ -744,9 +751,15 @@ function trapsignal(p: Proc, kind: number, warn: (key: string, line: string) => 
   if (kind === TRAP_FAULT) {
     const addr = u[TRAP_ADDR * 2]! + u[TRAP_ADDR * 2 + 1]! * 0x1_0000_0000;
     const unmapped = detail === UC_MEM_READ_UNMAPPED || detail === UC_MEM_WRITE_UNMAPPED || detail === UC_MEM_FETCH_UNMAPPED;
-    info = { signo: SIGSEGV, code: unmapped ? SEGV_MAPERR : SEGV_ACCERR, addr, trap: T_PAGEFLT };
-    // The context must name the faulting instruction itself (the engine reports its block).
+    // The context must name the faulting instruction itself (the engine reports its block); it
+    // is found before the pager changes anything, while the access still faults.
     p.uc.reg_write(UC_X86_REG_RIP, faultingInstruction(p, Number(p.uc.reg_read(UC_X86_REG_RIP)), addr, detail));
+    // uvm_fault: a file page past end-of-file is SIGBUS/BUS_ADRERR (amd64 trap.c maps the
+    // pager's EINVAL so), or it came in because the file grew: the instruction runs again.
+    const verdict = unmapped ? p.vm.fault(addr, faultAccess(detail)) : undefined;
+    if (verdict === 'retry') return;
+    if (verdict === 'sigbus') info = { signo: SIGBUS, code: BUS_ADRERR, addr, trap: T_PAGEFLT };
+    else info = { signo: SIGSEGV, code: unmapped && verdict !== 'accerr' ? SEGV_MAPERR : SEGV_ACCERR, addr, trap: T_PAGEFLT };
   } else if (kind === TRAP_INTERRUPT) {
     const [signo, code, trap] = INTERRUPT_SIGNALS[detail] ?? [SIGSEGV, SEGV_MAPERR, T_PROTFLT];
     info = { signo, code, addr: Number(p.uc.reg_read(UC_X86_REG_RIP)), trap };

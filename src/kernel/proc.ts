@@ -5,10 +5,12 @@
 
 import { TrapCpu, Unicorn, UC_ARCH_X86, UC_MODE_64 } from '../unicorn/index.js';
 import {
-  DFLSSIZ, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SIGCONT, SIGKILL, SI_NOINFO,
+  DFLSSIZ, F_POSIX, F_UNLCK, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SEEK_SET,
+  SIGCONT, SIGKILL, SI_NOINFO,
 } from './constants.js';
 import { FileDesc } from './filedesc.js';
-import type { FileTable } from './file.js';
+import type { File, FileTable } from './file.js';
+import { lfAdvlock } from './lockf.js';
 import type { ExitStatus } from './signal.js';
 import { VmSpace } from './vmspace.js';
 import { SigState, sigbit, type SigInfo } from './sig.js';
@@ -25,6 +27,11 @@ export interface Credentials {
   euid: number;
   gid: number;
   egid: number;
+  /** The saved set-user-id and set-group-id (kauth_cred_getsvuid/svgid); the euid/egid at start. */
+  svuid?: number;
+  svgid?: number;
+  /** The supplementary groups (cr_groups); the real gid alone at start. */
+  groups?: number[];
 }
 
 /** The scheduler's side of a process (the LWP's state in sys/sys/lwp.h terms). */
@@ -34,6 +41,8 @@ export interface Scheduler {
   removeTimer(l: Lwp): void;
   /** SIGCONT (or SIGKILL) for a stopped process. */
   continueProc(p: Proc): void;
+  /** The process with this pid, if the machine has one (zombies included). */
+  findProc(pid: number): Proc | undefined;
 }
 
 /** proc0's limits (sys/kern/init_main.c, kern_resource.c): NOFILE soft OPEN_MAX, hard maxfiles. */
@@ -89,12 +98,14 @@ export class Proc {
   stopReported = true;
   /** Continued by SIGCONT and not yet reported to a WCONTINUED wait. */
   continued = false;
-  /** __vfork14: the child's memory is the parent's (copied back to it at exec or exit). */
-  sharesParentVm = false;
   /** The process has called execve (setpgid on it from the parent is EACCES). */
   execed = false;
   /** user and system time consumed, in ms (rusage). */
   cpuMs = 0;
+  /** PK_ADVLOCK: the process has taken a POSIX record lock, so its closes release them. */
+  advlock = false;
+  /** PK_SUGID: its credentials changed (set*id calls), so issetugid() answers 1. */
+  sugid = false;
 
   constructor(
     readonly pid: number,
@@ -110,7 +121,7 @@ export class Proc {
     this.cpuF64 = new Float64Array(this.cpu.u32.buffer);
     this.vm = new VmSpace(this.uc);
     this.limits = defaultLimits(files.maxfiles);
-    this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur));
+    this.fd = new FileDesc(files, () => Number(this.limits[RLIMIT_NOFILE]!.cur), (f) => this.closeLocks(f));
     this.pgid = pid;
     this.sid = pid;
     this.curlwp = this.newLwp(pid);
@@ -191,6 +202,7 @@ export class Proc {
   /** A fresh engine and address space (exec): the old ones are released. */
   newImage(): void {
     const old = this.uc;
+    this.vm.destroy(); // shared file mappings' stores go to their files
     this.uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
     this.cpu = new TrapCpu(this.uc);
     this.cpuF64 = new Float64Array(this.cpu.u32.buffer);
@@ -241,6 +253,15 @@ export class Proc {
     this.curlwp.sleep(queues, deadline, syscall, (l, when) => this.sched.addTimer(l, when));
   }
 
+  /**
+   * fd_close (sys/kern/kern_descrip.c): POSIX record locking dictates that any close of a
+   * descriptor for a file releases all of this process's locks on it (not flock locks).
+   */
+  private closeLocks(f: File): void {
+    if (!this.advlock || f.lockKey === undefined) return;
+    lfAdvlock(f.lockKey, this, F_UNLCK, { start: 0n, len: 0n, pid: 0, type: F_UNLCK, whence: SEEK_SET }, F_POSIX, 0, { pid: this.pid, uid: this.cred.euid });
+  }
+
   /** The sleeping LWPs, for the deadlock report. */
   get sleepers(): Lwp[] {
     return [...this.lwps.values()].filter((l) => l.state === 'sleeping');
@@ -257,6 +278,7 @@ export class Proc {
     }
     this.status = 'zombie';
     this.fd.closeFrom(0);
+    this.vm.destroy(); // shared file mappings' stores go to their files
     this.uc.close(); // disposes the TrapCpu too, without uc_hook_del's cache walk
   }
 }

@@ -153,6 +153,8 @@ export interface Lookup {
   st: fs.BigIntStats | undefined;
   /** One of nbemu's own devices. */
   dev?: DevName;
+  /** The target of one of nbemu's own procfs symbolic links (/proc/curproc, /proc/N/exe). */
+  link?: string;
   /** The canonical guest path of the containing directory. */
   parent: string;
   /** The last component as the caller wrote it ('.', '..' or a name; '' for "/"). */
@@ -162,6 +164,26 @@ export interface Lookup {
 }
 
 const byteLength = (s: string): number => Buffer.byteLength(s);
+
+/**
+ * The few procfs nodes nbemu provides itself (sys/miscfs/procfs/procfs_vnops.c procfs_readlink;
+ * NetBSD installs mount procfs on /proc): /proc/curproc and /proc/self are links to the
+ * caller's pid, /proc/N/exe to process N's executable (the Go runtime's os.Executable reads it).
+ * `dir` is the directory being looked in, `comp` the name.
+ */
+function procfsLink(p: Proc, dir: string[], comp: string): string | undefined {
+  if (dir[0] !== 'proc') return undefined;
+  if (dir.length === 1 && (comp === 'curproc' || comp === 'self')) return String(p.pid);
+  if (dir.length === 2 && comp === 'exe') {
+    const q = /^[0-9]+$/.test(dir[1]!) ? p.sched.findProc(Number(dir[1])) : undefined;
+    if (q && !q.exited && q.path) return q.path;
+  }
+  return undefined;
+}
+
+/** /proc/N for a live nbemu process N: a directory of procfs, whatever the host's /proc holds. */
+const isProcfsDir = (p: Proc, dir: string[], comp: string): boolean =>
+  dir.length === 1 && dir[0] === 'proc' && /^[0-9]+$/.test(comp) && p.sched.findProc(Number(comp))?.exited === false;
 
 function join(stack: string[]): string {
   return `/${stack.join('/')}`;
@@ -208,20 +230,35 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
     }
     const guest = join([...stack, comp]);
     const hp = hostPathOf(root, guest);
-    const st = lstat(hp);
-    if (!st) {
-      if (isLast) return { guest, host: hp, st: undefined, parent: join(stack), last, trailingSlash };
-      throw new Errno(ENOENT);
-    }
-    if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
+    /** Continue the walk with a symbolic link's target in place of the component. */
+    const followLink = (target: string): void => {
       if (++links > MAXSYMLINKS) throw new Errno(ELOOP);
-      const target = host(() => fs.readlinkSync(hp, 'utf8'));
       if (target === '') throw new Errno(ENOENT);
       const rest = todo.slice(i + 1);
       if (byteLength(target) + byteLength(rest.join('/')) + 1 >= MAXPATHLEN) throw new Errno(ENAMETOOLONG);
       todo = [...target.split('/'), ...rest];
       i = -1;
       if (target.startsWith('/')) stack = [];
+    };
+    const vlink = procfsLink(p, stack, comp);
+    if (vlink !== undefined) {
+      if (!isLast || follow || trailingSlash) {
+        followLink(vlink);
+        continue;
+      }
+      return { guest, host: hp, st: undefined, link: vlink, parent: join(stack), last, trailingSlash };
+    }
+    if (!isLast && isProcfsDir(p, stack, comp)) {
+      stack.push(comp);
+      continue;
+    }
+    const st = lstat(hp);
+    if (!st) {
+      if (isLast) return { guest, host: hp, st: undefined, parent: join(stack), last, trailingSlash };
+      throw new Errno(ENOENT);
+    }
+    if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
+      followLink(host(() => fs.readlinkSync(hp, 'utf8')));
       continue;
     }
     if (!isLast && !st.isDirectory()) throw new Errno(ENOTDIR);

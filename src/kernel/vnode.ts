@@ -1,22 +1,24 @@
 // Open files on the filesystem (DTYPE_VNODE, sys/kern/vfs_vnops.c vnops): host files and
 // directories, and nbemu's own character devices (/dev/null, /dev/zero, /dev/random,
 // /dev/urandom, /dev/tty). The file offset (f_offset) belongs to the open file, so descriptors
-// dup'ed from one open share it; FAPPEND writes go to the end (vn_write IO_APPEND). flock(2)
-// locks are kept here, among the machine's processes (not against host processes).
+// dup'ed from one open share it; FAPPEND writes go to the end (vn_write IO_APPEND). Both kinds
+// of file take advisory locks (flock(2) and fcntl's record locks, src/kernel/lockf.ts), among the
+// machine's processes (not against host processes).
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as tty from 'node:tty';
 import {
   DEV_NULL, DEV_RANDOM, DEV_TTY, DEV_URANDOM, DEV_ZERO, DIRENT_NAME_OFF, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK,
-  DT_REG, DT_SOCK, DT_UNKNOWN, EAGAIN, EINVAL, EISDIR, ENXIO, FAPPEND, FREAD, FWRITE, LOCK_EX, LOCK_NB, LOCK_SH,
-  LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, makedev,
+  DT_REG, DT_SOCK, DT_UNKNOWN, EINVAL, EISDIR, ENXIO, FAPPEND, FREAD, FWRITE, F_FLOCK, F_RDLCK, F_SETLK, F_UNLCK,
+  F_WAIT, F_WRLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, S_IFLNK, makedev,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, type FileTable, type StatInfo } from './file.js';
-import { WaitQueue, Sleep } from './sleepq.js';
+import { lfAdvlock, wouldBlock, type FlockArg, type LockCaller } from './lockf.js';
 import type { Uio } from './uio.js';
 import { host, type DevName } from './vfs.js';
+import { vnodeObject } from './vnpager.js';
 
 /** Largest single host transfer (a larger request returns a short count, as a file system may). */
 const MAX_IO = 16 * 1024 * 1024;
@@ -69,72 +71,32 @@ function dtype(st: fs.BigIntStats | undefined): number {
 
 // ---- flock(2) --------------------------------------------------------------------------------
 
-interface FlockState {
-  shared: Set<File>;
-  exclusive: File | undefined;
-  queue: WaitQueue;
-}
-
-/** Advisory locks per host file (dev:ino), owned by open files (F_FLOCK semantics). */
-const flocks = new Map<string, FlockState>();
-
-function flockState(key: string): FlockState {
-  let s = flocks.get(key);
-  if (!s) {
-    s = { shared: new Set(), exclusive: undefined, queue: new WaitQueue('lockf') };
-    flocks.set(key, s);
-  }
-  return s;
-}
-
-function flockRelease(key: string, owner: File): void {
-  const s = flocks.get(key);
-  if (!s) return;
-  const had = s.exclusive === owner || s.shared.has(owner);
-  s.shared.delete(owner);
-  if (s.exclusive === owner) s.exclusive = undefined;
-  if (had) s.queue.wakeup();
-  if (!s.exclusive && s.shared.size === 0 && s.queue.empty) flocks.delete(key);
-}
+const WHOLE_FILE = (): FlockArg => ({ start: 0n, len: 0n, pid: 0, type: F_UNLCK, whence: SEEK_SET });
 
 /**
- * flock on an open file (sys/kern/kern_descrip.c sys_flock + lf_advlock F_FLOCK): LOCK_SH,
- * LOCK_EX (converting an existing lock), LOCK_UN; LOCK_NB makes a conflict EWOULDBLOCK, else
- * the caller sleeps until the holder lets go. `how` has already been validated.
+ * flock on an open file (sys/kern/sys_descrip.c sys_flock → lf_advlock with F_FLOCK, the open
+ * file as owner, the whole file): LOCK_SH, LOCK_EX (converting a lock the file holds), LOCK_UN;
+ * without LOCK_NB a conflict sleeps until the holder lets go, with it the answer is EAGAIN.
+ * `how` has been checked: one of LOCK_SH, LOCK_EX, LOCK_UN, maybe with LOCK_NB.
  */
-export function flock(key: string, owner: File, how: number): void {
-  if (how & LOCK_UN) {
-    flockRelease(key, owner);
+export function flock(key: string, owner: File, how: number, caller: LockCaller): void {
+  const fl = WHOLE_FILE();
+  if ((how & ~LOCK_NB) === LOCK_UN) {
+    lfAdvlock(key, owner, F_UNLCK, fl, F_FLOCK, 0, caller);
     return;
   }
-  const s = flockState(key);
-  const ex = (how & LOCK_EX) !== 0;
-  const conflict = ex
-    ? (s.exclusive !== undefined && s.exclusive !== owner) || [...s.shared].some((f) => f !== owner)
-    : s.exclusive !== undefined && s.exclusive !== owner;
-  if (conflict) {
-    // A conversion gives up the old lock first (lf_advlock: flock upgrades are not atomic).
-    if (s.exclusive === owner || s.shared.has(owner)) flockRelease(key, owner);
-    if (how & LOCK_NB) throw new Errno(EAGAIN);
-    throw new Sleep(flockState(key).queue);
-  }
-  if (ex) {
-    s.shared.delete(owner);
-    s.exclusive = owner;
-  } else {
-    if (s.exclusive === owner) {
-      s.exclusive = undefined;
-      s.queue.wakeup();
-    }
-    s.shared.add(owner);
-  }
+  fl.type = (how & ~LOCK_NB) === LOCK_EX ? F_WRLCK : F_RDLCK;
+  lfAdvlock(key, owner, F_SETLK, fl, F_FLOCK | (how & LOCK_NB ? 0 : F_WAIT), 0, caller);
 }
 
 /** Would taking this lock block? (open's O_SHLOCK/O_EXLOCK look before they create anything) */
 export function flockWouldBlock(key: string, how: number): boolean {
-  const s = flocks.get(key);
-  if (!s) return false;
-  return how & LOCK_EX ? s.exclusive !== undefined || s.shared.size > 0 : s.exclusive !== undefined;
+  return wouldBlock(key, how & LOCK_EX ? F_WRLCK : F_RDLCK);
+}
+
+/** vn_closefile: the last close of an open file drops its flock locks (FHASLOCK). */
+function flockRelease(key: string, owner: File): void {
+  lfAdvlock(key, owner, F_UNLCK, WHOLE_FILE(), F_FLOCK, 0, { pid: 0, uid: 0 });
 }
 
 export { LOCK_EX, LOCK_SH };
@@ -155,7 +117,7 @@ export class VnodeFile extends File implements Seekable {
   /** f_offset: shared by every descriptor of this open file. For a directory: the entry index. */
   offset = 0;
   private entries: Uint8Array[] | undefined;
-  readonly lockKey: string;
+  override readonly lockKey: string;
 
   constructor(
     table: FileTable,
@@ -197,6 +159,8 @@ export class VnodeFile extends File implements Seekable {
     uio.check(want);
     const buf = Buffer.allocUnsafe(want);
     const n = host(() => fs.readSync(this.fd, buf, 0, want, off));
+    // The file's pages (UBC): bytes stored through a mapping and not yet written back.
+    vnodeObject(this.lockKey)?.overlayRead(off, buf.subarray(0, n));
     uio.copyout(buf.subarray(0, n));
     return n;
   }
@@ -209,7 +173,20 @@ export class VnodeFile extends File implements Seekable {
     const at = this.flag & FAPPEND ? this.seekSize() : off;
     let done = 0;
     while (done < n) done += host(() => fs.writeSync(this.fd, data, done, n - done, at + done));
+    vnodeObject(this.lockKey)?.noteWrite(at, data.subarray(0, n)); // mappings of the file see it at once
     return n;
+  }
+
+  /** The vnode's v_type, as vn_mmap asks for it. */
+  vtype(): 'VREG' | 'VDIR' | 'VCHR' | 'VBLK' | 'VFIFO' | 'VSOCK' | 'VLNK' {
+    const st = host(() => fs.fstatSync(this.fd));
+    if (st.isFile()) return 'VREG';
+    if (st.isDirectory()) return 'VDIR';
+    if (st.isCharacterDevice()) return 'VCHR';
+    if (st.isBlockDevice()) return 'VBLK';
+    if (st.isFIFO()) return 'VFIFO';
+    if (st.isSocket()) return 'VSOCK';
+    return 'VLNK';
   }
 
   seekSize(): number {
@@ -257,6 +234,7 @@ export class VnodeFile extends File implements Seekable {
   }
 
   fsync(dataOnly: boolean): void {
+    vnodeObject(this.lockKey)?.fsync(); // VOP_FSYNC puts the vnode's dirty pages, mapped stores too
     host(() => (dataOnly ? fs.fdatasyncSync(this.fd) : fs.fsyncSync(this.fd)));
   }
 
@@ -303,6 +281,15 @@ export function deviceStat(dev: DevName): StatInfo {
   };
 }
 
+/** lstat of one of nbemu's procfs links (procfs_getattr: a symlink, mode 0777, size = target length). */
+export function procfsLinkStat(target: string): StatInfo {
+  const t = Date.now();
+  return {
+    dev: 0x0c00, ino: 3, mode: S_IFLNK | 0o777, nlink: 1, uid: 0, gid: 0, rdev: 0, size: Buffer.byteLength(target),
+    blksize: 4096, blocks: 0, atimeMs: t, mtimeMs: t, ctimeMs: t, birthtimeMs: t,
+  };
+}
+
 /** /dev/tty is the controlling terminal: nbemu's own, when its standard input is a terminal. */
 export function openTty(): number {
   if (!tty.isatty(0)) throw new Errno(ENXIO);
@@ -311,6 +298,8 @@ export function openTty(): number {
 
 export class DeviceFile extends File implements Seekable {
   offset = 0;
+  /** spec_advlock: a device's vnode has its own lock list (v_speclockf). */
+  override readonly lockKey: string;
 
   constructor(
     table: FileTable,
@@ -320,6 +309,7 @@ export class DeviceFile extends File implements Seekable {
     private readonly ttyFd = -1,
   ) {
     super('vnode', flag, table);
+    this.lockKey = `dev:${dev}`;
   }
 
   override read(uio: Uio): number {
@@ -369,6 +359,7 @@ export class DeviceFile extends File implements Seekable {
   }
 
   protected close(): void {
+    flockRelease(this.lockKey, this);
     if (this.ttyFd >= 0) {
       try {
         fs.closeSync(this.ttyFd);

@@ -57,7 +57,22 @@ export const MSG_NAMES: FlagTable = [
   [0x2000, 'MSG_WAITFORONE'], [0x4000, 'MSG_NOTIFICATION'],
 ];
 
-export const SOL_NAMES = enumOf([[C.SOL_SOCKET, 'SOL_SOCKET'], [0, 'IPPROTO_IP'], [6, 'IPPROTO_TCP'], [17, 'IPPROTO_UDP']]);
+/** Levels: nbemu's sockets are all local, so level 0 is SOL_LOCAL (sys/sys/un.h), not IPPROTO_IP. */
+export const SOL_NAMES = enumOf([[C.SOL_SOCKET, 'SOL_SOCKET'], [C.SOL_LOCAL, 'SOL_LOCAL'], [6, 'IPPROTO_TCP'], [17, 'IPPROTO_UDP']]);
+
+/** SOL_LOCAL options (sys/sys/un.h). */
+export const LOCAL_SO_NAMES = enumOf([
+  [C.LOCAL_OCREDS, 'LOCAL_OCREDS'], [C.LOCAL_CONNWAIT, 'LOCAL_CONNWAIT'], [C.LOCAL_PEEREID, 'LOCAL_PEEREID'], [C.LOCAL_CREDS, 'LOCAL_CREDS'],
+]);
+
+/** An option name at its level. */
+export function sockoptText(level: number, name: number): string {
+  if (level === C.SOL_SOCKET) return enumText(name, SO_NAMES);
+  if (level === C.SOL_LOCAL) return enumText(name, LOCAL_SO_NAMES);
+  return String(name);
+}
+
+export const SHUT_NAMES = enumOf([[C.SHUT_RD, 'SHUT_RD'], [C.SHUT_WR, 'SHUT_WR'], [C.SHUT_RDWR, 'SHUT_RDWR']]);
 
 export const SO_NAMES = enumOf([
   [C.SO_DEBUG, 'SO_DEBUG'], [C.SO_ACCEPTCONN, 'SO_ACCEPTCONN'], [C.SO_REUSEADDR, 'SO_REUSEADDR'], [C.SO_KEEPALIVE, 'SO_KEEPALIVE'],
@@ -75,7 +90,8 @@ export const O_FLAG_NAMES: FlagTable = [
   [C.O_NONBLOCK, 'O_NONBLOCK'], [C.O_APPEND, 'O_APPEND'], [C.O_SHLOCK, 'O_SHLOCK'], [C.O_EXLOCK, 'O_EXLOCK'], [C.O_ASYNC, 'O_ASYNC'],
   [C.O_FSYNC, 'O_FSYNC'], [C.O_NOFOLLOW, 'O_NOFOLLOW'], [C.O_CREAT, 'O_CREAT'], [C.O_TRUNC, 'O_TRUNC'], [C.O_EXCL, 'O_EXCL'],
   [C.O_NOCTTY, 'O_NOCTTY'], [C.O_DSYNC, 'O_DSYNC'], [C.O_RSYNC, 'O_RSYNC'], [C.O_ALT_IO, 'O_ALT_IO'], [C.O_DIRECT, 'O_DIRECT'],
-  [C.O_DIRECTORY, 'O_DIRECTORY'], [C.O_CLOEXEC, 'O_CLOEXEC'], [C.O_NOSIGPIPE, 'O_NOSIGPIPE'], [C.O_CLOFORK, 'O_CLOFORK'],
+  [C.O_DIRECTORY, 'O_DIRECTORY'], [C.O_CLOEXEC, 'O_CLOEXEC'], [C.O_SEARCH, 'O_SEARCH'], [C.O_NOSIGPIPE, 'O_NOSIGPIPE'],
+  [C.O_REGULAR, 'O_REGULAR'], [C.O_EXEC, 'O_EXEC'], [C.O_CLOFORK, 'O_CLOFORK'],
 ];
 const ACCMODE = ['O_RDONLY', 'O_WRONLY', 'O_RDWR', '0x3'];
 
@@ -89,6 +105,31 @@ export function openFlagsText(value: number): string {
 export function oFlagsText(value: number): string {
   return flagsText(value, [[C.O_RDWR, 'O_RDWR'], [C.O_WRONLY, 'O_WRONLY'], ...O_FLAG_NAMES]);
 }
+
+/** The *at calls' flags (sys/sys/fcntl.h) and their directory descriptor. */
+export const AT_FLAG_NAMES: FlagTable = [
+  [C.AT_EACCESS, 'AT_EACCESS'], [C.AT_SYMLINK_NOFOLLOW, 'AT_SYMLINK_NOFOLLOW'], [C.AT_SYMLINK_FOLLOW, 'AT_SYMLINK_FOLLOW'],
+  [C.AT_REMOVEDIR, 'AT_REMOVEDIR'],
+];
+export const atFdText = (fd: number): string => (fd === C.AT_FDCWD ? 'AT_FDCWD' : String(fd));
+
+/** access(2) modes (sys/sys/unistd.h): F_OK alone, else R_OK|W_OK|X_OK. */
+export const accessModeText = (mode: number): string =>
+  flagsText(mode, [[C.R_OK, 'R_OK'], [C.W_OK, 'W_OK'], [C.X_OK, 'X_OK']], 'F_OK');
+
+export const SEEK_NAMES = enumOf([[C.SEEK_SET, 'SEEK_SET'], [C.SEEK_CUR, 'SEEK_CUR'], [C.SEEK_END, 'SEEK_END']]);
+export const LOCK_NAMES: FlagTable = [[C.LOCK_SH, 'LOCK_SH'], [C.LOCK_EX, 'LOCK_EX'], [C.LOCK_NB, 'LOCK_NB'], [C.LOCK_UN, 'LOCK_UN']];
+export const F_LOCK_TYPES = enumOf([[C.F_RDLCK, 'F_RDLCK'], [C.F_UNLCK, 'F_UNLCK'], [C.F_WRLCK, 'F_WRLCK']]);
+
+/** A mode in octal as strace writes modes and umasks (`%#03o`): `0644`, `022`, `000`. */
+export const octalText = (mode: number): string => `0${(mode >>> 0).toString(8)}`.padStart(3, '0');
+
+/** statvfs(2) flags (sys/sys/fstypes.h ST_WAIT/ST_NOWAIT) and f_flag's MNT_* bits. */
+export const ST_NAMES = enumOf([[C.ST_WAIT, 'ST_WAIT'], [C.ST_NOWAIT, 'ST_NOWAIT']]);
+export const MNT_NAMES: FlagTable = [
+  [C.MNT_RDONLY, 'MNT_RDONLY'], [C.MNT_SYNCHRONOUS, 'MNT_SYNCHRONOUS'], [C.MNT_NOEXEC, 'MNT_NOEXEC'], [C.MNT_NOSUID, 'MNT_NOSUID'],
+  [C.MNT_NODEV, 'MNT_NODEV'], [C.MNT_LOCAL, 'MNT_LOCAL'],
+];
 
 export const FD_FLAG_NAMES: FlagTable = [[C.FD_CLOEXEC, 'FD_CLOEXEC'], [C.FD_CLOFORK, 'FD_CLOFORK']];
 
@@ -127,6 +168,114 @@ export const CLOCK_NAMES = enumOf([
   [C.CLOCK_PROCESS_CPUTIME_ID, 'CLOCK_PROCESS_CPUTIME_ID'],
 ]);
 
+/** A clock id; clock_getcpuclockid2's CPU clocks carry the pid or LWP id in their low bits. */
+export function clockText(id: number): string {
+  const name = CLOCK_NAMES.get(id);
+  if (name) return name;
+  for (const cpu of [C.CLOCK_PROCESS_CPUTIME_ID, C.CLOCK_THREAD_CPUTIME_ID]) {
+    if (id > cpu && (id & ~(cpu - 1)) === cpu) return `${CLOCK_NAMES.get(cpu)}|${id & (cpu - 1)}`;
+  }
+  return String(id);
+}
+
+export const TIMER_FLAG_NAMES: FlagTable = [[C.TIMER_ABSTIME, 'TIMER_ABSTIME']];
+export const ITIMER_NAMES = enumOf([
+  [C.ITIMER_REAL, 'ITIMER_REAL'], [C.ITIMER_VIRTUAL, 'ITIMER_VIRTUAL'], [C.ITIMER_PROF, 'ITIMER_PROF'], [C.ITIMER_MONOTONIC, 'ITIMER_MONOTONIC'],
+]);
+export const IDTYPE_NAMES = enumOf([
+  [C.P_MYID, 'P_MYID'], [C.P_ALL, 'P_ALL'], [C.P_PID, 'P_PID'], [C.P_LWPID, 'P_LWPID'], [C.P_PPID, 'P_PPID'], [C.P_PGID, 'P_PGID'],
+  [C.P_SID, 'P_SID'], [C.P_CID, 'P_CID'], [C.P_UID, 'P_UID'], [C.P_GID, 'P_GID'],
+]);
+export const RUSAGE_NAMES = enumOf([[C.RUSAGE_SELF, 'RUSAGE_SELF'], [C.RUSAGE_CHILDREN, 'RUSAGE_CHILDREN']]);
+export const PRIO_NAMES = enumOf([[C.PRIO_PROCESS, 'PRIO_PROCESS'], [C.PRIO_PGRP, 'PRIO_PGRP'], [C.PRIO_USER, 'PRIO_USER']]);
+
+export const WAIT_OPTION_NAMES: FlagTable = [
+  [C.WNOHANG, 'WNOHANG'], [C.WUNTRACED, 'WUNTRACED'], [C.WALTSIG, 'WALTSIG'], [C.WALLSIG, 'WALLSIG'], [C.WCONTINUED, 'WCONTINUED'],
+  [C.WEXITED, 'WEXITED'], [C.WTRAPPED, 'WTRAPPED'], [C.WNOWAIT, 'WNOWAIT'], [C.WNOZOMBIE, 'WNOZOMBIE'],
+];
+export const POLL_NAMES: FlagTable = [
+  [C.POLLIN, 'POLLIN'], [C.POLLPRI, 'POLLPRI'], [C.POLLOUT, 'POLLOUT'], [C.POLLERR, 'POLLERR'], [C.POLLHUP, 'POLLHUP'],
+  [C.POLLNVAL, 'POLLNVAL'], [C.POLLRDNORM, 'POLLRDNORM'], [C.POLLRDBAND, 'POLLRDBAND'], [C.POLLWRBAND, 'POLLWRBAND'],
+];
+
+/** madvise, msync, minherit (sys/sys/mman.h). */
+export const MADV_NAMES = enumOf([
+  [C.MADV_NORMAL, 'MADV_NORMAL'], [C.MADV_RANDOM, 'MADV_RANDOM'], [C.MADV_SEQUENTIAL, 'MADV_SEQUENTIAL'], [C.MADV_WILLNEED, 'MADV_WILLNEED'],
+  [C.MADV_DONTNEED, 'MADV_DONTNEED'], [C.MADV_SPACEAVAIL, 'MADV_SPACEAVAIL'], [C.MADV_FREE, 'MADV_FREE'],
+]);
+export const MS_NAMES: FlagTable = [[C.MS_ASYNC, 'MS_ASYNC'], [C.MS_INVALIDATE, 'MS_INVALIDATE'], [C.MS_SYNC, 'MS_SYNC']];
+export const MAP_INHERIT_NAMES = enumOf([
+  [C.MAP_INHERIT_SHARE, 'MAP_INHERIT_SHARE'], [C.MAP_INHERIT_COPY, 'MAP_INHERIT_COPY'], [C.MAP_INHERIT_NONE, 'MAP_INHERIT_NONE'],
+  [C.MAP_INHERIT_DONATE_COPY, 'MAP_INHERIT_DONATE_COPY'], [C.MAP_INHERIT_ZERO, 'MAP_INHERIT_ZERO'],
+]);
+
+/** LWPs: _lwp_create's flags (sys/sys/lwp.h), _lwp_ctl's features, ucontext's uc_flags. */
+export const LWP_CREATE_NAMES: FlagTable = [[C.LWP_DETACHED, 'LWP_DETACHED'], [C.LWP_SUSPENDED, 'LWP_SUSPENDED']];
+export const LWPCTL_NAMES: FlagTable = [[C.LWPCTL_FEATURE_CURCPU, 'LWPCTL_FEATURE_CURCPU'], [C.LWPCTL_FEATURE_PCTR, 'LWPCTL_FEATURE_PCTR']];
+export const UC_FLAG_NAMES: FlagTable = [
+  [C._UC_SIGMASK, '_UC_SIGMASK'], [C._UC_STACK, '_UC_STACK'], [C._UC_CPU, '_UC_CPU'], [C._UC_FPU, '_UC_FPU'],
+  [C._UC_SETSTACK, '_UC_SETSTACK'], [C._UC_CLRSTACK, '_UC_CLRSTACK'], [C._UC_TLSBASE, '_UC_TLSBASE'],
+];
+
+/** kqueue (sys/sys/event.h): filters, flags, and each filter's fflags. */
+export const EVFILT_NAMES = enumOf([
+  [C.EVFILT_READ, 'EVFILT_READ'], [C.EVFILT_WRITE, 'EVFILT_WRITE'], [C.EVFILT_AIO, 'EVFILT_AIO'], [C.EVFILT_VNODE, 'EVFILT_VNODE'],
+  [C.EVFILT_PROC, 'EVFILT_PROC'], [C.EVFILT_SIGNAL, 'EVFILT_SIGNAL'], [C.EVFILT_TIMER, 'EVFILT_TIMER'], [C.EVFILT_FS, 'EVFILT_FS'],
+  [C.EVFILT_USER, 'EVFILT_USER'], [C.EVFILT_EMPTY, 'EVFILT_EMPTY'],
+]);
+export const EV_NAMES: FlagTable = [
+  [C.EV_ADD, 'EV_ADD'], [C.EV_DELETE, 'EV_DELETE'], [C.EV_ENABLE, 'EV_ENABLE'], [C.EV_DISABLE, 'EV_DISABLE'], [C.EV_ONESHOT, 'EV_ONESHOT'],
+  [C.EV_CLEAR, 'EV_CLEAR'], [C.EV_RECEIPT, 'EV_RECEIPT'], [C.EV_DISPATCH, 'EV_DISPATCH'], [C.EV_FLAG1, 'EV_FLAG1'], [C.EV_ERROR, 'EV_ERROR'],
+  [C.EV_EOF, 'EV_EOF'],
+];
+const NOTE_PROC_NAMES: FlagTable = [
+  [C.NOTE_EXIT, 'NOTE_EXIT'], [C.NOTE_FORK, 'NOTE_FORK'], [C.NOTE_EXEC, 'NOTE_EXEC'], [C.NOTE_TRACK, 'NOTE_TRACK'],
+  [C.NOTE_TRACKERR, 'NOTE_TRACKERR'], [C.NOTE_CHILD, 'NOTE_CHILD'],
+];
+const NOTE_VNODE_NAMES: FlagTable = [
+  [C.NOTE_DELETE, 'NOTE_DELETE'], [C.NOTE_WRITE, 'NOTE_WRITE'], [C.NOTE_EXTEND, 'NOTE_EXTEND'], [C.NOTE_ATTRIB, 'NOTE_ATTRIB'],
+  [C.NOTE_LINK, 'NOTE_LINK'], [C.NOTE_RENAME, 'NOTE_RENAME'], [C.NOTE_REVOKE, 'NOTE_REVOKE'],
+];
+const NOTE_TIMER_UNITS = enumOf([
+  [C.NOTE_MSECONDS, 'NOTE_MSECONDS'], [C.NOTE_SECONDS, 'NOTE_SECONDS'], [C.NOTE_USECONDS, 'NOTE_USECONDS'], [C.NOTE_NSECONDS, 'NOTE_NSECONDS'],
+]);
+const NOTE_USER_CTRL = enumOf([[C.NOTE_FFAND, 'NOTE_FFAND'], [C.NOTE_FFOR, 'NOTE_FFOR'], [C.NOTE_FFCOPY, 'NOTE_FFCOPY']]);
+
+/** A kevent's fflags, by its filter. */
+export function keventFflagsText(filter: number, fflags: number): string {
+  const f = fflags >>> 0;
+  switch (filter) {
+    case C.EVFILT_READ:
+    case C.EVFILT_WRITE:
+      return flagsText(f, [[C.NOTE_LOWAT, 'NOTE_LOWAT']]);
+    case C.EVFILT_VNODE:
+      return flagsText(f, NOTE_VNODE_NAMES);
+    case C.EVFILT_PROC:
+      return flagsText(f, NOTE_PROC_NAMES);
+    case C.EVFILT_TIMER: {
+      // The unit is an enumeration in the low bits; NOTE_MSECONDS (0) is the default and not shown.
+      const unit = f & C.NOTE_TIMER_UNITMASK;
+      const parts = unit ? [enumText(unit, NOTE_TIMER_UNITS)] : [];
+      const rest = f & ~C.NOTE_TIMER_UNITMASK;
+      if (rest) parts.push(flagsText(rest, [[C.NOTE_ABSTIME, 'NOTE_ABSTIME']]));
+      return parts.length ? parts.join('|') : '0';
+    }
+    case C.EVFILT_USER: {
+      const parts: string[] = [];
+      const ctrl = (f & C.NOTE_FFCTRLMASK) >>> 0;
+      if (ctrl) parts.push(enumText(ctrl, NOTE_USER_CTRL));
+      if (f & C.NOTE_TRIGGER) parts.push('NOTE_TRIGGER');
+      const rest = f & C.NOTE_FFLAGSMASK;
+      if (rest) parts.push(hex(rest));
+      const other = f & ~(C.NOTE_FFCTRLMASK | C.NOTE_TRIGGER | C.NOTE_FFLAGSMASK);
+      if (other) parts.push(hex(other));
+      return parts.length ? parts.join('|') : '0';
+    }
+    default:
+      return f ? hex(f) : '0';
+  }
+}
+
 export const SIGPROCMASK_HOW = enumOf([[C.SIG_BLOCK, 'SIG_BLOCK'], [C.SIG_UNBLOCK, 'SIG_UNBLOCK'], [C.SIG_SETMASK, 'SIG_SETMASK']]);
 
 export const SA_NAMES: FlagTable = [
@@ -163,7 +312,7 @@ const SI_BY_SIGNAL: ReadonlyMap<number, EnumTable> = new Map([
   [C.SIGSEGV, enumOf([[C.SEGV_MAPERR, 'SEGV_MAPERR'], [C.SEGV_ACCERR, 'SEGV_ACCERR']])],
   [C.SIGILL, enumOf([[C.ILL_ILLOPC, 'ILL_ILLOPC'], [2, 'ILL_ILLOPN'], [3, 'ILL_ILLADR'], [4, 'ILL_ILLTRP'], [5, 'ILL_PRVOPC'], [6, 'ILL_PRVREG'], [7, 'ILL_COPROC'], [8, 'ILL_BADSTK']])],
   [C.SIGFPE, enumOf([[C.FPE_INTDIV, 'FPE_INTDIV'], [2, 'FPE_INTOVF'], [3, 'FPE_FLTDIV'], [4, 'FPE_FLTOVF'], [5, 'FPE_FLTUND'], [6, 'FPE_FLTRES'], [C.FPE_FLTINV, 'FPE_FLTINV'], [8, 'FPE_FLTSUB']])],
-  [C.SIGBUS, enumOf([[C.BUS_ADRALN, 'BUS_ADRALN'], [2, 'BUS_ADRERR'], [3, 'BUS_OBJERR']])],
+  [C.SIGBUS, enumOf([[C.BUS_ADRALN, 'BUS_ADRALN'], [C.BUS_ADRERR, 'BUS_ADRERR'], [3, 'BUS_OBJERR']])],
   [C.SIGTRAP, enumOf([[C.TRAP_BRKPT, 'TRAP_BRKPT'], [C.TRAP_TRACE, 'TRAP_TRACE']])],
   [C.SIGCHLD, enumOf([
     [C.CLD_EXITED, 'CLD_EXITED'], [C.CLD_KILLED, 'CLD_KILLED'], [C.CLD_DUMPED, 'CLD_DUMPED'], [C.CLD_TRAPPED, 'CLD_TRAPPED'],

@@ -10,9 +10,10 @@ import type { Proc } from '../kernel/proc.js';
 import type { SigInfo } from '../kernel/sig.js';
 import type { ExitStatus } from '../kernel/signal.js';
 import type { ArgSpec, SyscallClass } from '../kernel/syscall.js';
-import { signalName } from '../kernel/constants.js';
+import { EINTR, signalName } from '../kernel/constants.js';
 import { NETBSD_SYSCALLS } from '../../syscalls/index.js';
-import { decodeArg, hex, retText, type DecodeCtx, type TraceArg, isOutArg } from './decode.js';
+import { TRAP_RAX, TRAP_RESULT_FLAGS, TRAP_RESULT_RAX, TRAP_RSP } from '../unicorn/index.js';
+import { decodeArg, enterArg, hex, isOutArg, retText, traceSpecs, type DecodeCtx, type TraceArg } from './decode.js';
 import { ALL, parseSyscallSet, type SyscallSet } from './filter.js';
 import { applyRule, compileRule, type CompiledRule, type InjectRule } from './inject.js';
 import { errnoText, siCodeText } from './names.js';
@@ -111,8 +112,15 @@ export interface TracerOptions {
 
 interface Pending {
   ev: SyscallEvent;
-  args: TraceArg[];
-  specs: ArgSpec[];
+  /** Decoded arguments; undefined for an out-argument until the call returns. */
+  args: Array<TraceArg | undefined>;
+  specs: readonly ArgSpec[];
+  /** The raw words: the six registers, then any arguments read from the user stack. */
+  raw: bigint[];
+  /** The stack arguments' values (after the handler's six). */
+  stackArgs: number[];
+  /** What each out-argument kept from entry. */
+  kept: unknown[];
   cls: SyscallClass | undefined;
   start: number;
   sleeps: number;
@@ -133,6 +141,24 @@ export function clockText(ms: number): string {
   const us = Math.floor((ms % 1000) * 1000);
   const p2 = (n: number): string => String(n).padStart(2, '0');
   return `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(us).padStart(6, '0')}`;
+}
+
+/**
+ * Syscall arguments past the sixth, from the user stack at entry: rsp+8 on (rsp+16 on for the
+ * indirect syscall and __syscall, whose first argument is the number), as syscall.c reads them.
+ */
+function stackWords(p: Proc, n: number): bigint[] {
+  const u = p.cpu.u32;
+  const rsp = u[TRAP_RSP * 2]! + u[TRAP_RSP * 2 + 1]! * 0x1_0000_0000;
+  const code = u[TRAP_RAX * 2]! & 511;
+  const base = rsp + (code === 0 || code === 198 ? 16 : 8);
+  return Array.from({ length: n }, (_, i) => {
+    try {
+      return p.vm.readBigU64(base + 8 * i);
+    } catch {
+      return 0n;
+    }
+  });
 }
 
 /** Argument specs for a number nbemu lacks: NetBSD's prototype names, shown raw. */
@@ -189,8 +215,16 @@ export class Tracer {
     return (this.set ?? ALL).has(name, cls);
   }
 
-  private ctx(p: Proc, ev: SyscallEvent, specs: ArgSpec[]): DecodeCtx {
-    return { mem: p.vm, args: ev.args, specs, result: ev.result, errno: ev.errno, rdx: ev.rdx, strsize: this.strsize };
+  private ctx(p: Proc | undefined, ev: SyscallEvent, specs: readonly ArgSpec[], stackArgs: number[], exit: boolean): DecodeCtx {
+    const args = stackArgs.length ? [...ev.args, ...stackArgs] : ev.args;
+    return {
+      mem: p?.vm, args, specs, result: exit ? ev.result : undefined, errno: exit ? ev.errno : undefined, rdx: ev.rdx, strsize: this.strsize,
+    };
+  }
+
+  /** The out-arguments, decoded now that the call is over. */
+  private decodeRest(pend: Pending, c: DecodeCtx): TraceArg[] {
+    return pend.args.map((a, i) => a ?? decodeArg(pend.ev.name, i, pend.raw[i] ?? 0n, c, pend.kept[i]));
   }
 
   private entry(ev: SyscallEvent, p: Proc): EntryDecision {
@@ -219,11 +253,15 @@ export class Tracer {
       return decision;
     }
     if (!this.wanted(ev.name, cls)) return decision;
-    const specs = ev.descriptor ? ev.descriptor.args : nosysSpecs(ev.number);
-    const c = this.ctx(p, ev, specs);
-    const args = specs.map((s, i) => (ev.descriptor && isOutArg(ev.name, s) ? undefined : decodeArg(ev.name, i, ev.raw[i] ?? 0n, c)));
+    const specs = ev.descriptor ? traceSpecs(ev.name, ev.descriptor.args) : nosysSpecs(ev.number);
+    const stackRaw = specs.length > 6 ? stackWords(p, specs.length - 6) : [];
+    const stackArgs = stackRaw.map((w, i) => (specs[6 + i]!.type === 'long' ? Number(BigInt.asIntN(64, w)) : Number(w)));
+    const raw = stackRaw.length ? [...ev.raw, ...stackRaw] : ev.raw;
+    const c = this.ctx(p, ev, specs, stackArgs, false);
+    const args = specs.map((s, i) => (ev.descriptor && isOutArg(ev.name, s, c) ? undefined : decodeArg(ev.name, i, raw[i] ?? 0n, c)));
+    const kept = args.map((a, i) => (a === undefined ? enterArg(ev.name, i, c) : undefined));
     this.current.set(ev.lwp, {
-      ev, args: args as TraceArg[], specs, cls, start: ev.start, sleeps: 0, resumed: ev.resumed, injected: decision !== undefined,
+      ev, args, specs, raw, stackArgs, kept, cls, start: ev.start, sleeps: 0, resumed: ev.resumed, injected: decision !== undefined,
       shown: true, unfinished: false,
     });
     return decision;
@@ -254,8 +292,8 @@ export class Tracer {
     if (!pend || pend.ev !== ev) return;
     this.current.delete(ev.lwp);
     if (ev.injected) pend.injected = true;
-    const c = this.ctx(p, ev, pend.specs);
-    pend.args = pend.args.map((a, i) => a ?? decodeArg(ev.name, i, ev.raw[i] ?? 0n, c));
+    const c = this.ctx(p, ev, pend.specs, pend.stackArgs, true);
+    pend.args = this.decodeRest(pend, c);
     this.finish(pend, c, true);
   }
 
@@ -263,20 +301,20 @@ export class Tracer {
   private finish(pend: Pending, c: DecodeCtx, complete: boolean): void {
     const ev = pend.ev;
     let ret: string;
-    if (!complete) ret = '?';
+    if (!complete || ev.justReturn) ret = '?'; // never returned, or left the registers as they were set
     else if (ev.errno !== undefined) {
       const e = errnoText(ev.errno);
       ret = `-1 ${e.name} (${e.message})`;
     } else ret = retText(ev.name, c, ev.result ?? 0);
     if (complete && pend.injected) ret += ' (INJECTED)';
-    const args = pend.args.map((a, i) => a ?? { name: pend.specs[i]!.name, type: pend.specs[i]!.type, raw: hex(ev.raw[i] ?? 0n), text: '?', out: true });
+    const args = pend.args.map((a, i) => a ?? { name: pend.specs[i]!.name, type: pend.specs[i]!.type, raw: hex(pend.raw[i] ?? 0n), text: '?', out: true });
     const shownArgs = args.filter((a) => !a.hidden).map((a) => a.text).join(', ');
     const line = `${pidTag(ev.pid, ev.lwp)}${ev.name}(${shownArgs}) = ${ret}`;
     const end = complete ? wall(ev.end || performance.now()) : null;
     const start = wall(pend.start);
     const te: SyscallTraceEvent = {
       type: 'syscall', seq: ev.seq, pid: ev.pid, lwp: ev.lwp, name: ev.name, number: ev.number, class: pend.cls ?? null, args,
-      result: complete && ev.errno === undefined ? (ev.result ?? 0) : null,
+      result: complete && ev.errno === undefined && !ev.justReturn ? (ev.result ?? 0) : null,
       rdx: ev.rdx,
       errno: complete ? (ev.errno ?? null) : null,
       errnoName: complete && ev.errno !== undefined ? errnoText(ev.errno).name : null,
@@ -313,24 +351,30 @@ export class Tracer {
       for (const [lwp, pend] of [...map]) {
         if (pend.ev.pid !== pid) continue;
         map.delete(lwp);
-      const c: DecodeCtx = { mem: p?.vm, args: pend.ev.args, specs: pend.specs, result: undefined, errno: undefined, strsize: this.strsize };
-        pend.args = pend.args.map((a, i) => a ?? decodeArg(pend.ev.name, i, pend.ev.raw[i] ?? 0n, c));
+        const c = this.ctx(p, pend.ev, pend.specs, pend.stackArgs, false);
+        pend.args = this.decodeRest(pend, c);
         this.finish(pend, c, false);
       }
     }
   }
 
   private signal(p: Proc, info: SigInfo, action: SignalTraceEvent['action']): void {
-    // A handler interrupting a sleeping call that will not restart: the call ended with EINTR.
+    // A handler interrupting a sleeping call that will not restart: the call ended as the
+    // kernel's interruptSyscall left it in the trap record — EINTR, or a value with the carry
+    // clear (a transfer that had moved data; clock_nanosleep, whose error is its value).
     const lwp = p.curlwp.lid;
     const pend = this.asleep.get(lwp);
     if (pend && action === 'handler' && !p.restartPending) {
       this.asleep.delete(lwp);
-      pend.ev.errno = 4; // EINTR
-      pend.ev.result = undefined;
+      const u = p.cpu.u32;
+      const flags = u[TRAP_RESULT_FLAGS * 2]!;
+      const rax = u[TRAP_RESULT_RAX * 2]! + u[TRAP_RESULT_RAX * 2 + 1]! * 0x1_0000_0000;
+      const carry = (flags & 1) === 0 || (flags & 2) !== 0;
+      pend.ev.errno = carry ? rax || EINTR : undefined;
+      pend.ev.result = carry ? undefined : rax;
       pend.ev.end = performance.now();
-      const c = this.ctx(p, pend.ev, pend.specs);
-      pend.args = pend.args.map((a, i) => a ?? decodeArg(pend.ev.name, i, pend.ev.raw[i] ?? 0n, c));
+      const c = this.ctx(p, pend.ev, pend.specs, pend.stackArgs, true);
+      pend.args = this.decodeRest(pend, c);
       this.finish(pend, c, true);
     }
     const name = signalName(info.signo);

@@ -763,17 +763,30 @@ Napi::Value Engine::MemMapPtr(const Napi::CallbackInfo& info) {
   uint64_t addr = ToU64(env, info[0], "address");
   uint64_t size = ToU64(env, info[1], "size");
   int perms = ToInt(env, info[2], "perms");
-  if (!info[3].IsArrayBuffer()) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer must be an ArrayBuffer");
-  auto ab = info[3].As<Napi::ArrayBuffer>();
-  if (ab.ByteLength() < size) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer is smaller than size");
+  // An ArrayBuffer, or a Uint8Array view of one: then the mapping starts at the view's offset
+  // (two engines can map the same part of one buffer, e.g. memory shared across fork).
+  Napi::ArrayBuffer ab;
+  size_t offset = 0, avail = 0;
+  if (info[3].IsArrayBuffer()) {
+    ab = info[3].As<Napi::ArrayBuffer>();
+    avail = ab.ByteLength();
+  } else if (info[3].IsTypedArray() && info[3].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto view = info[3].As<Napi::Uint8Array>();
+    ab = view.ArrayBuffer();
+    offset = view.ByteOffset();
+    avail = view.ByteLength();
+  } else {
+    ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer must be an ArrayBuffer or a Uint8Array");
+  }
+  if (avail < size) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: buffer is smaller than size");
   if (size == 0 || ab.Data() == nullptr) ThrowUc(env, UC_ERR_ARG, "mem_map_ptr: empty mapping");
-  Check(env, uc_mem_map_ptr(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms), ab.Data()),
-        "uc_mem_map_ptr");
+  void* host = static_cast<uint8_t*>(ab.Data()) + offset;
+  Check(env, uc_mem_map_ptr(uc, addr, static_cast<size_t>(size), static_cast<uint32_t>(perms), host), "uc_mem_map_ptr");
   auto bm = std::make_unique<BufMap>();
   bm->ref = Napi::Persistent(ab);
   bm->live.emplace_back(addr, addr + size);
   bufs_.push_back(std::move(bm));
-  ptrRegions[addr] = PtrRegion{addr + size, static_cast<uint32_t>(perms), reinterpret_cast<uintptr_t>(ab.Data())};
+  ptrRegions[addr] = PtrRegion{addr + size, static_cast<uint32_t>(perms), reinterpret_cast<uintptr_t>(host)};
   regionsEpoch++;
   return env.Undefined();
 }

@@ -59,9 +59,11 @@ export interface Unicorn {
   /**
    * Map `buffer` itself as guest memory (uc_mem_map_ptr): writes by the guest are visible in the
    * buffer and vice versa. The binding keeps the buffer alive while any part of it is mapped.
-   * Never transfer/detach a mapped buffer. Throws UnicornError(UC_ERR_ARG) if buffer.byteLength < size.
+   * Never transfer/detach a mapped buffer. A Uint8Array maps its part of its buffer (from its
+   * byteOffset), so two engines can share one piece of memory. Throws UnicornError(UC_ERR_ARG)
+   * if the buffer (or view) is smaller than size.
    */
-  mem_map_ptr(address: Address, size: Address, perms: number, buffer: ArrayBuffer): void;
+  mem_map_ptr(address: Address, size: Address, perms: number, buffer: ArrayBuffer | Uint8Array): void;
   mem_unmap(address: Address, size: Address): void;
   mem_protect(address: Address, size: Address, perms: number): void;
   mem_regions(): MemRegion[];
