@@ -754,6 +754,28 @@ describe('TrapCpu fast stores (Unicorn 2.0.1 TLB_NOTDIRTY workaround)', () => {
     if (needed) expect(cpu.fastStores.cleared).toBeGreaterThan(600);
   });
 
+  it('works on a mapping of part of a buffer (a Uint8Array view with an offset)', () => {
+    const uc = new Unicorn(UC_ARCH_X86, UC_MODE_64);
+    engines.push(uc);
+    const code = new ArrayBuffer(0x1000);
+    new Uint8Array(code).set(STORE_LOOP);
+    uc.mem_map_ptr(CODE, 0x1000, UC_PROT_ALL, code);
+    const whole = new ArrayBuffer(0x6000);
+    uc.mem_map_ptr(DATA, 0x2000, UC_PROT_READ | UC_PROT_WRITE, new Uint8Array(whole, 0x3000, 0x2000));
+    const cpu = new TrapCpu(uc);
+    uc.reg_write(UC_X86_REG_RDI, DATA);
+    uc.reg_write(UC_X86_REG_RSI, 8);
+    uc.reg_write(UC_X86_REG_RCX, 0x400); // both pages
+    uc.reg_write(UC_X86_REG_RAX, 0);
+    uc.reg_write(UC_X86_REG_RIP, CODE);
+    expect(cpu.run(0)).toBe(TRAP_SYSCALL);
+    const q = new BigUint64Array(whole);
+    for (let i = 0; i < 0x400; i++) expect(q[0x600 + i]).toBe(BigInt(i));
+    expect(q[0x5ff]).toBe(0n);
+    expect(q[0xa00]).toBe(0n);
+    if (needed) expect(cpu.fastStores.cleared).toBeGreaterThanOrEqual(2);
+  });
+
   it('a page made read-only faults on the next store; made writable again, it takes stores', () => {
     const { uc, cpu, data, storeLoop } = ptrMachine(4);
     expect(storeLoop(DATA, 8, 100, 7)).toBe(TRAP_SYSCALL);
