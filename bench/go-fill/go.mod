@@ -1,0 +1,3 @@
+module fill
+
+go 1.19
