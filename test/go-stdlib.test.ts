@@ -9,11 +9,10 @@
 // need what nbemu leaves out (inet sockets, ptrace) are skipped by name, each with its reason.
 //
 // The Go toolchain is required: the suite fails (it does not skip) when `go` is not on PATH.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { root } from './helpers.js';
+import { root, spawnAsync, type SpawnResult } from './helpers.js';
 
 interface GoPackage {
   pkg: string;
@@ -71,8 +70,8 @@ const RUN_TIMEOUT_MS = 120_000;
 let goroot = '';
 let cacheDir = '';
 
-function go(args: string[], env: NodeJS.ProcessEnv = process.env): ReturnType<typeof spawnSync> {
-  return spawnSync('go', args, { encoding: 'utf8', env, timeout: 300_000 });
+function go(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<SpawnResult> {
+  return spawnAsync('go', args, { env, timeoutMs: 300_000 });
 }
 
 function binaryOf(pkg: string): string {
@@ -80,23 +79,21 @@ function binaryOf(pkg: string): string {
 }
 
 /** Run a test binary under nbemu from the package's directory. */
-function runTest(pkg: string, args: string[]): { status: number | null; out: string } {
+async function runTest(pkg: string, args: string[]): Promise<{ status: number | null; out: string }> {
   const dir = join(goroot, 'src', pkg);
-  const r = spawnSync(process.execPath, [resolve(root, 'bin', 'nbemu.js'), binaryOf(pkg), ...args], {
+  const r = await spawnAsync(process.execPath, [resolve(root, 'bin', 'nbemu.js'), binaryOf(pkg), ...args], {
     cwd: dir,
     env: { ...process.env, PWD: dir }, // as a shell's cd (and go test) leave it
-    encoding: 'utf8',
-    timeout: RUN_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
+    timeoutMs: RUN_TIMEOUT_MS,
   });
   if (r.error) throw r.error;
-  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
 /** -test.run for every top-level test but the skipped ones (Go 1.19 has no -test.skip). */
-function runPattern(p: GoPackage): string[] {
+async function runPattern(p: GoPackage): Promise<string[]> {
   if (!p.skip) return [];
-  const list = runTest(p.pkg, ['-test.list', '.']);
+  const list = await runTest(p.pkg, ['-test.list', '.']);
   expect(list.status, `${p.pkg}: -test.list failed\n${list.out}`).toBe(0);
   const names = list.out.split('\n').filter((n) => /^(Test|Example|Fuzz|Benchmark)\w*$/.test(n));
   for (const s of Object.keys(p.skip)) expect(names, `${p.pkg}: the skipped test ${s} no longer exists`).toContain(s);
@@ -105,8 +102,8 @@ function runPattern(p: GoPackage): string[] {
 }
 
 describe('Go standard-library tests (netbsd/amd64) under nbemu', () => {
-  beforeAll(() => {
-    const v = go(['version']);
+  beforeAll(async () => {
+    const v = await go(['version']);
     if (v.error || v.status !== 0) {
       throw new Error(
         'the Go toolchain is needed for test/go-stdlib.test.ts: `go version` failed' +
@@ -114,20 +111,20 @@ describe('Go standard-library tests (netbsd/amd64) under nbemu', () => {
       );
     }
     const version = String(v.stdout).trim().split(' ')[2] ?? 'go';
-    goroot = String(go(['env', 'GOROOT']).stdout).trim();
+    goroot = (await go(['env', 'GOROOT'])).stdout.trim();
     cacheDir = resolve(root, 'node_modules', '.cache', 'nbemu-go-stdlib', version);
     mkdirSync(cacheDir, { recursive: true });
     // One go invocation per package: go's build cache makes a rebuild a relink.
     const env = { ...process.env, GOOS: 'netbsd', GOARCH: 'amd64', CGO_ENABLED: '0', GOFLAGS: '' };
     for (const p of PACKAGES) {
-      const b = go(['test', '-c', '-o', binaryOf(p.pkg), p.pkg], env);
-      if (b.status !== 0) throw new Error(`go test -c ${p.pkg} failed:\n${String(b.stdout)}${String(b.stderr)}`);
+      const b = await go(['test', '-c', '-o', binaryOf(p.pkg), p.pkg], env);
+      if (b.status !== 0) throw new Error(`go test -c ${p.pkg} failed:\n${b.error?.message ?? ''}${b.stdout}${b.stderr}`);
     }
   }, 600_000);
 
   for (const p of PACKAGES) {
-    it(`${p.pkg}: ${p.why}`, () => {
-      const r = runTest(p.pkg, ['-test.short', `-test.timeout=${RUN_TIMEOUT_MS / 1000 - 10}s`, ...runPattern(p)]);
+    it(`${p.pkg}: ${p.why}`, async () => {
+      const r = await runTest(p.pkg, ['-test.short', `-test.timeout=${RUN_TIMEOUT_MS / 1000 - 10}s`, ...(await runPattern(p))]);
       const tail = r.out.split('\n').slice(-60).join('\n');
       expect(r.status, `${p.pkg} exited with ${r.status}\n${tail}`).toBe(0);
       const lines = r.out.trimEnd().split('\n');

@@ -1,6 +1,6 @@
 // Shared helpers for the suites: run the nbemu CLI on a fixture the way a user would, and read
 // what the program saw.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -44,4 +44,47 @@ export function expectTapPass(r: RunResult): void {
   expect(lines.filter((l) => l.startsWith('not ok')), msg).toEqual([]);
   expect(lines.filter((l) => l.startsWith('ok')).length, msg).toBeGreaterThan(0);
   expect(r.status, msg).toBe(0);
+}
+
+export interface SpawnResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The command could not be started, or it ran past its time limit (then it was killed). */
+  error?: Error;
+}
+
+/**
+ * spawnSync's result, without blocking the test worker's event loop: a run of a minute or more
+ * (a Go toolchain build, a long Go test binary under nbemu) would otherwise starve vitest's
+ * worker RPC, which then fails the whole run with "Timeout calling onTaskUpdate".
+ */
+export function spawnAsync(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
+): Promise<SpawnResult> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let error: Error | undefined;
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          error = new Error(`${cmd} ${args.join(' ')}: still running after ${opts.timeoutMs} ms; killed`);
+          child.kill('SIGKILL');
+        }, opts.timeoutMs)
+      : undefined;
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      error ??= e;
+    });
+    child.on('close', (status, signal) => {
+      if (timer) clearTimeout(timer);
+      done({ status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), error });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
 }
