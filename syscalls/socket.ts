@@ -252,7 +252,7 @@ function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | u
     if (controllen < CMSG_HDR) throw new Errno(EINVAL);
     control = p.vm.read(controlp, controllen).slice();
   }
-  const to = name !== 0 ? lookupLocal(k.machine.localNames, readSockaddrUn(p, name, namelen).path) : undefined;
+  const to = name !== 0 ? lookupLocal(p, k.machine.localNames, readSockaddrUn(p, name, namelen).path) : undefined;
   const fds = control ? parseRights(control) : [];
   let internalize = control ? (): Control => internalizeRights(p, k.machine.files, fds) : undefined;
   const nonblock = file.nonblocking || (flags & MSG_DONTWAIT) !== 0;
@@ -407,11 +407,11 @@ export const socketSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 104, name: 'bind', class: 'socket', support: partial('names live in nbemu\'s namespace; no socket file appears on the host'),
+    number: 104, name: 'bind', class: 'socket', support: partial('the name is a socket file on the host (or an empty regular file where the host path is too long for the host\'s sun_path); only nbemu\'s processes can connect to it'),
     args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'namelen', type: 'uint' }],
     handler(k, s, name, namelen) {
       const { so } = getsock(k, s);
-      bindLocal(k.machine.localNames, so, readSockaddrUn(k.proc, name, namelen));
+      bindLocal(k.proc, k.machine.localNames, so, readSockaddrUn(k.proc, name, namelen));
       return 0;
     },
   },
@@ -437,7 +437,7 @@ export const socketSyscalls: SyscallDescriptor[] = [
       if (so.listening) throw new Errno(EOPNOTSUPP);
       const { path } = readSockaddrUn(k.proc, name, namelen);
       if (so.type !== SOCK_DGRAM && so.state & SS_ISCONNECTED) throw new Errno(EISCONN);
-      const target = lookupLocal(k.machine.localNames, path);
+      const target = lookupLocal(k.proc, k.machine.localNames, path);
       if (so.type === SOCK_DGRAM) {
         if (target.type !== SOCK_DGRAM) throw new Errno(EPROTOTYPE);
         so.connectDgram(target);

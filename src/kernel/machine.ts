@@ -41,7 +41,7 @@ const INTERRUPT_SIGNALS: Record<number, [number, number, number]> = {
 import type { ArgSpec, SysCtx, SyscallDescriptor, SyscallTable } from './syscall.js';
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
-import type { LocalNames } from './uipc.js';
+import { newLocalNames, type LocalNames } from './uipc.js';
 import { faultingInstruction, kindOf as faultAccess } from './faultpc.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
@@ -83,7 +83,7 @@ export class Machine implements Scheduler {
   readonly hostname: string;
   readonly bootTime = Date.now();
   /** The local-socket namespace: bound paths (absolute) and their sockets (the vnode's v_socket). */
-  readonly localNames: LocalNames = new Map();
+  readonly localNames: LocalNames = newLocalNames();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
   readonly procEvents = new WaitQueue('procev');
   /** Observation points (tracing, injection, tests); undefined costs nothing. */

@@ -3,14 +3,16 @@
 // (sys/kern/uipc_syscalls.c 1.180 makesocket, sys_socketpair). See docs/netbsd-semantics.md §2.
 
 import {
-  AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EADDRINUSE, EAFNOSUPPORT, ECONNREFUSED, EINVAL, ENOENT, SUN_PATH_OFFSET, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
+  ACCESSPERMS, AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EADDRINUSE, EEXIST, ENOTSOCK, EAFNOSUPPORT, ECONNREFUSED, EINVAL, ENOENT, SUN_PATH_OFFSET, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
   FD_CLOEXEC, FD_CLOFORK, FNONBLOCK, FNOSIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM,
   SOCK_FLAGS_MASK, SOCK_NONBLOCK, SOCK_NOSIGPIPE, SOCK_RAW, SOCK_STREAM,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { Proc } from './proc.js';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as nodePath from 'node:path';
+import { cwdOf, host, hostErrno, namei } from './vfs.js';
 import { LOCAL_TYPES, Socket, SocketFile, type Control, type PeerCred } from './socket.js';
 import type { FileTable } from './file.js';
 
@@ -174,8 +176,8 @@ export function credOf(p: Proc): PeerCred {
 
 /**
  * A sockaddr_un from the caller (sockargs + unp_bind/unp_connect): at most 255 bytes, family
- * AF_LOCAL, the path up to its NUL or the end of the given length; an empty path is ENOENT.
- * Paths are resolved against the host's current directory, like every path nbemu sees.
+ * AF_LOCAL, the path up to its NUL or the end of the given length; an empty path is ENOENT. The
+ * path is looked up later like any other (from the caller's directory, inside its root).
  */
 export function readSockaddrUn(p: Proc, addr: number, len: number): { path: string; bytes: Uint8Array } {
   if (len > 255) throw new Errno(EINVAL);
@@ -187,7 +189,7 @@ export function readSockaddrUn(p: Proc, addr: number, len: number): { path: stri
   const nul = path.indexOf('\0');
   if (nul >= 0) path = path.slice(0, nul);
   if (path === '') throw new Errno(ENOENT);
-  return { path: nodePath.resolve(path), bytes };
+  return { path, bytes };
 }
 
 /** A socket's address as sockaddr_un bytes: as it was bound, or the unnamed address (sun_noname). */
@@ -196,37 +198,91 @@ export function sockaddrUn(bytes: Uint8Array | undefined): Uint8Array {
 }
 
 /**
- * unp_bind: a socket binds once (EINVAL), to a name nobody holds (EADDRINUSE, also when the
- * path exists on the host), whose directory exists (ENOENT). The name lives in the machine's
- * namespace; nbemu does not create a socket file on the host.
+ * The local-socket vnodes: each bound name is a socket file on the host (or, where the host
+ * cannot make one, an empty placeholder file), found by its device, inode and birth time, and
+ * the socket bound to it (the vnode's v_socket) while that socket is open. A name outlives its
+ * socket, as on NetBSD: connecting to it then finds no socket (ECONNREFUSED); unlink(2) and
+ * rename(2) are the host's own, and the binding follows the file.
  */
-export function bindLocal(names: LocalNames, so: Socket, addr: { path: string; bytes: Uint8Array }): void {
-  const { path } = addr;
+export interface LocalNames {
+  sockets: Map<string, Socket>;
+  /** Placeholder files standing for socket files (the host path was too long to bind). */
+  placeholders: Set<string>;
+}
+
+export const newLocalNames = (): LocalNames => ({ sockets: new Map(), placeholders: new Set() });
+
+const vnodeKey = (st: fs.BigIntStats): string => `${st.dev}:${st.ino}:${st.birthtimeNs}`;
+
+/** sun_path on Linux hosts: 108 bytes with the NUL. */
+const HOST_SUN_PATH_MAX = 107;
+let socketFileSeq = 0;
+
+/**
+ * Make the socket file of a bind at `hostPath` (which must not exist). Node cannot bind(2) by
+ * itself, but net.Server.listen() binds synchronously: a server is bound under a temporary name
+ * in the same directory, the file is hard-linked to the wanted name (EEXIST if it appeared
+ * meanwhile), and the server is closed, which closes its descriptor and unlinks the temporary
+ * name (libuv's uv_pipe_close). Returns false when the host cannot bind there (the temporary
+ * path is too long for sun_path): the caller then makes a placeholder.
+ */
+function makeSocketFile(hostPath: string): boolean {
+  const tmp = nodePath.join(nodePath.dirname(hostPath), `.nbemu-${process.pid}-${++socketFileSeq}.sock`);
+  if (Buffer.byteLength(tmp) > HOST_SUN_PATH_MAX) return false;
+  const server = net.createServer();
+  server.on('error', () => {}); // bind errors are reported asynchronously; the file tells
+  server.listen(tmp);
+  try {
+    if (!fs.lstatSync(tmp, { throwIfNoEntry: false })?.isSocket()) return false;
+    host(() => fs.linkSync(tmp, hostPath));
+    return true;
+  } finally {
+    server.close();
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * unp_bind (sys/kern/uipc_usrreq.c): a socket binds once (EINVAL); the name is created like a
+ * file (namei CREATE: ENOENT for a missing directory, EADDRINUSE when the name exists, in any
+ * form) with mode ACCESSPERMS & ~cmask, and the socket is attached to it.
+ */
+export function bindLocal(p: Proc, names: LocalNames, so: Socket, addr: { path: string; bytes: Uint8Array }): void {
   if (so.addr !== undefined) throw new Errno(EINVAL);
-  if (names.has(path) || fs.existsSync(path)) throw new Errno(EADDRINUSE);
-  if (!fs.existsSync(nodePath.dirname(path))) throw new Errno(ENOENT);
-  so.addr = path;
+  const r = namei(p, cwdOf(p).cwd, addr.path, false);
+  if (r.st || r.dev || r.link !== undefined) throw new Errno(EADDRINUSE);
+  const mode = ACCESSPERMS & ~cwdOf(p).cmask;
+  let placeholder = false;
+  try {
+    if (!makeSocketFile(r.host)) {
+      host(() => fs.writeFileSync(r.host, '', { flag: 'wx', mode }));
+      placeholder = true;
+    }
+  } catch (e) {
+    throw hostErrno(e).errno === EEXIST ? new Errno(EADDRINUSE) : hostErrno(e);
+  }
+  host(() => fs.chmodSync(r.host, mode));
+  const key = vnodeKey(host(() => fs.lstatSync(r.host, { bigint: true })));
+  if (placeholder) names.placeholders.add(key);
+  so.addr = r.guest;
   so.addrBytes = addr.bytes;
-  names.set(path, so);
-  // The name outlives the socket, as a socket file does on NetBSD, until it is unlinked: a
-  // connect to it meanwhile finds no socket behind it (ECONNREFUSED).
+  names.sockets.set(key, so);
   so.unname = () => {
-    if (names.get(path) === so) names.set(path, null);
+    if (names.sockets.get(key) === so) names.sockets.delete(key);
   };
 }
 
 /**
- * The local-socket namespace: bound paths and the socket behind each (null once that socket has
- * closed, until the name is unlinked). nbemu keeps it beside the host filesystem: no socket file
- * appears on the host, and unlink(2) of a bound path removes the name here.
+ * unp_connect's lookup (namei FOLLOW): ENOENT if there is no such name, ENOTSOCK if it is not a
+ * socket file, ECONNREFUSED if no socket is bound to it any more.
  */
-export type LocalNames = Map<string, Socket | null>;
-
-/** unp_connect's lookup: the socket bound at `path` (ENOENT if no such name; ECONNREFUSED if its socket is gone). */
-export function lookupLocal(names: LocalNames, path: string): Socket {
-  const so = names.get(path);
-  if (so === undefined) throw new Errno(fs.existsSync(path) ? ECONNREFUSED : ENOENT);
-  if (so === null) throw new Errno(ECONNREFUSED);
+export function lookupLocal(p: Proc, names: LocalNames, path: string): Socket {
+  const r = namei(p, cwdOf(p).cwd, path, true);
+  if (!r.st) throw new Errno(r.dev || r.link !== undefined ? ENOTSOCK : ENOENT);
+  const key = vnodeKey(r.st);
+  if (!r.st.isSocket() && !names.placeholders.has(key)) throw new Errno(ENOTSOCK);
+  const so = names.sockets.get(key);
+  if (!so) throw new Errno(ECONNREFUSED);
   return so;
 }
 
