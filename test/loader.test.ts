@@ -3,11 +3,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ExecFormatError, parseNetbsdElf } from '../src/loader/elf.js';
 import { fixture, nbemu } from './helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nbemu-elf-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const hello = fs.readFileSync(fixture('hello'));
 
 function variant(name: string, edit: (b: Buffer) => Buffer | void): string {

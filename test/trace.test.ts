@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createMachine, createTracer, expectNoSyscall, expectSyscall, expectSyscallSequence, findSyscalls, formatTrace, run,
   traceMatchers, type SyscallTraceEvent, type TraceEvent,
@@ -20,7 +20,15 @@ declare module 'vitest' {
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l.startsWith('[pid '));
-const tmp = (name: string): string => join(fs.mkdtempSync(join(os.tmpdir(), 'nbemu-trace-')), name);
+const tmpDirs: string[] = [];
+const tmp = (name: string): string => {
+  const dir = fs.mkdtempSync(join(os.tmpdir(), 'nbemu-trace-'));
+  tmpDirs.push(dir);
+  return join(dir, name);
+};
+afterAll(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('--trace', () => {
   it('decodes socketpair: domain, type flags, the out-array, errno names', () => {
