@@ -7,7 +7,7 @@ import {
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { Proc } from '../src/kernel/proc.js';
-import { CANTMASK, SIGSET_SIZE, readSigset } from '../src/kernel/sig.js';
+import { SIGSET_SIZE, readSigset, sigsuspendSetup, sigsuspendTeardown } from '../src/kernel/sig.js';
 import { Sleep, type WaitQueue } from '../src/kernel/sleepq.js';
 import { full, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
@@ -53,27 +53,14 @@ function readTimeval(p: Proc, addr: number): number | undefined {
   return Number(sec) * 1000 + usec / 1000;
 }
 
-/**
- * The signal mask of pollts/pselect, in force while the call waits (sigsuspendsetup): the old
- * one is kept in l_sigoldmask and comes back when the call ends, or through the signal frame.
- */
+/** The signal mask of pollts/pselect, in force while the call waits (sigsuspendsetup). */
 function applyMask(p: Proc, maskp: number): void {
-  if (maskp === 0) return;
-  const mask = readSigset(p.vm.read(maskp, SIGSET_SIZE)) & ~CANTMASK;
-  p.sig.oldmask ??= p.sig.mask;
-  p.sig.mask = mask;
+  if (maskp !== 0) sigsuspendSetup(p, readSigset(p.vm.read(maskp, SIGSET_SIZE)));
 }
 
-/**
- * sigsuspendteardown: the caller's mask comes back — unless a signal the temporary mask lets in
- * is pending; then the temporary mask stays until that signal is delivered on the way out, and
- * its frame restores the caller's mask.
- */
+/** sigsuspendteardown when the call had a mask. */
 function restoreMask(p: Proc, maskp: number): void {
-  if (maskp === 0 || p.sig.oldmask === undefined) return;
-  if (p.sig.deliverable() !== 0) return;
-  p.sig.mask = p.sig.oldmask;
-  p.sig.oldmask = undefined;
+  if (maskp !== 0) sigsuspendTeardown(p);
 }
 
 /** sigsuspendsetup: a signal the temporary mask lets in that is already pending ends the wait at once. */

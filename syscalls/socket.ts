@@ -13,6 +13,7 @@ import {
   SS_ISCONNECTED, SS_CANTRCVMORE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
+import { SIGSET_SIZE, readSigset, sigsuspendSetup, sigsuspendTeardown } from '../src/kernel/sig.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { SocketFile, type Control, type PeerCred, type Socket } from '../src/kernel/socket.js';
 import {
@@ -356,22 +357,39 @@ function recvit(k: SysCtx, s: number, uio: Uio, flags: number, controlp: number,
   return { n: st.done, flags: outFlags, controllen: written, from };
 }
 
-/** do_sys_accept (uipc_syscalls.c): paccept clears the listener's FNONBLOCK and applies its own flags. */
-function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: number | undefined): number {
+/**
+ * do_sys_accept (sys/kern/uipc_syscalls.c): unknown paccept flags are EINVAL; the socket is
+ * looked up (EBADF, ENOTSOCK) and a descriptor must be free (fd_allocfile: EMFILE, ENFILE)
+ * before the socket's state is looked at; paccept's signal mask (copied in first, by
+ * sys_paccept) is in force from then on while the call waits (sigsuspendsetup/teardown); not
+ * listening is EINVAL; nothing queued on a non-blocking socket is EWOULDBLOCK. accept gives the
+ * new socket the listener's FNONBLOCK and FNOSIGPIPE, paccept its own flags.
+ */
+function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: number | undefined, maskp = 0): number {
   const p = k.proc;
+  const mask = maskp !== 0 ? readSigset(p.vm.read(maskp, SIGSET_SIZE)) : undefined;
   if (flags !== undefined && flags & ~(SOCK_CLOEXEC | SOCK_CLOFORK | SOCK_NONBLOCK | SOCK_NOSIGPIPE)) throw new Errno(EINVAL);
   const { so, file } = getsock(k, s);
-  if (!so.listening) throw new Errno(EINVAL);
-  if (so.acceptq.length === 0) {
-    if (file.nonblocking) throw new Errno(EWOULDBLOCK);
-    throw new Sleep(so.rcv);
+  p.fd.allocForNewFile();
+  if (mask !== undefined) sigsuspendSetup(p, mask);
+  let fd: number;
+  try {
+    if (!so.listening) throw new Errno(EINVAL);
+    if (so.acceptq.length === 0) {
+      if (file.nonblocking) throw new Errno(EWOULDBLOCK);
+      throw new Sleep(so.rcv); // the mask stays in force while the call sleeps
+    }
+    fd = p.fd.allocForNewFile();
+    const conn = so.acceptq.shift()!;
+    const cf = creationFlags(flags ?? 0);
+    const inherited = flags === undefined ? file.flag & (FNONBLOCK | FNOSIGPIPE) : cf.fflag;
+    p.fd.affix(fd, new SocketFile(k.machine.files, conn, inherited), cf.fdflags);
+    if (name !== 0) copyoutAddr(k, sockaddrUn(conn.peer?.addrBytes), name, anamelen);
+  } catch (e) {
+    if (mask !== undefined && !(e instanceof Sleep)) sigsuspendTeardown(p);
+    throw e;
   }
-  const fd = p.fd.allocForNewFile();
-  const conn = so.acceptq.shift()!;
-  const cf = creationFlags(flags ?? 0);
-  const inherited = flags === undefined ? file.flag & (FNONBLOCK | FNOSIGPIPE) : cf.fflag;
-  p.fd.affix(fd, new SocketFile(k.machine.files, conn, inherited), cf.fdflags);
-  if (name !== 0) copyoutAddr(k, sockaddrUn(conn.peer?.addrBytes), name, anamelen);
+  if (mask !== undefined) sigsuspendTeardown(p);
   return fd;
 }
 
@@ -451,9 +469,9 @@ export const socketSyscalls: SyscallDescriptor[] = [
     handler: (k, s, name, anamelen) => doAccept(k, s, name, anamelen, undefined),
   },
   {
-    number: 456, name: 'paccept', class: 'socket', support: partial('the signal mask argument is not applied while waiting'),
+    number: 456, name: 'paccept', class: 'socket', support: full,
     args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'anamelen', type: 'ptr' }, { name: 'mask', type: 'ptr' }, { name: 'flags', type: 'int' }],
-    handler: (k, s, name, anamelen, _mask, flags) => doAccept(k, s, name, anamelen, flags),
+    handler: (k, s, name, anamelen, mask, flags) => doAccept(k, s, name, anamelen, flags, mask),
   },
   {
     number: 134, name: 'shutdown', class: 'socket', support: full,

@@ -211,6 +211,28 @@ export function sigaltstack1(s: SigState, nss: SigAltStack | undefined): SigAltS
   return old;
 }
 
+/**
+ * sigsuspendsetup (sys/kern/kern_sig.c): a temporary signal mask for the time a call waits
+ * (sigsuspend, pollts, pselect, paccept); the caller's mask is kept in l_sigoldmask (once: a
+ * call re-executed after a sleep keeps the first one).
+ */
+export function sigsuspendSetup(p: Proc, mask: SigSet): void {
+  p.sig.oldmask ??= p.sig.mask;
+  p.sig.mask = mask & ~CANTMASK;
+}
+
+/**
+ * sigsuspendteardown: the caller's mask comes back — unless a signal the temporary mask lets in
+ * is pending; then the temporary mask stays until that signal is delivered on the way out, and
+ * its frame restores the caller's mask (uc_sigmask = l_sigoldmask).
+ */
+export function sigsuspendTeardown(p: Proc): void {
+  if (p.sig.oldmask === undefined) return;
+  if (p.sig.deliverable() !== 0) return;
+  p.sig.mask = p.sig.oldmask;
+  p.sig.oldmask = undefined;
+}
+
 // ---- Contexts -------------------------------------------------------------------------------
 
 /** __gregs order (sys/arch/amd64/include/frame_regs.h); undefined = a selector or trap field. */
