@@ -32,3 +32,22 @@ describe('run()', () => {
     expect(r.exitCode).not.toBeNull(); // the program's write fails with EBADF; nbemu itself is fine
   });
 });
+
+describe('--root and the program path', () => {
+  it('names the first program by its path inside the root (AT_SUN_EXECNAME, /proc/curproc/exe)', async () => {
+    const { mkdtempSync, mkdirSync, copyFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'nbemu-api-root-'));
+    try {
+      mkdirSync(join(root, 'bin'));
+      copyFileSync(fixture('fs_procfs'), join(root, 'bin', 'fs_procfs'));
+      const r = await run(join(root, 'bin', 'fs_procfs'), { argv: ['/bin/fs_procfs'], root, stdout: 'pipe' });
+      const out = r.stdout!.toString();
+      expect(out).toMatch(/^ok 3 - readlink \/proc\/curproc\/exe is this program \(\/bin\/fs_procfs\)$/m);
+      expect(r.exitCode, out).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

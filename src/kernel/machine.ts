@@ -42,6 +42,7 @@ import type { ArgSpec, SysCtx, SyscallDescriptor, SyscallTable } from './syscall
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
 import { newLocalNames, type LocalNames } from './uipc.js';
+import { guestPathOf, machineRoot } from './vfs.js';
 import { faultingInstruction, kindOf as faultAccess } from './faultpc.js';
 
 /** A time slice: the watchdog stops a process that ran this long while others wait. */
@@ -155,7 +156,12 @@ export class Machine implements Scheduler {
     const cred = { uid: process.getuid?.() ?? 0, euid: process.geteuid?.() ?? 0, gid: process.getgid?.() ?? 0, egid: process.getegid?.() ?? 0 };
     const p = this.newProc(1, cred, path.basename(file).slice(0, 16));
     try {
-      loadImage(p, elf, image, { argv, envp, execname: path.resolve(file), uid: cred.euid, gid: cred.egid });
+      // AT_SUN_EXECNAME, kern.proc_args' pathname, /proc/N/exe: the path as the guest names it
+      // (inside --root's directory), the host's for a program outside it.
+      const hostPath = path.resolve(file);
+      const root = machineRoot(this);
+      const execname = root === '/' ? hostPath : guestPathOf(root, fs.realpathSync(hostPath)) ?? hostPath;
+      loadImage(p, elf, image, { argv, envp, execname, uid: cred.euid, gid: cred.egid });
       const std = [this.options.stdin, this.options.stdout, this.options.stderr];
       std.forEach((stream, fd) => {
         if (stream === null) return;

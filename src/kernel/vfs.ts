@@ -255,6 +255,11 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
     const st = lstat(hp);
     if (!st) {
       if (isLast) return { guest, host: hp, st: undefined, parent: join(stack), last, trailingSlash };
+      // procfs is mounted on /proc even when the root (--root) has no such directory.
+      if (stack.length === 0 && comp === 'proc') {
+        stack.push(comp);
+        continue;
+      }
       throw new Errno(ENOENT);
     }
     if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
