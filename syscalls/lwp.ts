@@ -207,9 +207,11 @@ export const lwpSyscalls: SyscallDescriptor[] = [
     handler(k, target) {
       // lwp_wakeup: the LWP gets LW_CANCELLED|LW_UNPARKED (its next park returns at once); one
       // not asleep is ENODEV, one in an uninterruptible sleep EBUSY; an interrupted call gets EINTR.
+      // An LWP nbemu woke to re-run its call (restartPending) is, to the guest, still asleep in
+      // it: it is cancelled too (see unpark above).
       const t = findLwp(k.proc, target);
       t.unparked = true;
-      if (t.state !== 'sleeping') throw new Errno(ENODEV);
+      if (t.state !== 'sleeping' && !(t.restartPending && t.state === 'runnable')) throw new Errno(ENODEV);
       if (t.restartMode === 'nointr') throw new Errno(EBUSY);
       t.cancelled = true;
       t.wake();
