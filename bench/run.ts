@@ -34,6 +34,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createMachine, createTracer } from '../src/index.js';
 import { captureStream } from '../src/kernel/hostfile.js';
 import { unicornVersion } from '../src/unicorn/index.js';
@@ -56,25 +57,28 @@ interface Options {
   trace?: 'text' | 'json';
 }
 
-function parseArgs(argv: string[]): Options {
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      runs: { type: 'string' }, calls: { type: 'string' }, trips: { type: 'string' }, mib: { type: 'string' },
+      only: { type: 'string', multiple: true }, 'no-json': { type: 'boolean' }, trace: { type: 'string' },
+    },
+  });
+  if (values.trace !== undefined && values.trace !== 'text' && values.trace !== 'json') throw new Error('bench: --trace wants text or json');
   const o: Options = {
-    runs: 5, calls: 2_000_000, small: 1000, trips: 100_000, smallTrips: 1000, mib: 256, smallMib: 8, only: new Set(), json: true,
+    runs: Math.max(1, Number(values.runs ?? 5)),
+    calls: Math.max(2, Number(values.calls ?? 2_000_000)),
+    small: 1000,
+    trips: Math.max(20, Number(values.trips ?? 100_000)),
+    smallTrips: 1000,
+    mib: Math.max(2, Number(values.mib ?? 256)),
+    smallMib: 8,
+    only: new Set(values.only ?? []),
+    json: !values['no-json'],
+    ...(values.trace !== undefined ? { trace: values.trace as 'text' | 'json' } : {}),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--runs') o.runs = Math.max(1, Number(argv[++i]));
-    else if (a === '--calls') o.calls = Math.max(2, Number(argv[++i]));
-    else if (a === '--trips') o.trips = Math.max(20, Number(argv[++i]));
-    else if (a === '--mib') o.mib = Math.max(2, Number(argv[++i]));
-    else if (a === '--only') o.only.add(argv[++i]!);
-    else if (a === '--no-json') o.json = false;
-    else if (a === '--trace') {
-      const t = argv[++i];
-      if (t !== 'text' && t !== 'json') throw new Error('bench: --trace wants text or json');
-      o.trace = t;
-    }
-    else throw new Error(`bench: unknown option ${a}`);
-  }
   o.small = Math.min(o.small, Math.floor(o.calls / 10));
   o.smallTrips = Math.min(o.smallTrips, Math.floor(o.trips / 10));
   o.smallMib = Math.max(1, Math.min(o.smallMib, Math.floor(o.mib / 8)));
@@ -210,7 +214,7 @@ interface Rates {
 }
 
 function main(): void {
-  const o = parseArgs(process.argv.slice(2));
+  const o = parseOptions(process.argv.slice(2));
   traceMode = o.trace;
   const runners = ['nbemu', 'qemu', 'native'];
   const benches = ['null', 'pingpong', 'bulk', 'startup', 'esbuild'];
