@@ -32,4 +32,16 @@ describe('hostile system calls', () => {
     }
     if (process.platform === 'linux') expect(hostFds()).toBe(before);
   }, 60_000);
+
+  it.each(SEEDS.slice(0, 6))('seed %i with forks: children fuzz too, and are killed, waited for and orphaned at random', async (seed) => {
+    const diag: string[] = [];
+    const before = process.platform === 'linux' ? hostFds() : 0;
+    const r = await run(fixture('syscall_fuzz'), {
+      argv: ['syscall_fuzz', String(seed), '4000', 'fork'], root, stdout: 'pipe', stderr: 'pipe', stdin: '',
+      diagnostics: (line) => diag.push(line),
+    });
+    expect(diag.filter((l) => !/is not implemented: it fails with ENOSYS$/.test(l))).toEqual([]);
+    expect(['exited', 'deadlock']).toContain(r.outcome.kind);
+    if (process.platform === 'linux') expect(hostFds()).toBe(before);
+  }, 60_000);
 });
