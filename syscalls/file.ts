@@ -19,6 +19,7 @@ import {
 import { Errno } from '../src/kernel/errno.js';
 import type { File, StatInfo } from '../src/kernel/file.js';
 import { Uio } from '../src/kernel/uio.js';
+import { fifoOpen, makeHostFifo } from '../src/kernel/fifo.js';
 import { cwdOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
 import {
   DeviceFile, VnodeFile, deviceStat, procfsLinkStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
@@ -132,8 +133,12 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
       if (fflags & O_DIRECTORY && !dir) throw new Errno(ENOTDIR);
       if (fflags & O_REGULAR && !st.isFile()) throw new Errno(EFTYPE);
       if (fflags & (FWRITE | O_TRUNC) && dir) throw new Errno(EISDIR);
-      // A FIFO is opened without blocking the whole machine (a reader does not wait for a writer).
-      const extra = (fflags & O_TRUNC && st.isFile() ? c.O_TRUNC : 0) | (st.isFIFO() ? c.O_NONBLOCK : 0);
+      if (st.isFIFO()) {
+        // fifofs: the FIFO's pipe among nbemu's processes (src/kernel/fifo.ts); it may wait.
+        p.fd.affix(fd, fifoOpen(p, k.machine.fifos, k.machine.files, st, r.host, fileFlag), fdflags);
+        return fd;
+      }
+      const extra = fflags & O_TRUNC && st.isFile() ? c.O_TRUNC : 0;
       truncated = (extra & c.O_TRUNC) !== 0;
       hfd = host(() => fs.openSync(r.host, (dir ? c.O_RDONLY : hostAccess(fflags)) | extra));
     }
@@ -242,6 +247,17 @@ function doMkdir(k: SysCtx, fdat: number, pathp: number, mode: number): number {
   const m = (mode & ACCESSPERMS) & ~cwdOf(k.proc).cmask;
   host(() => fs.mkdirSync(r.host, m));
   host(() => fs.chmodSync(r.host, m));
+  return 0;
+}
+
+/**
+ * do_sys_mkfifoat: the path (EFAULT), namei CREATE (a missing directory ENOENT), an existing
+ * name EEXIST, then a FIFO of mode (mode & ALLPERMS) & ~cmask.
+ */
+function doMkfifo(k: SysCtx, fdat: number, pathp: number, mode: number): number {
+  const r = lookupAt(k, fdat, pathp, false);
+  if (r.st || r.dev || r.link !== undefined) throw new Errno(EEXIST);
+  makeHostFifo(r.host, (mode & ALLPERMS) & ~cwdOf(k.proc).cmask);
   return 0;
 }
 
@@ -443,7 +459,7 @@ const PAD = { name: 'PAD', type: 'int' } as const;
 export const fileSyscalls: SyscallDescriptor[] = [
   {
     number: 5, name: 'open', class: 'file',
-    support: partial('a FIFO is opened non-blocking on the host; O_SHLOCK/O_EXLOCK wait before, not after, creating'),
+    support: partial('a FIFO connects nbemu\'s processes only (not host processes); O_SHLOCK/O_EXLOCK wait before, not after, creating'),
     args: [PATH, { name: 'flags', type: 'int' }, MODE],
     handler: (k, path, flags, mode) => doOpen(k, AT_FDCWD, path, flags, mode),
   },
@@ -554,6 +570,16 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 461, name: 'mkdirat', class: 'file', support: full,
     args: [FD, PATH, MODE],
     handler: (k, fd, path, mode) => doMkdir(k, fd, path, mode),
+  },
+  {
+    number: 132, name: 'mkfifo', class: 'file', support: partial('the FIFO is a real one on the host, made with the host\'s mkfifo(1); it connects nbemu\'s processes'),
+    args: [PATH, MODE],
+    handler: (k, path, mode) => doMkfifo(k, AT_FDCWD, path, mode),
+  },
+  {
+    number: 459, name: 'mkfifoat', class: 'file', support: partial('as mkfifo'),
+    args: [FD, PATH, MODE],
+    handler: (k, fd, path, mode) => doMkfifo(k, fd, path, mode),
   },
   {
     number: 137, name: 'rmdir', class: 'file', support: full,

@@ -42,6 +42,7 @@ import type { ArgSpec, SysCtx, SyscallDescriptor, SyscallTable } from './syscall
 import type { KernelHooks, SyscallEvent } from './hooks.js';
 import { parentDiscardsZombies, releaseVforkParent } from './lifecycle.js';
 import { newLocalNames, type LocalNames } from './uipc.js';
+import type { Fifos } from './fifo.js';
 import { guestPathOf, machineRoot } from './vfs.js';
 import { faultingInstruction, kindOf as faultAccess } from './faultpc.js';
 
@@ -85,6 +86,8 @@ export class Machine implements Scheduler {
   readonly bootTime = Date.now();
   /** The local-socket namespace: bound paths (absolute) and their sockets (the vnode's v_socket). */
   readonly localNames: LocalNames = newLocalNames();
+  /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */
+  readonly fifos: Fifos = new Map();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
   readonly procEvents = new WaitQueue('procev');
   /** Observation points (tracing, injection, tests); undefined costs nothing. */
@@ -598,9 +601,11 @@ export class Machine implements Scheduler {
    * instruction it was to re-execute.
    */
   private interruptSyscall(p: Proc, errno: number): void {
-    const done = (p.restartState as { done?: number } | undefined)?.done ?? 0;
+    const st = p.restartState as { done?: number; abandon?: () => void } | undefined;
+    const done = st?.done ?? 0;
     p.restartPending = false;
     p.restartState = undefined;
+    st?.abandon?.(); // the sleeping call's own undo (a FIFO opener stops counting)
     p.uc.reg_write(UC_X86_REG_RIP, Number(p.uc.reg_read(UC_X86_REG_RIP)) + 2);
     const u = p.cpu.u32;
     u[24] = done > 0 ? 1 : 3;

@@ -67,17 +67,23 @@ export class Pipe {
 }
 
 
-/** One end of a pipe as an open file (pipeops in sys_pipe.c). */
+/**
+ * One end of a pipe as an open file (pipeops in sys_pipe.c); `both` is a FIFO opened O_RDWR
+ * (fifofs counts it as a reader and a writer). `counted`: the opener has already counted
+ * itself in the pipe's readers and writers (fifo_open counts before it waits).
+ */
 export class PipeFile extends File {
   constructor(
     table: FileTable,
     readonly pipe: Pipe,
-    readonly end: 'read' | 'write',
+    readonly end: 'read' | 'write' | 'both',
     flag: number,
+    counted = false,
   ) {
-    super('pipe', (end === 'read' ? FREAD : FWRITE) | flag, table);
-    if (end === 'read') pipe.readers++;
-    else pipe.writers++;
+    super('pipe', (end !== 'write' ? FREAD : 0) | (end !== 'read' ? FWRITE : 0) | flag, table);
+    if (counted) return;
+    if (end !== 'write') pipe.readers++;
+    if (end !== 'read') pipe.writers++;
   }
 
   override read(uio: Uio, nonblock: boolean): number {
@@ -94,17 +100,21 @@ export class PipeFile extends File {
    */
   override poll(events: number): number {
     const p = this.pipe;
-    const eof = this.end === 'read' ? p.writers === 0 : p.readers === 0;
+    const reads = this.end !== 'write';
+    const writes = this.end !== 'read';
+    const eof = (reads && p.writers === 0) || (writes && p.readers === 0);
     let revents = 0;
     // Each end answers only for its own direction (sys_pipe.c 1.165 pipe_poll).
-    if (this.end === 'read' && events & (POLLIN | POLLRDNORM) && (p.cc > 0 || eof)) revents |= events & (POLLIN | POLLRDNORM);
-    if (this.end === 'write' && events & (POLLOUT | POLLWRNORM) && (eof || p.space >= PIPE_BUF)) revents |= events & (POLLOUT | POLLWRNORM);
+    if (reads && events & (POLLIN | POLLRDNORM) && (p.cc > 0 || p.writers === 0)) revents |= events & (POLLIN | POLLRDNORM);
+    if (writes && events & (POLLOUT | POLLWRNORM) && (p.readers === 0 || p.space >= PIPE_BUF)) revents |= events & (POLLOUT | POLLWRNORM);
     if (eof) revents |= POLLHUP;
     return revents;
   }
 
   override pollQueues(): WaitQueue[] {
-    return this.end === 'read' ? [this.pipe.readq] : [this.pipe.writeq];
+    if (this.end === 'read') return [this.pipe.readq];
+    if (this.end === 'write') return [this.pipe.writeq];
+    return [this.pipe.readq, this.pipe.writeq];
   }
 
   /** pipe_stat: a FIFO, owner read/write, the bytes buffered as its size. */
@@ -127,8 +137,8 @@ export class PipeFile extends File {
   /** pipeclose: the other end sees end-of-file (reader gone: writers get EPIPE). */
   protected close(): void {
     const p = this.pipe;
-    if (this.end === 'read') p.readers--;
-    else p.writers--;
+    if (this.end !== 'write') p.readers--;
+    if (this.end !== 'read') p.writers--;
     p.readq.wakeup();
     p.writeq.wakeup();
   }

@@ -275,6 +275,7 @@ export class Proc {
       if (l.state === 'sleeping') for (const q of l.sleepQueues) q.remove(l);
       this.sched.removeTimer(l);
       l.state = 'zombie';
+      (l.restartState as { abandon?: () => void } | undefined)?.abandon?.(); // a call left asleep undoes itself
     }
     this.status = 'zombie';
     this.fd.closeFrom(0);

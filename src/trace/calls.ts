@@ -240,6 +240,8 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   chdir: { args: { path: str } },
   mkdir: { args: { path: str, mode: octal } },
   mkdirat: { args: { fd: atFd, path: str, mode: octal } },
+  mkfifo: { args: { path: str, mode: octal } },
+  mkfifoat: { args: { fd: atFd, path: str, mode: octal } },
   rmdir: { args: { path: str } },
   unlink: { args: { path: str } },
   unlinkat: { args: { fd: atFd, path: str, flag: atFlags } },
