@@ -15,6 +15,7 @@ import {
   MAXPATHLEN, MNT_LOCAL, MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, O_CLOEXEC, O_CLOFORK, O_CREAT,
   O_DIRECTORY, O_EXCL, O_EXEC, O_EXLOCK, O_NOFOLLOW, O_NONBLOCK, O_NOSIGPIPE, O_REGULAR, O_SEARCH, O_SHLOCK,
   O_TRUNC, STATVFS_SIZE, S_ISGID, S_ISTXT, S_ISUID, UTIME_NOW, UTIME_OMIT, VFS_MNAMELEN, VFS_NAMELEN, EAGAIN,
+  S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, S_IFWHT,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { File, StatInfo } from '../src/kernel/file.js';
@@ -259,6 +260,27 @@ function doMkfifo(k: SysCtx, fdat: number, pathp: number, mode: number): number 
   if (r.st || r.dev || r.link !== undefined) throw new Errno(EEXIST);
   makeHostFifo(r.host, (mode & ALLPERMS) & ~cwdOf(k.proc).cmask);
   return 0;
+}
+
+/**
+ * do_sys_mknodat (vfs_syscalls.c): KAUTH_SYSTEM_MKNOD first (EPERM but for root), then the path
+ * and namei CREATE (EEXIST), then the type: S_IFREG makes an empty regular file (VOP_CREATE);
+ * device, bad-block and whiteout nodes are not made on the host (EOPNOTSUPP); any other type,
+ * S_IFIFO included (that is mkfifo's), is EINVAL.
+ */
+function doMknod(k: SysCtx, fdat: number, pathp: number, mode: number): number {
+  if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
+  const r = lookupAt(k, fdat, pathp, false);
+  if (r.st || r.dev || r.link !== undefined) throw new Errno(EEXIST);
+  const type = mode & S_IFMT;
+  if (type === S_IFREG) {
+    const m = (mode & ALLPERMS) & ~cwdOf(k.proc).cmask;
+    host(() => fs.closeSync(fs.openSync(r.host, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, m)));
+    host(() => fs.chmodSync(r.host, m));
+    return 0;
+  }
+  if (type === S_IFCHR || type === S_IFBLK || type === S_IFMT || type === S_IFWHT) throw new Errno(EOPNOTSUPP);
+  throw new Errno(EINVAL);
 }
 
 /** do_sys_unlinkat: "/" EBUSY, "." EINVAL, a directory without AT_REMOVEDIR EPERM, AT_REMOVEDIR on a non-directory ENOTDIR. */
@@ -580,6 +602,18 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 459, name: 'mkfifoat', class: 'file', support: partial('as mkfifo'),
     args: [FD, PATH, MODE],
     handler: (k, fd, path, mode) => doMkfifo(k, fd, path, mode),
+  },
+  {
+    number: 450, name: '__mknod50', class: 'file', support: partial('regular files only: device, bad-block and whiteout nodes answer EOPNOTSUPP (they are not made on the host)'),
+    args: [PATH, MODE, { name: 'dev', type: 'long' }],
+    handler: (k, path, mode) => doMknod(k, AT_FDCWD, path, mode),
+  },
+  {
+    // syscalls.master since dev_t became 64-bit: mknodat(int fd, const char *path, mode_t mode,
+    // int PAD, dev_t dev) (the comment in vfs_syscalls.c sys_mknodat).
+    number: 460, name: 'mknodat', class: 'file', support: partial('as __mknod50'),
+    args: [FD, PATH, MODE, PAD, { name: 'dev', type: 'long' }],
+    handler: (k, fd, path, mode) => doMknod(k, fd, path, mode),
   },
   {
     number: 137, name: 'rmdir', class: 'file', support: full,

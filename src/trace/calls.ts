@@ -19,7 +19,7 @@ import {
   LWPCTL_NAMES, LWP_CREATE_NAMES, MADV_NAMES, MAP_INHERIT_NAMES, MSG_NAMES, MS_NAMES, PRIO_NAMES, PROT_NAMES, RLIMIT_NAMES,
   RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
   WAIT_OPTION_NAMES, accessModeText, atFdText, clockText, enumText, errnoText, flagsText, mapFlagsText, oFlagsText, octalText,
-  openFlagsText, sockTypeText, sockoptText,
+  modeText, openFlagsText, sockTypeText, sockoptText,
 } from './names.js';
 import {
   STAT_SIZE, UCONTEXT_SIZE, dirents, fdsetAt, flock, iovIn, iovOut, itimerval, keventsAt, msghdr, pollfdsAt, rlimit, rusage,
@@ -34,6 +34,8 @@ const atFlags = flagsOf(AT_FLAG_NAMES);
 /** A uid_t/gid_t argument of the chown family: -1 (leave it) shows as -1. */
 const ownerId: Fmt = (_c, v) => ({ text: String(v | 0), value: v | 0 });
 const octal = textOf(octalText);
+/** A mode with its file type (mknod): S_IFREG|0644. */
+const typedMode = textOf(modeText);
 const openFlags = textOf(openFlagsText);
 const oFlags = textOf(oFlagsText);
 const sockType = textOf(sockTypeText);
@@ -242,6 +244,8 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   mkdirat: { args: { fd: atFd, path: str, mode: octal } },
   mkfifo: { args: { path: str, mode: octal } },
   mkfifoat: { args: { fd: atFd, path: str, mode: octal } },
+  __mknod50: { args: { path: str, mode: typedMode, dev: num } },
+  mknodat: { args: { fd: atFd, path: str, mode: typedMode, PAD: pad, dev: num } },
   rmdir: { args: { path: str } },
   unlink: { args: { path: str } },
   unlinkat: { args: { fd: atFd, path: str, flag: atFlags } },
