@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "nbemu_unicorn",
-      "sources": ["src/unicorn/binding.cc"],
+      "sources": ["src/unicorn/binding.cc", "src/unicorn/hostio.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],

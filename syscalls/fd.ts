@@ -1,4 +1,4 @@
-// Descriptor and I/O calls: read, write, readv, writev, close, dup, dup2, dup3, fcntl, __fstat50.
+// Descriptor and I/O calls: read, write, readv, writev, close, dup, dup2, dup3, fcntl, ioctl, __fstat50.
 // Orders of checks follow sys/kern/sys_generic.c 1.130 and sys/kern/sys_descrip.c 1.48
 // (docs/netbsd-semantics.md §4–6).
 
@@ -7,8 +7,10 @@ import {
   F_GETNOSIGPIPE, F_MAXFD, F_SETFD, F_SETFL, F_SETNOSIGPIPE, FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK,
   FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
   OFLAGS, RLIMIT_NOFILE, SIGPIPE, F_GETLK, F_SETLK, F_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_POSIX, F_WAIT,
-  FLOCK_SIZE, SEEK_CUR, SEEK_END,
+  FLOCK_SIZE, SEEK_CUR, SEEK_END, F_GETOWN, F_SETOWN, FASYNC, FIOASYNC, FIOCLEX, FIOGETOWN, FIONBIO, FIONCLEX, FIOSETOWN, IOC_IN,
+  IOC_OUT, IOC_VOID, IOCPARM_LEN, IOCPARM_MAX, ENOTTY, EPASSTHROUGH,
 } from '../src/kernel/constants.js';
+import { IoctlData } from '../src/kernel/ioctl.js';
 import { lfAdvlock, type FlockArg } from '../src/kernel/lockf.js';
 import type { Seekable } from '../src/kernel/vnode.js';
 import { Errno } from '../src/kernel/errno.js';
@@ -70,6 +72,50 @@ function fcntlLock(k: SysCtx, fd: number, cmd: number, arg: number): number {
     default:
       throw new Errno(EINVAL);
   }
+}
+
+/**
+ * sys_ioctl (sys/kern/sys_generic.c): the descriptor (EBADF, also for a file open for neither
+ * reading nor writing); FIOCLEX/FIONCLEX act on the descriptor; a parameter longer than
+ * IOCPARM_MAX is ENOTTY; the argument is copied in for IOC_IN (EFAULT), zeroed for IOC_OUT, and
+ * is the pointer itself for IOC_VOID or a command with no parameter word; FIONBIO and FIOASYNC
+ * set or clear FNONBLOCK / FASYNC before the file is told (left so if it then fails); the answer
+ * is copied out for IOC_OUT (EFAULT) after success. EPASSTHROUGH becomes ENOTTY.
+ */
+function sysIoctl(k: SysCtx, fd: number, com: number, uaddr: number): number {
+  const slot = k.proc.fd.slot(fd);
+  const fp = slot.file;
+  if (!(fp.flag & (FREAD | FWRITE))) throw new Errno(EBADF);
+  if (com === FIOCLEX || com === FIONCLEX) {
+    slot.flags = com === FIOCLEX ? slot.flags | FD_CLOEXEC : slot.flags & ~FD_CLOEXEC;
+    return 0;
+  }
+  const size = IOCPARM_LEN(com);
+  if (size > IOCPARM_MAX) throw new Errno(ENOTTY);
+  const lo = com % 0x1_0000_0000; // the direction bits
+  const data = new IoctlData(size);
+  if (Math.floor(com / 0x10000) === 0) {
+    data.view.setBigUint64(0, BigInt(uaddr), true); // UNIX-style ioctl: the address itself
+  } else if (lo & IOC_IN) {
+    if (size) data.bytes.set(k.proc.vm.read(uaddr, size));
+    else data.view.setBigUint64(0, BigInt(uaddr), true);
+  } else if (!(lo & IOC_OUT && size) && lo & IOC_VOID) {
+    data.view.setBigUint64(0, BigInt(uaddr), true);
+  }
+  try {
+    if (com === FIONBIO || com === FIOASYNC) {
+      const bit = com === FIONBIO ? FNONBLOCK : FASYNC;
+      fp.flag = data.int !== 0 ? fp.flag | bit : fp.flag & ~bit;
+      fp.ioctl(com, data, k);
+    } else {
+      fp.ioctl(com, data, k);
+      if (lo & IOC_OUT && size) k.proc.vm.write(uaddr, data.bytes.subarray(0, size));
+    }
+  } catch (e) {
+    if (e instanceof Errno && e.errno === EPASSTHROUGH) throw new Errno(ENOTTY);
+    throw e;
+  }
+  return 0;
 }
 
 /** fd_getfile plus the FREAD/FWRITE check of sys_read/sys_write: EBADF either way. */
@@ -237,7 +283,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
   },
   {
     number: 92, name: 'fcntl', class: 'file',
-    support: partial('F_GETOWN/F_SETOWN and F_GETPATH answer EINVAL; record locks are shared among nbemu\'s processes only, not with host processes'),
+    support: partial('F_GETPATH answers EINVAL; record locks are shared among nbemu\'s processes only, not with host processes'),
     args: [{ name: 'fd', type: 'fd' }, { name: 'cmd', type: 'int' }, { name: 'arg', type: 'long' }],
     handler(k, fd, cmd, arg) {
       const fdp = k.proc.fd;
@@ -270,9 +316,48 @@ export const fdSyscalls: SyscallDescriptor[] = [
           return OFLAGS(fp.flag);
         case F_SETFL: {
           // FFLAGS adds one, so the access mode cannot change; O_NOSIGPIPE is not in FCNTLFLAGS.
-          fp.setStatusFlags((fp.flag & ~FCNTLFLAGS) | (FFLAGS(arg) & FCNTLFLAGS));
+          // The file may refuse (fo_fcntl), and hears of FNONBLOCK and FASYNC changes through
+          // FIONBIO and FIOASYNC; a refusal puts the old flags back (sys_descrip.c sys_fcntl).
+          const tmp = FFLAGS(arg) & FCNTLFLAGS;
+          fp.fcntlSetfl(tmp);
+          const changed = tmp ^ fp.flag;
+          if (changed & FNONBLOCK) {
+            try {
+              fp.ioctl(FIONBIO, IoctlData.ofInt(tmp & FNONBLOCK), k);
+            } catch (e) {
+              fp.fcntlSetfl(fp.flag);
+              throw e;
+            }
+          }
+          if (changed & FASYNC) {
+            try {
+              fp.ioctl(FIOASYNC, IoctlData.ofInt(tmp & FASYNC), k);
+            } catch (e) {
+              if (changed & FNONBLOCK) {
+                try {
+                  fp.ioctl(FIONBIO, IoctlData.ofInt(fp.flag & FNONBLOCK), k);
+                } catch {
+                  // (void) in sys_fcntl
+                }
+              }
+              fp.fcntlSetfl(fp.flag);
+              throw e;
+            }
+          }
+          fp.flag = (fp.flag & ~FCNTLFLAGS) | tmp;
           return 0;
         }
+        // The owner is the file's (fo_ioctl FIOGETOWN/FIOSETOWN). Its error is returned as it is:
+        // a regular file's VOP_IOCTL answers EPASSTHROUGH, which sys_fcntl does not turn into
+        // ENOTTY as sys_ioctl does, so NetBSD returns errno -4 there, and so does nbemu.
+        case F_GETOWN: {
+          const d = IoctlData.ofInt(0);
+          fp.ioctl(FIOGETOWN, d, k);
+          return d.int;
+        }
+        case F_SETOWN:
+          fp.ioctl(FIOSETOWN, IoctlData.ofInt(arg | 0), k);
+          return 0;
         case F_GETNOSIGPIPE:
           return fp.flag & FNOSIGPIPE ? 1 : 0;
         case F_SETNOSIGPIPE:
@@ -281,6 +366,14 @@ export const fdSyscalls: SyscallDescriptor[] = [
         default:
           throw new Errno(EINVAL);
       }
+    },
+  },
+  {
+    number: 54, name: 'ioctl', class: 'file',
+    support: partial('files answer their own commands (FIO*, sockets\' SIOCATMARK and owners, kqueue\'s KFILTER_*); the host terminal\'s TIOCGETA/TIOCSETA*, window size, FIONREAD, flush, drain and a guest foreground group; no line disciplines, modem lines, TIOCSTI, entropy (RND*) or interface (SIOC*IF*) ioctls; no SIGTTOU for background processes'),
+    args: [{ name: 'fd', type: 'fd' }, { name: 'com', type: 'size' }, { name: 'data', type: 'ptr' }],
+    handler(k, fd, com, data) {
+      return sysIoctl(k, fd, com, data);
     },
   },
   {

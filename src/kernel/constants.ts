@@ -71,6 +71,8 @@ export const ENOTSUP = 86;
 // Kernel-internal pseudo errors (sys/sys/errno.h, #ifdef _KERNEL): never reach the guest.
 export const ERESTART = -3;
 export const EJUSTRETURN = -2;
+/** A driver does not know the ioctl: sys_ioctl answers ENOTTY (sys/sys/errno.h). */
+export const EPASSTHROUGH = -4;
 
 /** errno number → [name, message] (sys/sys/errno.h; messages from lib/libc/gen/errlist). */
 export const ERRNO_NAMES: Record<number, [string, string]> = {
@@ -496,6 +498,8 @@ export const SIGCONT = 19;
 export const SIGCHLD = 20;
 export const SIGTTIN = 21;
 export const SIGTTOU = 22;
+export const SIGIO = 23;
+export const SIGWINCH = 28;
 export const SIGUSR1 = 30;
 export const SIGUSR2 = 31;
 export const NSIG = 64;
@@ -860,3 +864,69 @@ export const ID_S_EQ_R = 0x200;
 export const ID_S_EQ_S = 0x400;
 /** NGROUPS_MAX (sys/sys/syslimits.h). */
 export const NGROUPS_MAX = 16;
+
+// ---- ioctl(2): sys/sys/ioccom.h, filio.h, ttycom.h, sockio.h, event.h ------------------------
+// Command words: direction in bits 29-31, parameter length in bits 16-28, group and number below.
+export const IOC_VOID = 0x20000000;
+export const IOC_OUT = 0x40000000;
+export const IOC_IN = 0x80000000;
+export const IOCPARM_MASK = 0x1fff;
+export const IOCPARM_SHIFT = 16;
+/** IOCPARM_MAX = NBPG (4096 on amd64): longer parameters are ENOTTY (sys_generic.c sys_ioctl). */
+export const IOCPARM_MAX = 4096;
+export const IOCPARM_LEN = (com: number): number => Math.floor(com / 0x10000) & IOCPARM_MASK;
+const _IOC = (inout: number, group: string, num: number, len: number): number =>
+  (inout + ((len & IOCPARM_MASK) << IOCPARM_SHIFT) + (group.charCodeAt(0) << 8) + num) >>> 0;
+const _IO = (g: string, n: number): number => _IOC(IOC_VOID, g, n, 0);
+const _IOR = (g: string, n: number, len: number): number => _IOC(IOC_OUT, g, n, len);
+const _IOW = (g: string, n: number, len: number): number => _IOC(IOC_IN, g, n, len);
+const _IOWR = (g: string, n: number, len: number): number => _IOC(IOC_IN + IOC_OUT, g, n, len);
+// sys/sys/filio.h
+export const FIOCLEX = _IO('f', 1);
+export const FIONCLEX = _IO('f', 2);
+export const FIONREAD = _IOR('f', 127, 4);
+export const FIONBIO = _IOW('f', 126, 4);
+export const FIOASYNC = _IOW('f', 125, 4);
+export const FIOSETOWN = _IOW('f', 124, 4);
+export const FIOGETOWN = _IOR('f', 123, 4);
+export const FIONWRITE = _IOR('f', 121, 4);
+export const FIONSPACE = _IOR('f', 120, 4);
+// sys/sys/ttycom.h: struct termios is 44 bytes (4 tcflag_t, c_cc[NCCS = 20], c_ispeed, c_ospeed),
+// struct winsize 8 (ws_row, ws_col, ws_xpixel, ws_ypixel).
+export const TERMIOS_SIZE = 44;
+export const NCCS = 20;
+export const WINSIZE_SIZE = 8;
+export const TIOCEXCL = _IO('t', 13);
+export const TIOCNXCL = _IO('t', 14);
+export const TIOCFLUSH = _IOW('t', 16, 4);
+export const TIOCGETA = _IOR('t', 19, TERMIOS_SIZE);
+export const TIOCSETA = _IOW('t', 20, TERMIOS_SIZE);
+export const TIOCSETAW = _IOW('t', 21, TERMIOS_SIZE);
+export const TIOCSETAF = _IOW('t', 22, TERMIOS_SIZE);
+export const TIOCGPGRP = _IOR('t', 119, 4);
+export const TIOCSPGRP = _IOW('t', 118, 4);
+export const TIOCOUTQ = _IOR('t', 115, 4);
+export const TIOCNOTTY = _IO('t', 113);
+export const TIOCGWINSZ = _IOR('t', 104, WINSIZE_SIZE);
+export const TIOCSWINSZ = _IOW('t', 103, WINSIZE_SIZE);
+export const TIOCSCTTY = _IO('t', 97);
+export const TIOCDRAIN = _IO('t', 94);
+export const TIOCGSID = _IOR('t', 99, 4);
+// sys/sys/sockio.h
+export const SIOCATMARK = _IOR('s', 7, 4);
+export const SIOCSPGRP = _IOW('s', 8, 4);
+export const SIOCGPGRP = _IOR('s', 9, 4);
+/** IOCGROUP 'i': interface ioctls, ifioctl (EOPNOTSUPP without a network stack, sys_socket.c). */
+export const IOCGROUP = (com: number): number => (com >>> 8) & 0xff;
+// sys/sys/event.h: struct kfilter_mapping { char *name; size_t len; uint32_t filter; } (24 bytes)
+export const KFILTER_MAPPING_SIZE = 24;
+export const KFILTER_BYFILTER = _IOWR('k', 0, KFILTER_MAPPING_SIZE);
+export const KFILTER_BYNAME = _IOWR('k', 1, KFILTER_MAPPING_SIZE);
+/** KFILTER_MAXNAME (kern_event.c): the longest filter name KFILTER_BYNAME copies in. */
+export const KFILTER_MAXNAME = 256;
+/** si_code of SIGIO (sys/sys/siginfo.h): POLL_IN, POLL_OUT, POLL_MSG, POLL_ERR, POLL_PRI, POLL_HUP. */
+export const POLL_IN = 1;
+export const POLL_OUT = 2;
+export const POLL_ERR = 4;
+export const POLL_HUP = 6;
+export const INT_MIN = -0x80000000;

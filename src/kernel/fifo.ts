@@ -12,7 +12,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EIO, ENXIO, EOPNOTSUPP, FREAD, FWRITE, O_NONBLOCK } from './constants.js';
+import {
+  EIO, ENXIO, EOPNOTSUPP, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
+  O_NONBLOCK, SIOCATMARK, SIOCGPGRP, SIOCSPGRP, TIOCGPGRP, TIOCSPGRP, UNPST_SENDSPACE,
+} from './constants.js';
+import { fgetown, fsetown, type IoctlCtx, type IoctlData } from './ioctl.js';
 import { Errno } from './errno.js';
 import type { FileTable, StatInfo } from './file.js';
 import type { Lwp } from './lwp.js';
@@ -119,6 +123,19 @@ export class FifoFile extends PipeFile {
     }
   }
 
+  /**
+   * fifo_ioctl (sys/miscfs/fifofs/fifo_vnops.c): FIONBIO is answered at once; otherwise soo_ioctl
+   * runs on the read socket if the FIFO is open for reading, then on the write socket if it is
+   * open for writing (so with O_RDWR the write socket's answer is the one left). The read socket
+   * holds the data (FIONREAD), the write socket's send space is what is left (FIONSPACE); unknown
+   * commands are uipc_usrreq.c's EOPNOTSUPP, not ENOTTY.
+   */
+  override ioctl(cmd: number, data: IoctlData, k: IoctlCtx): void {
+    if (cmd === FIONBIO) return;
+    if (this.flag & FREAD) fifoSockIoctl(this.pipe, 'read', cmd, data, k);
+    if (this.flag & FWRITE) fifoSockIoctl(this.pipe, 'write', cmd, data, k);
+  }
+
   /** fifo_close: the counts go down, and with the last opener the pipe and its data go. */
   protected override close(): void {
     super.close();
@@ -140,4 +157,32 @@ export function makeHostFifo(hostPath: string, mode: number): void {
   if (r.error) throw new Errno(EOPNOTSUPP);
   if (r.status !== 0 || !fs.lstatSync(hostPath, { throwIfNoEntry: false })?.isFIFO()) throw new Errno(EIO);
   if (mode & ~0o777) host(() => fs.chmodSync(hostPath, mode));
+}
+
+/** soo_ioctl on one of a FIFO's two connected stream sockets (the reader's, or the writer's). */
+function fifoSockIoctl(pipe: Pipe, side: 'read' | 'write', cmd: number, data: IoctlData, k: IoctlCtx): void {
+  const owner = side === 'read' ? pipe.rdOwner : pipe.wrOwner;
+  switch (cmd) {
+    case FIOASYNC:
+      owner.setAsync(k, data.int !== 0);
+      return;
+    case FIONREAD:
+      data.int = side === 'read' ? pipe.cc : 0;
+      return;
+    case FIONWRITE: // stream data goes straight into the peer's receive buffer
+    case SIOCATMARK:
+      data.int = 0;
+      return;
+    case FIONSPACE:
+      data.int = side === 'write' ? pipe.space : UNPST_SENDSPACE;
+      return;
+    case SIOCSPGRP: case FIOSETOWN: case TIOCSPGRP:
+      owner.set(k, fsetown(k, cmd, data));
+      return;
+    case SIOCGPGRP: case FIOGETOWN: case TIOCGPGRP:
+      fgetown(owner.pgid, cmd, data);
+      return;
+    default:
+      throw new Errno(EOPNOTSUPP);
+  }
 }

@@ -2,10 +2,11 @@
 // f_flag holds the status flags (FREAD, FWRITE, FNONBLOCK, FAPPEND, FNOSIGPIPE); descriptor
 // flags (close-on-exec, close-on-fork) live in the descriptor slot instead (filedesc.ts).
 
-import { EINVAL, ENOTTY, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
+import { EINVAL, EPASSTHROUGH, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
 import type { WaitQueue } from './sleepq.js';
 import { Errno } from './errno.js';
 import type { Uio } from './uio.js';
+import type { IoctlCtx, IoctlData } from './ioctl.js';
 
 /** DTYPE_* of sys/sys/file.h. */
 export type FileType = 'vnode' | 'socket' | 'pipe' | 'kqueue' | 'misc';
@@ -86,10 +87,11 @@ export abstract class File {
     throw new Errno(EINVAL);
   }
 
-  /** F_SETFL reaches the file through FIONBIO/FIOASYNC (sys/kern/sys_descrip.c sys_fcntl). */
-  setStatusFlags(flag: number): void {
-    this.flag = flag;
-  }
+  /**
+   * fo_fcntl(F_SETFL): may the file take these status flags? Most answer yes (fnullop_fcntl,
+   * soo_fcntl); sys_fcntl then tells it of FNONBLOCK and FASYNC changes through ioctl.
+   */
+  fcntlSetfl(_flags: number): void {}
 
   abstract stat(): StatInfo;
 
@@ -106,8 +108,12 @@ export abstract class File {
     return [];
   }
 
-  ioctl(_cmd: number): number {
-    throw new Errno(ENOTTY);
+  /**
+   * fo_ioctl: act on `cmd` with the kernel's copy of its argument (sys_ioctl copies it in and
+   * out). EPASSTHROUGH, which sys_ioctl turns into ENOTTY, for a command the file does not know.
+   */
+  ioctl(_cmd: number, _data: IoctlData, _k: IoctlCtx): void {
+    throw new Errno(EPASSTHROUGH);
   }
 
   protected abstract close(): void;

@@ -74,6 +74,12 @@ export class FileDesc {
     }
   }
 
+  /** The lowest descriptor whose file matches (kpsendsig's search for si_fd), -1 if none. */
+  find(match: (f: File) => boolean): number {
+    for (const [fd, s] of this.entries()) if (match(s.file)) return fd;
+    return -1;
+  }
+
   /**
    * fd_alloc: the lowest free descriptor >= want. EMFILE when it would reach the process's
    * limit (min(RLIMIT_NOFILE, kern.maxfiles) in kern_descrip.c).

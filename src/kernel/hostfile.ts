@@ -3,7 +3,11 @@
 
 import * as fs from 'node:fs';
 import { CHARDEV_MODE, File, emptyStat, type FileTable, type StatInfo } from './file.js';
-import { EAGAIN, EIO, EPIPE, FREAD, FWRITE } from './constants.js';
+import * as tty from 'node:tty';
+import { EAGAIN, EIO, EOPNOTSUPP, EPASSTHROUGH, EPIPE, FIOASYNC, FIONBIO, FIONREAD, FREAD, FWRITE } from './constants.js';
+import type { IoctlCtx, IoctlData } from './ioctl.js';
+import { hostTtyIoctl } from './tty.js';
+import { hostio } from '../unicorn/index.js';
 import { Errno } from './errno.js';
 import type { Uio } from './uio.js';
 
@@ -13,6 +17,8 @@ export interface HostStream {
   read?(buf: Uint8Array): number;
   /** Write all of data. */
   write?(data: Uint8Array): void;
+  /** The device's ioctls (a terminal's, FIONREAD), when the stream knows any. */
+  ioctl?(cmd: number, data: IoctlData, k: IoctlCtx): void;
 }
 
 const sleepMs = (ms: number): void => {
@@ -21,7 +27,18 @@ const sleepMs = (ms: number): void => {
 
 /** A host file descriptor (process.stdin/stdout/stderr's 0, 1, 2). */
 export function hostFdStream(fd: number): HostStream {
+  const isTty = tty.isatty(fd);
   return {
+    // A terminal answers as the guest's terminal; a pipe, socket or file tells what is buffered.
+    ioctl(cmd, data, k) {
+      if (isTty) return hostTtyIoctl(fd, cmd, data, k);
+      if (cmd !== FIONREAD) throw new Errno(EPASSTHROUGH);
+      try {
+        data.int = hostio.fdNread(fd);
+      } catch {
+        throw new Errno(EPASSTHROUGH);
+      }
+    },
     read(buf) {
       for (;;) {
         try {
@@ -59,6 +76,10 @@ export function captureStream(chunks: Buffer[]): HostStream {
 export function inputStream(input: Uint8Array): HostStream {
   let off = 0;
   return {
+    ioctl(cmd, data) {
+      if (cmd !== FIONREAD) throw new Errno(EPASSTHROUGH);
+      data.int = input.length - off;
+    },
     read(buf) {
       const n = Math.min(buf.length, input.length - off);
       buf.set(input.subarray(off, off + n));
@@ -95,6 +116,21 @@ export class HostFile extends File {
 
   stat(): StatInfo {
     return { ...emptyStat(CHARDEV_MODE), rdev: this.rdev, blksize: 65536 };
+  }
+
+  /**
+   * The stream's device: the host terminal (tty.ts), or FIONREAD of a host pipe or file, or of
+   * the input a library caller gave. FIONBIO always succeeds; FIOASYNC cannot be turned on
+   * (nbemu does not watch host descriptors to send SIGIO): EOPNOTSUPP, as mm_ioctl answers.
+   */
+  override ioctl(cmd: number, data: IoctlData, k: IoctlCtx): void {
+    if (cmd === FIONBIO) return;
+    if (cmd === FIOASYNC) {
+      if (data.int === 0) return;
+      throw new Errno(EOPNOTSUPP);
+    }
+    if (!this.stream.ioctl) throw new Errno(EPASSTHROUGH);
+    this.stream.ioctl(cmd, data, k);
   }
 
   protected close(): void {}

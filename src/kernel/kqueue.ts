@@ -14,7 +14,7 @@
 // sys_pipe.c 1.165 (filt_piperead/filt_pipewrite), kern_sig.c (filt_signal) and kern_event.c.
 
 import {
-  EACCES, EBADF, EINVAL, ENOENT, ENOMEM, ENOTTY, ENXIO, ESRCH, EVFILT_AIO, EVFILT_EMPTY, EVFILT_FS, EVFILT_PROC,
+  EACCES, EBADF, EINVAL, ENAMETOOLONG, ENOENT, KFILTER_BYFILTER, KFILTER_BYNAME, KFILTER_MAXNAME, ENOMEM, ENOTTY, ENXIO, ESRCH, EVFILT_AIO, EVFILT_EMPTY, EVFILT_FS, EVFILT_PROC,
   EVFILT_READ, EVFILT_SIGNAL, EVFILT_SYSCOUNT, EVFILT_TIMER, EVFILT_USER, EVFILT_VNODE, EVFILT_WRITE, EV_ADD,
   EV_CLEAR, EV_DELETE, EV_DISABLE, EV_DISPATCH, EV_ENABLE, EV_EOF, EV_ONESHOT, FREAD, FWRITE, HZ, KQ_CALLOUTMAX,
   NOTE_ABSTIME, NOTE_CHILD, NOTE_EXEC, NOTE_EXIT, NOTE_FFAND, NOTE_FFCOPY, NOTE_FFCTRLMASK, NOTE_FFLAGSMASK,
@@ -23,6 +23,7 @@ import {
   POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED, S_IFIFO,
 } from './constants.js';
 import { Errno } from './errno.js';
+import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
 import type { FileDesc } from './filedesc.js';
 import { waitStatus } from './lifecycle.js';
@@ -31,6 +32,12 @@ import type { Proc } from './proc.js';
 import { WaitQueue, type Sleeper } from './sleepq.js';
 import { SocketFile } from './socket.js';
 import type { VmSpace } from './vmspace.js';
+
+/** sys_kfilters[] of kern_event.c: the system filters by number, as KFILTER_BYFILTER names them. */
+const SYS_KFILTERS = [
+  'EVFILT_READ', 'EVFILT_WRITE', 'EVFILT_AIO', 'EVFILT_VNODE', 'EVFILT_PROC', 'EVFILT_SIGNAL',
+  'EVFILT_TIMER', 'EVFILT_FS', 'EVFILT_USER', 'EVFILT_EMPTY',
+];
 
 /** struct kevent, with the 64-bit fields kept exact. */
 export interface Kevent {
@@ -775,8 +782,42 @@ export class Kqueue extends File {
     throw new Errno(ENXIO);
   }
 
+  /**
+   * kqueue_ioctl (kern_event.c): KFILTER_BYFILTER copies out a filter's name (copyoutstr into
+   * km->name, km->len bytes: ENAMETOOLONG if it does not fit), KFILTER_BYNAME looks a name up
+   * (copyinstr of at most KFILTER_MAXNAME bytes); ENOENT for a filter not in sys_kfilters[].
+   * Everything else is ENOTTY, FIONBIO included (sys_ioctl has set FNONBLOCK by then, and
+   * leaves it set).
+   */
+  override ioctl(cmd: number, data: IoctlData, k: IoctlCtx): void {
+    const d = data.view;
+    const vm = k.proc.vm;
+    if (cmd === KFILTER_BYFILTER) {
+      const filter = d.getUint32(16, true);
+      const name = SYS_KFILTERS[filter];
+      if (name === undefined) throw new Errno(ENOENT);
+      const len = Number(d.getBigUint64(8, true));
+      const bytes = Buffer.from(`${name}\0`, 'latin1');
+      const addr = Number(d.getBigUint64(0, true));
+      if (len < bytes.length) {
+        if (len > 0) vm.write(addr, bytes.subarray(0, len));
+        throw new Errno(ENAMETOOLONG);
+      }
+      vm.write(addr, bytes);
+      return;
+    }
+    if (cmd === KFILTER_BYNAME) {
+      const name = vm.readString(Number(d.getBigUint64(0, true)), KFILTER_MAXNAME, ENAMETOOLONG);
+      const filter = SYS_KFILTERS.indexOf(name);
+      if (filter < 0) throw new Errno(ENOENT);
+      d.setUint32(16, filter, true);
+      return;
+    }
+    throw new Errno(ENOTTY);
+  }
+
   /** kqueue_fcntl answers ENOTTY to everything, so F_SETFL on a kqueue fails (sys_fcntl). */
-  override setStatusFlags(): void {
+  override fcntlSetfl(): void {
     throw new Errno(ENOTTY);
   }
 

@@ -107,6 +107,11 @@ export class Machine implements Scheduler {
   private seq = 0;
   /** The process whose end ends the run (it stays in the table for run() to report). */
   private first: Proc | undefined;
+  /**
+   * The host terminal's t_session and t_pgrp as the guest sees them (tty.ts): the session and
+   * group of the first process spawned, which nbemu started on that terminal.
+   */
+  ctty: { sid: number; pgid: number } | undefined;
   private readonly ctx: SysCtx;
   /** The six argument registers of the current trap, as 32-bit halves. */
   private readonly lo = [0, 0, 0, 0, 0, 0];
@@ -158,6 +163,7 @@ export class Machine implements Scheduler {
     const elf = parseNetbsdElf(image);
     const cred = { uid: process.getuid?.() ?? 0, euid: process.geteuid?.() ?? 0, gid: process.getgid?.() ?? 0, egid: process.getegid?.() ?? 0 };
     const p = this.newProc(1, cred, path.basename(file).slice(0, 16));
+    this.ctty ??= { sid: p.sid, pgid: p.pgid };
     try {
       // AT_SUN_EXECNAME, kern.proc_args' pathname, /proc/N/exe: the path as the guest names it
       // (inside --root's directory), the host's for a program outside it.

@@ -2,7 +2,12 @@
 // end. Reads return what is there (end-of-file once the writer is gone and the buffer empty);
 // writes of at most PIPE_BUF bytes are atomic; writing with no reader is EPIPE (and SIGPIPE).
 
-import { EAGAIN, EPIPE, FREAD, FWRITE, PIPE_BUF, PIPE_SIZE, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFIFO } from './constants.js';
+import {
+  EAGAIN, EPASSTHROUGH, EPIPE, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
+  PIPE_BUF, PIPE_SIZE, POLL_ERR, POLL_HUP, POLL_IN, POLL_OUT, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM,
+  S_IFIFO, TIOCGPGRP, TIOCSPGRP,
+} from './constants.js';
+import { AsyncOwner, fgetown, fsetown, type IoctlCtx, type IoctlData } from './ioctl.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
@@ -20,6 +25,9 @@ export class Pipe {
   readonly writeq = new WaitQueue('pipewr');
   readonly ino = nextIno++;
   readonly created = Date.now();
+  /** pipe_pgid and PIPE_ASYNC of each end's struct pipe: who gets SIGIO for it. */
+  readonly rdOwner = new AsyncOwner((f) => f instanceof PipeFile && f.pipe === this && f.end !== 'write');
+  readonly wrOwner = new AsyncOwner((f) => f instanceof PipeFile && f.pipe === this && f.end !== 'read');
 
   constructor(readonly uid: number, readonly gid: number) {}
 
@@ -45,6 +53,7 @@ export class Pipe {
       n += take;
     }
     this.writeq.wakeup();
+    if (this.wrOwner.async) this.wrOwner.notify(POLL_OUT, POLLOUT | POLLWRNORM); // pipeselwakeup
     return n;
   }
 
@@ -62,6 +71,7 @@ export class Pipe {
     this.chunks.push(uio.copyin(n));
     this.cc += n;
     this.readq.wakeup();
+    if (this.rdOwner.async) this.rdOwner.notify(POLL_IN, POLLIN | POLLRDNORM); // pipeselwakeup
     return n;
   }
 }
@@ -134,11 +144,58 @@ export class PipeFile extends File {
     };
   }
 
-  /** pipeclose: the other end sees end-of-file (reader gone: writers get EPIPE). */
+  /**
+   * pipe_ioctl (sys/kern/sys_pipe.c 1.16x, the two-struct pipe): FIONBIO; FIOASYNC and the
+   * owner per end; FIONREAD the bytes buffered, on the read end (the write end's own buffer is
+   * always empty); FIONWRITE and FIONSPACE look at the other end's buffer, so they answer on
+   * the write end while a reader is there, and 0 otherwise. Anything else: EPASSTHROUGH (ENOTTY).
+   */
+  override ioctl(cmd: number, data: IoctlData, k: IoctlCtx): void {
+    const p = this.pipe;
+    const reads = this.end !== 'write';
+    const owner = reads ? p.rdOwner : p.wrOwner;
+    switch (cmd) {
+      case FIONBIO:
+        return;
+      case FIOASYNC:
+        owner.setAsync(k, data.int !== 0);
+        return;
+      case FIONREAD:
+        data.int = reads ? p.cc : 0;
+        return;
+      case FIONWRITE:
+        data.int = !reads && p.readers > 0 ? p.cc : 0;
+        return;
+      case FIONSPACE:
+        data.int = !reads && p.readers > 0 ? p.space : 0;
+        return;
+      case TIOCSPGRP: case FIOSETOWN:
+        owner.set(k, fsetown(k, cmd, data));
+        return;
+      case TIOCGPGRP: case FIOGETOWN:
+        fgetown(owner.pgid, cmd, data);
+        return;
+      default:
+        throw new Errno(EPASSTHROUGH);
+    }
+  }
+
+  /**
+   * pipeclose: the other end sees end-of-file (reader gone: writers get EPIPE), and its owner
+   * SIGIO (POLL_HUP for a reader, POLL_ERR for a writer); this end's owner is forgotten.
+   */
   protected close(): void {
     const p = this.pipe;
-    if (this.end !== 'write') p.readers--;
-    if (this.end !== 'read') p.writers--;
+    if (this.end !== 'write') {
+      p.readers--;
+      if (p.readers === 0) p.rdOwner.async = false;
+      p.wrOwner.notify(POLL_ERR, POLLERR);
+    }
+    if (this.end !== 'read') {
+      p.writers--;
+      if (p.writers === 0) p.wrOwner.async = false;
+      p.rdOwner.notify(POLL_HUP, POLLHUP);
+    }
     p.readq.wakeup();
     p.writeq.wakeup();
   }

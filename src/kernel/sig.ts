@@ -48,6 +48,9 @@ export interface SigInfo {
   trap?: number;
   /** SIGCHLD's si_status. */
   status?: number;
+  /** SIGIO's si_band (the POLL* bits) and si_fd (_poll in sys/sys/siginfo.h). */
+  band?: number;
+  fd?: number;
 }
 
 export interface SigAltStack {
@@ -97,6 +100,9 @@ export function encodeSiginfo(si: SigInfo): Uint8Array {
     dv.setUint32(20, si.uid ?? 0, true);
     // _child: si_status (the exit code, or the signal that ended or stopped the child), times.
     if (si.status !== undefined) dv.setInt32(24, si.status, true);
+  } else if (si.band !== undefined) {
+    dv.setBigInt64(16, BigInt(si.band), true);
+    dv.setInt32(24, si.fd ?? -1, true);
   }
   return b;
 }

@@ -6,13 +6,15 @@
 import {
   EAGAIN, ECONNRESET, EDESTADDRREQ, EMSGSIZE, ENOBUFS, ENOTCONN, EPIPE, S_IFSOCK, SOCK_DGRAM,
   SOCK_SEQPACKET, SOCK_STREAM, UNPDG_RECVSPACE, UNPDG_SENDSPACE, UNPST_RECVSPACE, UNPST_SENDSPACE,
-  FREAD, FWRITE, MSG_PEEK, MCLBYTES, EISCONN, ECONNREFUSED, EPROTOTYPE, SHUT_RD, SHUT_WR, SHUT_RDWR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
+  FREAD, FWRITE, MSG_PEEK, EOPNOTSUPP, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN,
+  POLL_IN, POLL_OUT, SIOCATMARK, SIOCGPGRP, SIOCSPGRP, TIOCGPGRP, TIOCSPGRP, MCLBYTES, EISCONN, ECONNREFUSED, EPROTOTYPE, SHUT_RD, SHUT_WR, SHUT_RDWR, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
 import type { Uio } from './uio.js';
 import { giveChunk, takeChunk } from './chunks.js';
+import { AsyncOwner, fgetown, fsetown, type IoctlCtx, type IoctlData } from './ioctl.js';
 
 
 /**
@@ -58,13 +60,23 @@ export function disposeControl(c: Control | undefined): void {
 export class SockBuf extends WaitQueue {
   cc = 0;
   readonly queue: Record[] = [];
+  /** SB_ASYNC: who hears of wakeups as SIGIO (the socket's so_pgid), with which si_code and band. */
+  owner: AsyncOwner | undefined;
+
   constructor(
     public hiwat: number,
     /** sb_lowat as soreserve sets it: 1 for receive, min(MCLBYTES, hiwat) for send. */
     public lowat: number,
     wmesg: string,
+    private readonly sigCode = POLL_IN,
   ) {
     super(wmesg);
+  }
+
+  /** sowakeup: sleepers and pollers, then SIGIO when the buffer is in async mode (SB_ASYNC). */
+  override wakeup(): void {
+    super.wakeup();
+    if (this.owner?.async) this.owner.notify(this.sigCode, this.sigCode === POLL_IN ? POLLIN | POLLRDNORM : POLLOUT | POLLWRNORM);
   }
 
   get space(): number {
@@ -157,6 +169,8 @@ export class Socket {
   linger: [number, number] = [0, 0];
   readonly rcv: SockBuf;
   readonly snd: SockBuf;
+  /** so_pgid and SS_ASYNC: the SIGIO owner FIOSETOWN names and FIOASYNC turns on. */
+  readonly owner = new AsyncOwner((f) => f instanceof SocketFile && f.so === this);
   private ino = 0;
   readonly created = Date.now();
 
@@ -165,8 +179,10 @@ export class Socket {
     // datagrams a small send space (the largest datagram) and a larger receive space.
     const dgram = type === SOCK_DGRAM;
     const sndspace = dgram ? UNPDG_SENDSPACE : UNPST_SENDSPACE;
-    this.snd = new SockBuf(sndspace, Math.min(MCLBYTES, sndspace), 'sbwait-snd');
+    this.snd = new SockBuf(sndspace, Math.min(MCLBYTES, sndspace), 'sbwait-snd', POLL_OUT);
     this.rcv = new SockBuf(dgram ? UNPDG_RECVSPACE : UNPST_RECVSPACE, 1, 'sbwait-rcv');
+    this.snd.owner = this.owner;
+    this.rcv.owner = this.owner;
   }
 
   /**
@@ -394,6 +410,7 @@ export class Socket {
    * ECONNRESET (unp_drop) and then has no destination. Our own buffered data is discarded.
    */
   close(): void {
+    this.owner.async = false; // nobody holds this socket any more: no SIGIO for its own end
     const peer = this.peer;
     this.peer = undefined;
     this.state &= ~SS_ISCONNECTED;
@@ -487,6 +504,45 @@ export class SocketFile extends File {
 
   stat(): StatInfo {
     return this.so.stat();
+  }
+
+  /**
+   * soo_ioctl (sys/kern/sys_socket.c): FIONBIO (SS_NBIO follows f_flag), FIOASYNC (SB_ASYNC on
+   * both buffers), FIONREAD (so_rcv.sb_cc), FIONWRITE (so_snd.sb_cc: 0 for local sockets, whose
+   * data goes straight to the peer), FIONSPACE (sbspace of the send buffer, with the stream
+   * mark lowered by what the peer holds), the owner (SIOC/FIO/TIOC S/GPGRP), SIOCATMARK (never:
+   * local sockets have no out-of-band data). Interface ioctls ('i') meet ifioctl, which without
+   * networking is EOPNOTSUPP, and the rest uipc_usrreq.c's pr_ioctl: EOPNOTSUPP.
+   */
+  override ioctl(cmd: number, data: IoctlData, k: IoctlCtx): void {
+    const so = this.so;
+    switch (cmd) {
+      case FIONBIO:
+        return;
+      case FIOASYNC:
+        so.owner.setAsync(k, data.int !== 0);
+        return;
+      case FIONREAD:
+        data.int = so.rcv.cc;
+        return;
+      case FIONWRITE:
+        data.int = so.snd.cc;
+        return;
+      case FIONSPACE:
+        data.int = Math.max(0, so.sndbufNow - so.snd.cc);
+        return;
+      case SIOCSPGRP: case FIOSETOWN: case TIOCSPGRP:
+        so.owner.set(k, fsetown(k, cmd, data));
+        return;
+      case SIOCGPGRP: case FIOGETOWN: case TIOCGPGRP:
+        fgetown(so.owner.pgid, cmd, data);
+        return;
+      case SIOCATMARK:
+        data.int = 0;
+        return;
+      default:
+        throw new Errno(EOPNOTSUPP);
+    }
   }
 
   override poll(events: number): number {

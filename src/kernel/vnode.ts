@@ -12,11 +12,15 @@ import {
   DEV_NULL, DEV_RANDOM, DEV_TTY, DEV_URANDOM, DEV_ZERO, DIRENT_NAME_OFF, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK,
   DT_REG, DT_SOCK, DT_UNKNOWN, EINVAL, EISDIR, ENXIO, FAPPEND, FREAD, FWRITE, F_FLOCK, F_RDLCK, F_SETLK, F_UNLCK,
   F_WAIT, F_WRLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_CUR, SEEK_END, SEEK_SET, S_IFCHR, S_IFLNK, makedev,
+  EPASSTHROUGH, EOPNOTSUPP, ENOTTY, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, TIOCGETA,
+  TIOCGPGRP, TIOCNOTTY, TIOCSCTTY, TIOCSPGRP,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { File, type FileTable, type StatInfo } from './file.js';
 import { lfAdvlock, wouldBlock, type FlockArg, type LockCaller } from './lockf.js';
 import type { Uio } from './uio.js';
+import type { IoctlCtx, IoctlData } from './ioctl.js';
+import { hostTtyIoctl } from './tty.js';
 import { host, type DevName } from './vfs.js';
 import { vnodeObject } from './vnpager.js';
 
@@ -193,6 +197,31 @@ export class VnodeFile extends File implements Seekable {
     return Number(host(() => fs.fstatSync(this.fd, { bigint: true })).size);
   }
 
+  /**
+   * vn_ioctl (sys/kern/vfs_vnops.c) for regular files and directories: FIONREAD is the size
+   * less the offset (as an int; a directory's offset here counts entries, not bytes), FIONWRITE
+   * and FIONSPACE 0 (files have no send queue), FIONBIO and FIOASYNC succeed; anything else
+   * reaches VOP_IOCTL, genfs_enoioctl: EPASSTHROUGH (ENOTTY).
+   */
+  override ioctl(cmd: number, data: IoctlData): void {
+    const t = this.vtype();
+    if (t === 'VREG' || t === 'VDIR') {
+      switch (cmd) {
+        case FIONREAD:
+          data.view.setInt32(0, this.seekSize() - this.offset, true);
+          return;
+        case FIONWRITE:
+        case FIONSPACE:
+          data.int = 0;
+          return;
+      }
+    }
+    // Regular files and directories accept both (vn_ioctl's "XXX"); so do the host's other
+    // file types here, which have no NetBSD driver to answer for them.
+    if (cmd === FIONBIO || cmd === FIOASYNC) return;
+    throw new Errno(EPASSTHROUGH);
+  }
+
   stat(): StatInfo {
     return statFromHost(host(() => fs.fstatSync(this.fd, { bigint: true })));
   }
@@ -352,6 +381,35 @@ export class DeviceFile extends File implements Seekable {
 
   seekSize(): number {
     return 0;
+  }
+
+  /**
+   * The drivers' ioctls. /dev/null and /dev/zero: mm_ioctl (sys/dev/mm.c): FIONBIO succeeds,
+   * FIOASYNC only to turn it off; the owner and TIOCGETA are ENOTTY, the rest EOPNOTSUPP.
+   * /dev/random and /dev/urandom: rnd_ioctl (sys/dev/rndpseudo.c): FIONBIO and FIOASYNC succeed,
+   * the rest goes to entropy_ioctl (sys/kern/kern_entropy.c), whose RND* queries nbemu does not
+   * have: ENOTTY. /dev/tty: cttyioctl (sys/kern/tty_tty.c) hands the call to the terminal.
+   */
+  override ioctl(cmd: number, data: IoctlData, k: IoctlCtx): void {
+    switch (this.dev) {
+      case 'null':
+      case 'zero':
+        if (cmd === FIONBIO) return;
+        if (cmd === FIOSETOWN || cmd === FIOGETOWN || cmd === TIOCGPGRP || cmd === TIOCSPGRP || cmd === TIOCGETA) throw new Errno(ENOTTY);
+        if (cmd === FIOASYNC && data.int === 0) return;
+        throw new Errno(EOPNOTSUPP);
+      case 'random':
+      case 'urandom':
+        if (cmd === FIONBIO || cmd === FIOASYNC) return;
+        throw new Errno(ENOTTY);
+      case 'tty':
+        if (cmd === TIOCSCTTY) throw new Errno(EINVAL);
+        if (cmd === TIOCNOTTY) {
+          if (k.proc.sid === k.proc.pid) throw new Errno(EINVAL); // SESS_LEADER
+          return;
+        }
+        hostTtyIoctl(this.ttyFd, cmd, data, k);
+    }
   }
 
   stat(): StatInfo {

@@ -12,14 +12,14 @@ import * as C from '../kernel/constants.js';
 import {
   arg, bufIn, bufOut, bufferAt, dv, enumOf, flagsOf, hex, i64, intOut, intsIn, intsOut, lenInOut, mem, num, ok, opaque,
   pad, ptrOut, ptrText, sig, str, stringAt, structIn, structOut, textOf, u64,
-  type ArgFmt, type CallFmt, type DecodeCtx, type Fmt,
+  type ArgFmt, type CallFmt, type DecodeCtx, type Decoded, type Fmt,
 } from './fmt.js';
 import {
   AF_NAMES, AT_FLAG_NAMES, CTL_NAMES, CTL_SECOND, FCNTL_NAMES, FD_FLAG_NAMES, IDTYPE_NAMES, ITIMER_NAMES, LOCK_NAMES,
   LWPCTL_NAMES, LWP_CREATE_NAMES, MADV_NAMES, MAP_INHERIT_NAMES, MSG_NAMES, MS_NAMES, PRIO_NAMES, PROT_NAMES, RLIMIT_NAMES,
   RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
   WAIT_OPTION_NAMES, accessModeText, atFdText, clockText, enumText, errnoText, flagsText, mapFlagsText, oFlagsText, octalText,
-  modeText, openFlagsText, sockTypeText, sockoptText,
+  modeText, openFlagsText, sockTypeText, sockoptText, ioctlText,
 } from './names.js';
 import {
   STAT_SIZE, UCONTEXT_SIZE, dirents, fdsetAt, flock, iovIn, iovOut, itimerval, keventsAt, msghdr, pollfdsAt, rlimit, rusage,
@@ -114,6 +114,39 @@ const fcntlRet = (c: DecodeCtx, r: number): string => {
   if (cmd === C.F_GETFD) return r ? `${hex(r)} (flags ${flagsText(r, FD_FLAG_NAMES)})` : '0';
   if (cmd === C.F_GETFL) return `${hex(r)} (flags ${openFlagsText(r)})`;
   return String(r);
+};
+
+// ioctl: the command by name; its argument as the command's type (an int, a termios, a window
+// size), read at entry for IOC_IN and after a successful call for IOC_OUT; else the address.
+const ioctlCom: Fmt = (_c, v) => ({ text: ioctlText(v), value: v });
+const INT_IOCTLS = new Set([
+  C.FIONREAD, C.FIONBIO, C.FIOASYNC, C.FIOSETOWN, C.FIOGETOWN, C.FIONWRITE, C.FIONSPACE, C.TIOCFLUSH, C.TIOCGPGRP,
+  C.TIOCSPGRP, C.TIOCOUTQ, C.TIOCGSID, C.SIOCATMARK, C.SIOCSPGRP, C.SIOCGPGRP,
+]);
+const termiosText = (d: DataView): Decoded => {
+  const w = [0, 4, 8, 12].map((o) => d.getUint32(o, true));
+  return { text: `{c_iflag=${hex(w[0]!)}, c_oflag=${hex(w[1]!)}, c_cflag=${hex(w[2]!)}, c_lflag=${hex(w[3]!)}, c_ispeed=${d.getInt32(36, true)}, c_ospeed=${d.getInt32(40, true)}}`, value: w };
+};
+const winsizeText = (d: DataView): Decoded => {
+  const v = [0, 2, 4, 6].map((o) => d.getUint16(o, true));
+  return { text: `{ws_row=${v[0]}, ws_col=${v[1]}, ws_xpixel=${v[2]}, ws_ypixel=${v[3]}}`, value: v };
+};
+const ioctlDataOf = (com: number): ((d: DataView) => Decoded) | undefined => {
+  if (INT_IOCTLS.has(com)) return (d) => ({ text: `[${d.getInt32(0, true)}]`, value: d.getInt32(0, true) });
+  if (com === C.TIOCGETA || com === C.TIOCSETA || com === C.TIOCSETAW || com === C.TIOCSETAF) return termiosText;
+  if (com === C.TIOCGWINSZ || com === C.TIOCSWINSZ) return winsizeText;
+  return undefined;
+};
+const ioctlOut = (c: DecodeCtx): boolean => (arg(c, 'com') % 0x1_0000_0000 & C.IOC_OUT) !== 0 && C.IOCPARM_LEN(arg(c, 'com')) > 0;
+const ioctlArg: ArgFmt = {
+  out: ioctlOut,
+  fmt: (c, v) => {
+    const com = arg(c, 'com');
+    const fn = ioctlDataOf(com);
+    if (!fn || (ioctlOut(c) && !ok(c))) return { text: ptrText(v), value: v };
+    const b = mem(c, v, C.IOCPARM_LEN(com));
+    return b ? fn(dv(b)) : { text: ptrText(v), value: v };
+  },
 };
 
 // sysctl: the MIB by name for the top two levels; old values of 4 or 8 bytes as numbers.
@@ -217,6 +250,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   dup3: { args: { flags: oFlags } },
   pipe2: { args: { fildes: intsOut(2), flags: oFlags } },
   fcntl: { args: { cmd: enumOf(FCNTL_NAMES), arg: fcntlArg }, ret: fcntlRet },
+  ioctl: { args: { com: ioctlCom, data: ioctlArg } },
   __fstat50: { args: { sb: statOut } },
   lseek: { args: { PAD: pad, offset: num, whence: enumOf(SEEK_NAMES) } },
   flock: { args: { how: flagsOf(LOCK_NAMES) } },

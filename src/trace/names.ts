@@ -318,6 +318,7 @@ const SI_BY_SIGNAL: ReadonlyMap<number, EnumTable> = new Map([
     [C.CLD_EXITED, 'CLD_EXITED'], [C.CLD_KILLED, 'CLD_KILLED'], [C.CLD_DUMPED, 'CLD_DUMPED'], [C.CLD_TRAPPED, 'CLD_TRAPPED'],
     [C.CLD_STOPPED, 'CLD_STOPPED'], [C.CLD_CONTINUED, 'CLD_CONTINUED'],
   ])],
+  [C.SIGIO, enumOf([[C.POLL_IN, 'POLL_IN'], [C.POLL_OUT, 'POLL_OUT'], [3, 'POLL_MSG'], [C.POLL_ERR, 'POLL_ERR'], [5, 'POLL_PRI'], [C.POLL_HUP, 'POLL_HUP']])],
 ]);
 
 export function siCodeText(signo: number, code: number): string {
@@ -352,4 +353,25 @@ export function modeText(mode: number): string {
   const fmt = mode & C.S_IFMT;
   const perm = (mode & ~C.S_IFMT).toString(8).padStart(4, '0');
   return fmt ? `${enumText(fmt, S_IFMT_NAMES)}|${perm}` : perm;
+}
+
+export const IOCTL_NAMES = enumOf([
+  [C.FIOCLEX, 'FIOCLEX'], [C.FIONCLEX, 'FIONCLEX'], [C.FIONREAD, 'FIONREAD'], [C.FIONBIO, 'FIONBIO'], [C.FIOASYNC, 'FIOASYNC'],
+  [C.FIOSETOWN, 'FIOSETOWN'], [C.FIOGETOWN, 'FIOGETOWN'], [C.FIONWRITE, 'FIONWRITE'], [C.FIONSPACE, 'FIONSPACE'],
+  [C.TIOCEXCL, 'TIOCEXCL'], [C.TIOCNXCL, 'TIOCNXCL'], [C.TIOCFLUSH, 'TIOCFLUSH'], [C.TIOCGETA, 'TIOCGETA'], [C.TIOCSETA, 'TIOCSETA'],
+  [C.TIOCSETAW, 'TIOCSETAW'], [C.TIOCSETAF, 'TIOCSETAF'], [C.TIOCGPGRP, 'TIOCGPGRP'], [C.TIOCSPGRP, 'TIOCSPGRP'],
+  [C.TIOCOUTQ, 'TIOCOUTQ'], [C.TIOCNOTTY, 'TIOCNOTTY'], [C.TIOCGWINSZ, 'TIOCGWINSZ'], [C.TIOCSWINSZ, 'TIOCSWINSZ'],
+  [C.TIOCSCTTY, 'TIOCSCTTY'], [C.TIOCDRAIN, 'TIOCDRAIN'], [C.TIOCGSID, 'TIOCGSID'], [C.SIOCATMARK, 'SIOCATMARK'],
+  [C.SIOCSPGRP, 'SIOCSPGRP'], [C.SIOCGPGRP, 'SIOCGPGRP'], [C.KFILTER_BYFILTER, 'KFILTER_BYFILTER'], [C.KFILTER_BYNAME, 'KFILTER_BYNAME'],
+]);
+
+/** An ioctl command by name, or as _IO[RW]('g', n, len) when nbemu has no name for it. */
+export function ioctlText(com: number): string {
+  const name = IOCTL_NAMES.get(com);
+  if (name) return name;
+  if (com > 0xffffffff || Math.floor(com / 0x10000) === 0) return hex(com);
+  const dir = (com & C.IOC_IN ? 'W' : '') + (com & C.IOC_OUT ? 'R' : '');
+  const g = (com >>> 8) & 0xff;
+  const group = g >= 0x20 && g < 0x7f ? `'${String.fromCharCode(g)}'` : String(g);
+  return `_IO${dir}(${group}, ${com & 0xff}, ${C.IOCPARM_LEN(com)})`;
 }

@@ -398,6 +398,11 @@ export class Tracer {
       parts.push(`si_addr=${hex(info.addr)}`);
     }
     if (info.trap !== undefined) fields.si_trap = info.trap;
+    if (info.band !== undefined) {
+      fields.si_band = info.band;
+      fields.si_fd = info.fd ?? -1;
+      parts.push(`si_band=${hex(info.band)}`, `si_fd=${info.fd ?? -1}`);
+    }
     const line = `${pidTag(p.pid, lwp)}--- ${name} {${parts.join(', ')}} ---`;
     const time = wall(performance.now());
     this.o.text?.(this.o.time ? `${pidTag(p.pid, lwp)}${clockText(time)} --- ${name} {${parts.join(', ')}} ---` : line);

@@ -1961,6 +1961,12 @@ void EnvCleanup(void* arg) {
   delete wd;
 }
 
+}  // namespace
+
+void RegisterHostIo(Napi::Env env, Napi::Object exports);
+
+namespace {
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   auto* ad = new AddonData();
   env.SetInstanceData<AddonData>(ad);
@@ -1978,6 +1984,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   exports.Set("arch_supported", Napi::Function::New(env, ArchSupported, "arch_supported"));
+  RegisterHostIo(env, exports);  // hostio.cc
   return exports;
 }
 

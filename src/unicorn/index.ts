@@ -152,6 +152,24 @@ interface Native {
     headerPatch: number;
   };
   arch_supported(arch: number): boolean;
+  hostio: HostIo;
+}
+
+/**
+ * Host terminal and descriptor calls (hostio.cc) for the kernel's tty ioctls. termios values are
+ * NetBSD's struct termios (44 bytes), translated to and from the host's; failures throw an Error
+ * whose `code` is the host errno name.
+ */
+export interface HostIo {
+  ttyGetattr(fd: number): Uint8Array;
+  /** action: 0 TCSANOW, 1 TCSADRAIN, 2 TCSAFLUSH. */
+  ttySetattr(fd: number, action: number, termios: Uint8Array): void;
+  ttyGetWinsize(fd: number): [number, number, number, number];
+  ttySetWinsize(fd: number, row: number, col: number, xpixel: number, ypixel: number): void;
+  ttyDrain(fd: number): void;
+  /** queue: 1 input, 2 output, 3 both. */
+  ttyFlush(fd: number, queue: number): void;
+  fdNread(fd: number): number;
 }
 
 function findPackageRoot(start: string): string {
@@ -192,6 +210,7 @@ native.setErrorClass(UnicornError);
 export const Unicorn: { new (arch: number, mode: number): Unicorn; readonly prototype: Unicorn } = native.Unicorn;
 export const TrapCpu: { new (uc: Unicorn): TrapCpu; readonly prototype: TrapCpu } = native.TrapCpu;
 export const UnicornContext: { readonly prototype: UnicornContext } = native.UnicornContext;
+export const hostio: HostIo = native.hostio;
 
 /** Version of the Unicorn library actually loaded, and of the headers the addon was built with. */
 export function unicornVersion(): ReturnType<Native['version']> {
