@@ -8,6 +8,7 @@
 // src/kernel/vnode.ts.
 
 import * as fs from 'node:fs';
+import { hostfs } from '../src/kernel/hostfs.js';
 import {
   ACCESSPERMS, ALLPERMS, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, EBADF, EBUSY, EEXIST,
   EFTYPE, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY, EOPNOTSUPP, EPERM, ERANGE, ESPIPE, EXDEV,
@@ -121,7 +122,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
     if (!r.st) {
       if (!creat) throw new Errno(ENOENT);
       if (r.trailingSlash) throw new Errno(EISDIR);
-      hfd = host(() => fs.openSync(r.host, hostAccess(fflags) | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, cmode));
+      hfd = host(() => hostfs.openSync(r.host, hostAccess(fflags) | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, cmode));
       // The host's umask applied too; the guest's alone decides the mode.
       host(() => fs.fchmodSync(hfd, cmode));
       fflags &= ~O_TRUNC;
@@ -141,7 +142,7 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
       }
       const extra = fflags & O_TRUNC && st.isFile() ? c.O_TRUNC : 0;
       truncated = (extra & c.O_TRUNC) !== 0;
-      hfd = host(() => fs.openSync(r.host, (dir ? c.O_RDONLY : hostAccess(fflags)) | extra));
+      hfd = host(() => hostfs.openSync(r.host, (dir ? c.O_RDONLY : hostAccess(fflags)) | extra));
     }
     const vf = new VnodeFile(k.machine.files, fileFlag, hfd, r.host, r.guest, dir, rootOf(p));
     if (truncated) vnodeObject(vf.lockKey)?.refreshSize(); // O_TRUNC: uvm_vnp_setsize(0)
@@ -205,8 +206,8 @@ function utimesPath(k: SysCtx, fdat: number, pathp: number, tptr: number, timeva
   if (r.dev) return 0;
   const t = resolveTimes(ts, () => statFromHost(r.st!));
   if (!t) return 0;
-  if (follow || !r.st!.isSymbolicLink()) host(() => fs.utimesSync(r.host, t[0], t[1]));
-  else host(() => fs.lutimesSync(r.host, t[0], t[1]));
+  if (follow || !r.st!.isSymbolicLink()) host(() => hostfs.utimesSync(r.host, t[0], t[1]));
+  else host(() => hostfs.lutimesSync(r.host, t[0], t[1]));
   return 0;
 }
 
@@ -223,7 +224,7 @@ function utimesFd(k: SysCtx, fd: number, tptr: number, timeval: boolean): number
 function doAccess(k: SysCtx, fdat: number, pathp: number, mode: number, flags: number): number {
   if (mode & ~7) throw new Errno(EINVAL);
   const r = existing(lookupAt(k, fdat, pathp, !(flags & AT_SYMLINK_NOFOLLOW)));
-  if (mode !== F_OK && !r.dev && !r.st!.isSymbolicLink()) host(() => fs.accessSync(r.host, mode));
+  if (mode !== F_OK && !r.dev && !r.st!.isSymbolicLink()) host(() => hostfs.accessSync(r.host, mode));
   return 0;
 }
 
@@ -236,7 +237,7 @@ function doStat(k: SysCtx, fdat: number, pathp: number, ub: number, follow: bool
 function doReadlink(k: SysCtx, fdat: number, pathp: number, buf: number, count: number): number {
   const r = existing(lookupAt(k, fdat, pathp, false));
   if (r.dev || (r.link === undefined && !r.st!.isSymbolicLink())) throw new Errno(EINVAL);
-  const target = r.link !== undefined ? Buffer.from(r.link) : host(() => fs.readlinkSync(r.host, { encoding: 'buffer' }));
+  const target = r.link !== undefined ? Buffer.from(r.link) : host(() => hostfs.readlinkSync(r.host, { encoding: 'buffer' }));
   const n = Math.min(count, target.length);
   k.proc.vm.write(buf, target.subarray(0, n));
   return n;
@@ -246,8 +247,8 @@ function doMkdir(k: SysCtx, fdat: number, pathp: number, mode: number): number {
   const r = lookupAt(k, fdat, pathp, false);
   if (r.st || r.dev) throw new Errno(EEXIST);
   const m = (mode & ACCESSPERMS) & ~cwdOf(k.proc).cmask;
-  host(() => fs.mkdirSync(r.host, m));
-  host(() => fs.chmodSync(r.host, m));
+  host(() => hostfs.mkdirSync(r.host, m));
+  host(() => hostfs.chmodSync(r.host, m));
   return 0;
 }
 
@@ -275,8 +276,8 @@ function doMknod(k: SysCtx, fdat: number, pathp: number, mode: number): number {
   const type = mode & S_IFMT;
   if (type === S_IFREG) {
     const m = (mode & ALLPERMS) & ~cwdOf(k.proc).cmask;
-    host(() => fs.closeSync(fs.openSync(r.host, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, m)));
-    host(() => fs.chmodSync(r.host, m));
+    host(() => fs.closeSync(hostfs.openSync(r.host, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, m)));
+    host(() => hostfs.chmodSync(r.host, m));
     return 0;
   }
   if (type === S_IFCHR || type === S_IFBLK || type === S_IFMT || type === S_IFWHT) throw new Errno(EOPNOTSUPP);
@@ -293,7 +294,7 @@ function doUnlink(k: SysCtx, fdat: number, pathp: number, flags: number): number
     if (!(flags & AT_REMOVEDIR)) throw new Errno(EPERM);
     if (r.last === '..') throw new Errno(ENOTEMPTY);
     try {
-      fs.rmdirSync(r.host);
+      hostfs.rmdirSync(r.host);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Errno(ENOTEMPTY);
       throw hostErrno(e);
@@ -301,7 +302,7 @@ function doUnlink(k: SysCtx, fdat: number, pathp: number, flags: number): number
     return 0;
   }
   if (flags & AT_REMOVEDIR) throw new Errno(ENOTDIR);
-  host(() => fs.unlinkSync(r.host));
+  host(() => hostfs.unlinkSync(r.host));
   return 0;
 }
 
@@ -322,11 +323,11 @@ function doRename(k: SysCtx, fromfd: number, fromp: number, tofd: number, top: n
   if (f.guest === t.parent || t.parent.startsWith(`${f.guest}/`)) throw new Errno(EINVAL);
   if (t.st && t.st.dev === f.st!.dev && t.st.ino === f.st!.ino) {
     // BSD rename of one file to another of its names: the source name goes (retain == 0).
-    if (f.guest !== t.guest) host(() => fs.unlinkSync(f.host));
+    if (f.guest !== t.guest) host(() => hostfs.unlinkSync(f.host));
     return 0;
   }
   try {
-    fs.renameSync(f.host, t.host);
+    hostfs.renameSync(f.host, t.host);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new Errno(ENOTEMPTY);
@@ -342,7 +343,7 @@ function doLink(k: SysCtx, fd1: number, p1: number, fd2: number, p2: number, fol
   if (dst.st || dst.dev) throw new Errno(EEXIST);
   if (src.dev) throw new Errno(EXDEV);
   if (isDir(src)) throw new Errno(EPERM);
-  host(() => fs.linkSync(src.host, dst.host));
+  host(() => hostfs.linkSync(src.host, dst.host));
   return 0;
 }
 
@@ -350,7 +351,7 @@ function doSymlink(k: SysCtx, targetp: number, fdat: number, linkp: number): num
   const target = pathArg(k, targetp);
   const r = lookupAt(k, fdat, linkp, false);
   if (r.st || r.dev) throw new Errno(EEXIST);
-  host(() => fs.symlinkSync(target, r.host));
+  host(() => hostfs.symlinkSync(target, r.host));
   return 0;
 }
 
@@ -358,7 +359,7 @@ function doChmod(k: SysCtx, fdat: number, pathp: number, mode: number, flags: nu
   const r = existing(lookupAt(k, fdat, pathp, !(flags & AT_SYMLINK_NOFOLLOW)));
   if (r.dev) throw new Errno(EPERM);
   if (r.st!.isSymbolicLink()) throw new Errno(EOPNOTSUPP); // lchmod: the host (Linux) cannot
-  host(() => fs.chmodSync(r.host, mode & ALLPERMS));
+  host(() => hostfs.chmodSync(r.host, mode & ALLPERMS));
   return 0;
 }
 
@@ -388,9 +389,9 @@ function changeOwner(k: SysCtx, target: { host: string; st: fs.BigIntStats } | V
     return 0;
   }
   const link = st.isSymbolicLink();
-  host(() => (nofollow ? fs.lchownSync(target.host, u, g) : fs.chownSync(target.host, u, g)));
+  host(() => (nofollow ? hostfs.lchownSync(target.host, u, g) : hostfs.chownSync(target.host, u, g)));
   // A symbolic link's mode cannot be set on the host (and has no set-id bits to lose there).
-  if (!link && (Number(host(() => fs.statSync(target.host)).mode) & ALLPERMS) !== newmode) host(() => fs.chmodSync(target.host, newmode));
+  if (!link && (Number(host(() => hostfs.statSync(target.host)).mode) & ALLPERMS) !== newmode) host(() => hostfs.chmodSync(target.host, newmode));
   return 0;
 }
 
@@ -411,14 +412,14 @@ function doFchown(k: SysCtx, fd: number, uid: number, gid: number, posix: boolea
 
 /** struct statvfs (sys/sys/statvfs.h 1.21) of the file system holding a host path. */
 function encodeStatvfs(hostPath: string, old: boolean): Uint8Array {
-  const sf = host(() => fs.statfsSync(hostPath, { bigint: true }));
-  const st = host(() => fs.statSync(hostPath, { bigint: true }));
+  const sf = host(() => hostfs.statfsSync(hostPath, { bigint: true }));
+  const st = host(() => hostfs.statSync(hostPath, { bigint: true }));
   const size = old ? 2256 : STATVFS_SIZE;
   const b = Buffer.alloc(size);
   const u64 = (off: number, v: bigint | number): void => void b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), off);
   let ro = false;
   try {
-    fs.accessSync(hostPath, fs.constants.W_OK);
+    hostfs.accessSync(hostPath, fs.constants.W_OK);
   } catch (e) {
     ro = (e as NodeJS.ErrnoException).code === 'EROFS';
   }
@@ -553,7 +554,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       const len = Math.min(length, GETCWD_MAX);
       if (len < 2) throw new Errno(ERANGE);
       const cwd = cwdOf(k.proc).cwd;
-      const st = fs.statSync(rootOf(k.proc) === '/' ? cwd : rootOf(k.proc) + (cwd === '/' ? '' : cwd), { throwIfNoEntry: false });
+      const st = hostfs.statSync(rootOf(k.proc) === '/' ? cwd : rootOf(k.proc) + (cwd === '/' ? '' : cwd), { throwIfNoEntry: false });
       if (!st) throw new Errno(ENOENT);
       const b = Buffer.from(`${cwd}\0`);
       if (b.length > len) throw new Errno(ERANGE);
@@ -567,7 +568,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
     handler(k, pathp) {
       const r = existing(lookupAt(k, AT_FDCWD, pathp, true));
       if (r.dev || !isDir(r)) throw new Errno(ENOTDIR);
-      host(() => fs.accessSync(r.host, fs.constants.X_OK));
+      host(() => hostfs.accessSync(r.host, fs.constants.X_OK));
       cwdOf(k.proc).cwd = r.guest;
       return 0;
     },
@@ -578,7 +579,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
     handler(k, fd) {
       const fp = getvnode(k, fd);
       if (!(fp instanceof VnodeFile) || !fp.isDir) throw new Errno(ENOTDIR);
-      host(() => fs.accessSync(fp.hostPath, fs.constants.X_OK));
+      host(() => hostfs.accessSync(fp.hostPath, fs.constants.X_OK));
       cwdOf(k.proc).cwd = fp.guestPath;
       return 0;
     },
@@ -781,7 +782,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
       const r = existing(lookupAt(k, AT_FDCWD, pathp, true));
       if (r.dev) return 0;
       if (isDir(r)) throw new Errno(EISDIR);
-      host(() => fs.truncateSync(r.host, length));
+      host(() => hostfs.truncateSync(r.host, length));
       vnodeObject(`${r.st!.dev}:${r.st!.ino}`)?.refreshSize(); // uvm_vnp_setsize
       return 0;
     },

@@ -40,7 +40,6 @@ const PACKAGES: GoPackage[] = [
     skip: {
       TestStartProcess: LINUX_BINARY, TestHostname: LINUX_BINARY, TestStatStdin: LINUX_BINARY,
       TestErrProcessDone: `${LINUX_BINARY} (the host's go command)`, TestExecutableDeleted: `${LINUX_BINARY} (go build)`,
-      TestRemoveAllLongPath: 'host paths longer than Linux\'s PATH_MAX (4096) fail with ENAMETOOLONG in nbemu',
     },
   },
   {

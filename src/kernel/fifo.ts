@@ -11,6 +11,7 @@
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { hostfs } from './hostfs.js';
 import * as path from 'node:path';
 import {
   EIO, ENXIO, EOPNOTSUPP, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
@@ -117,7 +118,7 @@ export class FifoFile extends PipeFile {
   /** vn_stat of the FIFO's vnode: the host file (the pipe's own once the file was removed). */
   override stat(): StatInfo {
     try {
-      return statFromHost(fs.statSync(this.node.hostPath, { bigint: true }));
+      return statFromHost(hostfs.statSync(this.node.hostPath, { bigint: true }));
     } catch {
       return super.stat();
     }
@@ -151,12 +152,12 @@ export class FifoFile extends PipeFile {
  * message; a host without the tool answers EOPNOTSUPP.
  */
 export function makeHostFifo(hostPath: string, mode: number): void {
-  host(() => fs.accessSync(path.dirname(hostPath), fs.constants.W_OK));
+  host(() => hostfs.accessSync(path.dirname(hostPath), fs.constants.W_OK));
   // mkfifo(1) takes permission bits only; set-id and sticky bits are set afterwards.
   const r = spawnSync('mkfifo', ['-m', (mode & 0o777).toString(8).padStart(4, '0'), '--', hostPath], { stdio: 'ignore' });
   if (r.error) throw new Errno(EOPNOTSUPP);
-  if (r.status !== 0 || !fs.lstatSync(hostPath, { throwIfNoEntry: false })?.isFIFO()) throw new Errno(EIO);
-  if (mode & ~0o777) host(() => fs.chmodSync(hostPath, mode));
+  if (r.status !== 0 || !hostfs.lstatSync(hostPath, { throwIfNoEntry: false })?.isFIFO()) throw new Errno(EIO);
+  if (mode & ~0o777) host(() => hostfs.chmodSync(hostPath, mode));
 }
 
 /** soo_ioctl on one of a FIFO's two connected stream sockets (the reader's, or the writer's). */

@@ -14,6 +14,7 @@
 // permission checks are the host's (the guest's credentials are the host process's).
 
 import * as fs from 'node:fs';
+import { hostfs } from './hostfs.js';
 import {
   EACCES, EAGAIN, EBADF, EBUSY, EEXIST, EFAULT, EFBIG, EINVAL, EIO, EISDIR, ELOOP, EMFILE, EMLINK, ENAMETOOLONG,
   ENFILE, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO, EOPNOTSUPP, EPERM, EROFS, ESPIPE, ETXTBSY, EXDEV, EDQUOT,
@@ -62,7 +63,7 @@ const rootByTable = new WeakMap<FileTable, string>();
  */
 export function setRoot(machine: Machine, dir: string): void {
   const real = fs.realpathSync(dir);
-  if (!fs.statSync(real).isDirectory()) throw new Error(`${dir}: not a directory`);
+  if (!hostfs.statSync(real).isDirectory()) throw new Error(`${dir}: not a directory`);
   rootByMachine.set(machine, real);
   rootByTable.set(machine.files, real);
 }
@@ -190,7 +191,7 @@ function join(stack: string[]): string {
 }
 
 function lstat(hostPath: string): fs.BigIntStats | undefined {
-  return host(() => fs.lstatSync(hostPath, { bigint: true, throwIfNoEntry: false }));
+  return host(() => hostfs.lstatSync(hostPath, { bigint: true, throwIfNoEntry: false }));
 }
 
 /**
@@ -263,7 +264,7 @@ export function namei(p: Proc, start: string, path: string, follow: boolean): Lo
       throw new Errno(ENOENT);
     }
     if (st.isSymbolicLink() && (!isLast || follow || trailingSlash)) {
-      followLink(host(() => fs.readlinkSync(hp, 'utf8')));
+      followLink(host(() => hostfs.readlinkSync(hp, 'utf8')));
       continue;
     }
     if (!isLast && !st.isDirectory()) throw new Errno(ENOTDIR);

@@ -7,6 +7,7 @@
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import { hostfs } from './hostfs.js';
 import * as tty from 'node:tty';
 import {
   DEV_NULL, DEV_RANDOM, DEV_TTY, DEV_URANDOM, DEV_ZERO, DIRENT_NAME_OFF, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK,
@@ -250,13 +251,13 @@ export class VnodeFile extends File implements Seekable {
   }
 
   private loadEntries(): Uint8Array[] {
-    const names = host(() => fs.readdirSync(this.hostPath, { encoding: 'buffer' }));
+    const names = host(() => hostfs.readdirSync(this.hostPath, { encoding: 'buffer' }));
     const self = host(() => fs.fstatSync(this.fd, { bigint: true }));
     const parentPath = this.hostPath === this.root ? this.hostPath : this.hostPath.replace(/\/[^/]*$/, '') || '/';
-    const parent = fs.lstatSync(parentPath, { bigint: true, throwIfNoEntry: false }) ?? self;
+    const parent = hostfs.lstatSync(parentPath, { bigint: true, throwIfNoEntry: false }) ?? self;
     const recs = [dirent(self.ino, Buffer.from('.'), DT_DIR), dirent(parent.ino, Buffer.from('..'), DT_DIR)];
     for (const name of names) {
-      const st = fs.lstatSync(Buffer.concat([Buffer.from(`${this.hostPath}/`), name]), { bigint: true, throwIfNoEntry: false });
+      const st = hostfs.lstatSync(Buffer.concat([Buffer.from(`${this.hostPath}/`), name]), { bigint: true, throwIfNoEntry: false });
       if (st) recs.push(dirent(st.ino, name, dtype(st)));
     }
     return recs;
@@ -322,7 +323,7 @@ export function procfsLinkStat(target: string): StatInfo {
 /** /dev/tty is the controlling terminal: nbemu's own, when its standard input is a terminal. */
 export function openTty(): number {
   if (!tty.isatty(0)) throw new Errno(ENXIO);
-  return host(() => fs.openSync('/dev/tty', 'r+'));
+  return host(() => hostfs.openSync('/dev/tty', 'r+'));
 }
 
 export class DeviceFile extends File implements Seekable {
