@@ -377,6 +377,12 @@ export const fdSyscalls: SyscallDescriptor[] = [
     },
   },
   {
+    number: 192, name: 'fpathconf', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'name', type: 'int' }],
+    // sys_fpathconf (sys_descrip.c): EBADF, then the file's fo_fpathconf.
+    handler: (k, fd, name) => k.proc.fd.get(fd).fpathconf(name),
+  },
+  {
     number: 440, name: '__fstat50', class: 'file', support: full,
     args: [{ name: 'fd', type: 'fd' }, { name: 'sb', type: 'ptr' }],
     handler(k, fd, sb) {

@@ -28,7 +28,8 @@ import {
 } from '../src/kernel/vnode.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { encodeStat } from './structs.js';
-import { vnodeObject } from '../src/kernel/vnpager.js';
+import { syncAll, vnodeObject } from '../src/kernel/vnpager.js';
+import { vopPathconf } from '../src/kernel/pathconf.js';
 
 /** FMASK of sys/sys/fcntl.h: the open flags an open file keeps (FCNTLFLAGS there includes FNOSIGPIPE). */
 const FMASK = FREAD | FWRITE | FCNTLFLAGS | O_NOSIGPIPE | O_EXEC;
@@ -739,6 +740,25 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 472, name: 'futimens', class: 'file', support: full,
     args: [FD, { name: 'tptr', type: 'ptr' }],
     handler: (k, fd, tptr) => utimesFd(k, fd, tptr, false),
+  },
+  {
+    number: 36, name: 'sync', class: 'file',
+    support: partial('the changed pages of mapped files go to the host files (nbemu keeps no other file data); the host\'s own cache is the host\'s to write'),
+    args: [],
+    handler() {
+      syncAll(); // do_sys_sync: VFS_SYNC(MNT_NOWAIT) on every mount
+      return 0;
+    },
+  },
+  {
+    number: 191, name: 'pathconf', class: 'file', support: full,
+    args: [PATH, { name: 'name', type: 'int' }],
+    handler(k, path, name) {
+      // sys_pathconf (vfs_syscalls.c): namei with FOLLOW (its errors first), then VOP_PATHCONF.
+      const r = existing(lookupAt(k, AT_FDCWD, path, true));
+      const spec = r.dev !== undefined || r.st?.isCharacterDevice() === true || r.st?.isBlockDevice() === true;
+      return vopPathconf(spec ? 'spec' : r.link !== undefined ? 'genfs' : 'ufs', name);
+    },
   },
   {
     number: 95, name: 'fsync', class: 'file', support: full,

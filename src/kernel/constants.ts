@@ -930,3 +930,30 @@ export const POLL_OUT = 2;
 export const POLL_ERR = 4;
 export const POLL_HUP = 6;
 export const INT_MIN = -0x80000000;
+
+// ---- pathconf(2): sys/sys/unistd.h names, sys/sys/syslimits.h values --------------------------
+export const _PC_LINK_MAX = 1;
+export const _PC_MAX_CANON = 2;
+export const _PC_MAX_INPUT = 3;
+export const _PC_NAME_MAX = 4;
+export const _PC_PATH_MAX = 5;
+export const _PC_PIPE_BUF = 6;
+export const _PC_CHOWN_RESTRICTED = 7;
+export const _PC_NO_TRUNC = 8;
+export const _PC_VDISABLE = 9;
+export const _PC_SYNC_IO = 10;
+export const _PC_FILESIZEBITS = 11;
+export const _PC_SYMLINK_MAX = 12;
+export const _PC_2_SYMLINKS = 13;
+export const _PC_ACL_EXTENDED = 14;
+export const _PC_MIN_HOLE_SIZE = 15;
+export const _PC_ACL_PATH_MAX = 16;
+export const _PC_ACL_NFS4 = 17;
+/** LINK_MAX, MAX_CANON, MAX_INPUT, PATH_MAX (sys/sys/syslimits.h); FFS_MAXNAMLEN (ufs/ffs/fs.h). */
+export const LINK_MAX = 32767;
+export const MAX_CANON = 255;
+export const MAX_INPUT = 255;
+export const PATH_MAX = 1024;
+export const FFS_MAXNAMLEN = 255;
+/** _POSIX_VDISABLE (sys/sys/termios.h). */
+export const POSIX_VDISABLE = 0xff;

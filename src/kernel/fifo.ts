@@ -17,6 +17,7 @@ import {
   EIO, ENXIO, EOPNOTSUPP, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
   O_NONBLOCK, SIOCATMARK, SIOCGPGRP, SIOCSPGRP, TIOCGPGRP, TIOCSPGRP, UNPST_SENDSPACE,
 } from './constants.js';
+import { vopPathconf } from './pathconf.js';
 import { fgetown, fsetown, type IoctlCtx, type IoctlData } from './ioctl.js';
 import { Errno } from './errno.js';
 import type { FileTable, StatInfo } from './file.js';
@@ -122,6 +123,11 @@ export class FifoFile extends PipeFile {
     } catch {
       return super.stat();
     }
+  }
+
+  /** A FIFO is a vnode: vn_fpathconf → VOP_PATHCONF of the file system it lives on. */
+  override fpathconf(name: number): number {
+    return vopPathconf('ufs', name);
   }
 
   /**

@@ -108,6 +108,11 @@ export abstract class File {
     return [];
   }
 
+  /** fo_fpathconf: the file types without limits of their own answer EINVAL (pathconf.ts). */
+  fpathconf(_name: number): number {
+    throw new Errno(EINVAL);
+  }
+
   /**
    * fo_ioctl: act on `cmd` with the kernel's copy of its argument (sys_ioctl copies it in and
    * out). EPASSTHROUGH, which sys_ioctl turns into ENOTTY, for a command the file does not know.

@@ -7,6 +7,7 @@ import * as tty from 'node:tty';
 import { EAGAIN, EIO, EOPNOTSUPP, EPASSTHROUGH, EPIPE, FIOASYNC, FIONBIO, FIONREAD, FREAD, FWRITE } from './constants.js';
 import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { hostTtyIoctl } from './tty.js';
+import { vopPathconf } from './pathconf.js';
 import { hostio } from '../unicorn/index.js';
 import { Errno } from './errno.js';
 import type { Uio } from './uio.js';
@@ -116,6 +117,11 @@ export class HostFile extends File {
 
   stat(): StatInfo {
     return { ...emptyStat(CHARDEV_MODE), rdev: this.rdev, blksize: 65536 };
+  }
+
+  /** A character device's vnode: spec_pathconf. */
+  override fpathconf(name: number): number {
+    return vopPathconf('spec', name);
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   PIPE_BUF, PIPE_SIZE, POLL_ERR, POLL_HUP, POLL_IN, POLL_OUT, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM,
   S_IFIFO, TIOCGPGRP, TIOCSPGRP,
 } from './constants.js';
+import { pipePathconf } from './pathconf.js';
 import { AsyncOwner, fgetown, fsetown, type IoctlCtx, type IoctlData } from './ioctl.js';
 import { Errno } from './errno.js';
 import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
@@ -142,6 +143,11 @@ export class PipeFile extends File {
       ctimeMs: p.created,
       birthtimeMs: p.created,
     };
+  }
+
+  /** pipe_fpathconf: _PC_PIPE_BUF only. */
+  override fpathconf(name: number): number {
+    return pipePathconf(name);
   }
 
   /**

@@ -14,6 +14,7 @@ import { File, emptyStat, type FileTable, type StatInfo } from './file.js';
 import { Sleep, WaitQueue } from './sleepq.js';
 import type { Uio } from './uio.js';
 import { giveChunk, takeChunk } from './chunks.js';
+import { pipePathconf } from './pathconf.js';
 import { AsyncOwner, fgetown, fsetown, type IoctlCtx, type IoctlData } from './ioctl.js';
 
 
@@ -504,6 +505,11 @@ export class SocketFile extends File {
 
   stat(): StatInfo {
     return this.so.stat();
+  }
+
+  /** soo_fpathconf: _PC_PIPE_BUF only. */
+  override fpathconf(name: number): number {
+    return pipePathconf(name);
   }
 
   /**

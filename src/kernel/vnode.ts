@@ -22,6 +22,7 @@ import { lfAdvlock, wouldBlock, type FlockArg, type LockCaller } from './lockf.j
 import type { Uio } from './uio.js';
 import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { hostTtyIoctl } from './tty.js';
+import { vopPathconf } from './pathconf.js';
 import { host, type DevName } from './vfs.js';
 import { vnodeObject } from './vnpager.js';
 
@@ -196,6 +197,11 @@ export class VnodeFile extends File implements Seekable {
 
   seekSize(): number {
     return Number(host(() => fs.fstatSync(this.fd, { bigint: true })).size);
+  }
+
+  /** vn_fpathconf → VOP_PATHCONF: FFS's answers (pathconf.ts). */
+  override fpathconf(name: number): number {
+    return vopPathconf('ufs', name);
   }
 
   /**
@@ -382,6 +388,11 @@ export class DeviceFile extends File implements Seekable {
 
   seekSize(): number {
     return 0;
+  }
+
+  /** vn_fpathconf → spec_pathconf. */
+  override fpathconf(name: number): number {
+    return vopPathconf('spec', name);
   }
 
   /**

@@ -49,6 +49,11 @@ export interface PagedFile {
 
 const objects = new Map<string, VnodeObject>();
 
+/** sync(2)'s VFS_SYNC over every mount: each mapped file's changed pages go to the file. */
+export function syncAll(): void {
+  for (const o of objects.values()) o.fsync();
+}
+
 /** The object of a host file (dev:ino) while some process maps it. */
 export function vnodeObject(key: string): VnodeObject | undefined {
   return objects.get(key);

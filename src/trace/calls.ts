@@ -19,7 +19,7 @@ import {
   LWPCTL_NAMES, LWP_CREATE_NAMES, MADV_NAMES, MAP_INHERIT_NAMES, MSG_NAMES, MS_NAMES, PRIO_NAMES, PROT_NAMES, RLIMIT_NAMES,
   RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
   WAIT_OPTION_NAMES, accessModeText, atFdText, clockText, enumText, errnoText, flagsText, mapFlagsText, oFlagsText, octalText,
-  modeText, openFlagsText, sockTypeText, sockoptText, ioctlText,
+  modeText, openFlagsText, sockTypeText, sockoptText, ioctlText, PC_NAMES,
 } from './names.js';
 import {
   STAT_SIZE, UCONTEXT_SIZE, dirents, fdsetAt, flock, iovIn, iovOut, itimerval, keventsAt, msghdr, pollfdsAt, rlimit, rusage,
@@ -251,6 +251,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   pipe2: { args: { fildes: intsOut(2), flags: oFlags } },
   fcntl: { args: { cmd: enumOf(FCNTL_NAMES), arg: fcntlArg }, ret: fcntlRet },
   ioctl: { args: { com: ioctlCom, data: ioctlArg } },
+  fpathconf: { args: { name: enumOf(PC_NAMES) } },
   __fstat50: { args: { sb: statOut } },
   lseek: { args: { PAD: pad, offset: num, whence: enumOf(SEEK_NAMES) } },
   flock: { args: { how: flagsOf(LOCK_NAMES) } },
@@ -264,6 +265,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   // files and the namespace
   open: { args: { path: str, flags: openFlags, mode: modeIf('flags') } },
   openat: { args: { fd: atFd, path: str, oflags: openFlags, mode: modeIf('oflags') } },
+  pathconf: { args: { path: str, name: enumOf(PC_NAMES) } },
   __stat50: { args: { path: str, ub: statOut } },
   __lstat50: { args: { path: str, ub: statOut } },
   fstatat: { args: { fd: atFd, path: str, buf: statOut, flag: atFlags } },
