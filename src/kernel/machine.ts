@@ -312,7 +312,10 @@ export class Machine implements Scheduler {
       if (kind === TRAP_SYSCALL) this.syscall(p);
       else if (kind !== TRAP_SLICE) trapsignal(p, kind, (key, line) => this.warnOnce(key, line));
       if (l.state === 'running' && p.status === 'active' && (p.sig.pending.size || l.sig.pending.size)) this.postsig(p);
-      if (l.state === 'running' && p.status === 'active' && (kind === TRAP_SLICE || ((this.runq.length > 0 || this.callouts.size > 0) && performance.now() - start > SLICE_MS))) {
+      // A slice also ends on the clock when the LWP traps too often for the watchdog to fire:
+      // others are runnable, or a callout or a sleeper's timeout may have come due meanwhile
+      // (a Go thread spinning on clock_gettime must not starve sysmon in its 20 us nanosleep).
+      if (l.state === 'running' && p.status === 'active' && (kind === TRAP_SLICE || ((this.runq.length > 0 || this.callouts.size > 0 || this.timers.size > 0) && performance.now() - start > SLICE_MS))) {
         l.state = 'runnable';
         this.setRunnable(l);
       }
