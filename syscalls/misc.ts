@@ -1,11 +1,47 @@
-// Small calls the Go runtime and os package use: __getrusage50, getgroups, getpriority
-// (sys/kern/kern_resource.c, kern_prot.c).
+// Small calls the Go runtime and os package use: __getrusage50, getgroups, getpriority and
+// setpriority (sys/kern/kern_resource.c, kern_prot.c).
 
 import {
-  EINVAL, ESRCH, PRIO_PGRP, PRIO_PROCESS, PRIO_USER, RUSAGE_CHILDREN, RUSAGE_SELF, RUSAGE_SIZE,
+  EACCES, EINVAL, EPERM, ESRCH, NZERO, PRIO_MAX, PRIO_MIN, PRIO_PGRP, PRIO_PROCESS, PRIO_USER, RUSAGE_CHILDREN,
+  RUSAGE_SELF, RUSAGE_SIZE,
 } from '../src/kernel/constants.js';
+import type { Proc } from '../src/kernel/proc.js';
 import { Errno } from '../src/kernel/errno.js';
 import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
+
+/**
+ * The processes a PRIO_PROCESS / PRIO_PGRP / PRIO_USER `who` names (kern_resource.c): 0 is the
+ * caller, its group, or its effective uid; users are matched by effective uid.
+ */
+function priorityTargets(caller: Proc, all: Iterable<Proc>, which: number, who: number): Proc[] {
+  const live = [...all].filter((p) => !p.exited);
+  switch (which) {
+    case PRIO_PROCESS:
+      return live.filter((p) => p.pid === (who || caller.pid));
+    case PRIO_PGRP:
+      return live.filter((p) => p.pgid === (who || caller.pgid));
+    case PRIO_USER: {
+      const uid = who === 0 ? caller.cred.euid : who >>> 0;
+      return live.filter((p) => p.cred.euid >>> 0 === uid);
+    }
+    default:
+      throw new Errno(EINVAL);
+  }
+}
+
+/**
+ * donice (kern_resource.c): EPERM unless the caller's euid or uid is 0 or the target's euid;
+ * the value is clamped to [PRIO_MIN, PRIO_MAX]; KAUTH_PROCESS_NICE allows root, or the owner
+ * (euid or uid = the target's euid) making it no lower (resource_listener_cb): EACCES otherwise.
+ */
+function donice(caller: Proc, chgp: Proc, prio: number): void {
+  const c = caller.cred;
+  const owner = chgp.cred.euid;
+  if (c.euid !== 0 && c.uid !== 0 && c.euid !== owner && c.uid !== owner) throw new Errno(EPERM);
+  const n = Math.min(PRIO_MAX, Math.max(PRIO_MIN, prio)) + NZERO;
+  if (c.euid !== 0 && !((c.euid === owner || c.uid === owner) && n >= chgp.nice)) throw new Errno(EACCES);
+  chgp.nice = n;
+}
 
 /** A struct timeval (time_t tv_sec; suseconds_t tv_usec; 16 bytes on amd64) from milliseconds. */
 function putTimeval(dv: DataView, off: number, ms: number): void {
@@ -32,18 +68,29 @@ export const miscSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 100, name: 'getpriority', class: 'process', support: partial('every process has nice 0'),
+    number: 100, name: 'getpriority', class: 'process', support: full,
     args: [{ name: 'which', type: 'int' }, { name: 'who', type: 'int' }],
     handler(k, which, who) {
-      // sys_getpriority: the lowest nice value among the matches, ESRCH when none, EINVAL for
-      // an unknown `which`. nbemu has no nice(2), so a match is always 0 (NZERO-relative).
-      const procs = [...k.machine.procs.values()].filter((p) => !p.exited);
-      let found: boolean;
-      if (which === PRIO_PROCESS) found = who === 0 || procs.some((p) => p.pid === who);
-      else if (which === PRIO_PGRP) found = who === 0 || procs.some((p) => p.pgid === who);
-      else if (which === PRIO_USER) found = who === 0 || procs.some((p) => p.cred.uid === who);
-      else throw new Errno(EINVAL);
-      if (!found) throw new Errno(ESRCH);
+      // sys_getpriority: the lowest p_nice among the matches, less NZERO; ESRCH when none,
+      // EINVAL for an unknown `which`.
+      let low = Infinity;
+      for (const p of priorityTargets(k.proc, k.machine.procs.values(), which, who)) low = Math.min(low, p.nice);
+      if (low === Infinity) throw new Errno(ESRCH);
+      return low - NZERO;
+    },
+  },
+  {
+    number: 96, name: 'setpriority', class: 'process',
+    support: partial('the nice value is kept, reported and inherited; nbemu\'s scheduler does not weigh it'),
+    args: [{ name: 'which', type: 'int' }, { name: 'who', type: 'int' }, { name: 'prio', type: 'int' }],
+    handler(k, which, who, prio) {
+      // sys_setpriority: donice on each match, stopping at the first error; ESRCH when none.
+      let found = 0;
+      for (const p of priorityTargets(k.proc, k.machine.procs.values(), which, who)) {
+        found++;
+        donice(k.proc, p, prio);
+      }
+      if (found === 0) throw new Errno(ESRCH);
       return 0;
     },
   },

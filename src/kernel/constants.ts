@@ -848,6 +848,10 @@ export const RUSAGE_SIZE = 144;
 export const PRIO_PROCESS = 0;
 export const PRIO_PGRP = 1;
 export const PRIO_USER = 2;
+/** PRIO_MIN, PRIO_MAX (sys/sys/resource.h) and NZERO (sys/sys/param.h): p_nice is NZERO-based. */
+export const PRIO_MIN = -20;
+export const PRIO_MAX = 20;
+export const NZERO = 20;
 /**
  * do_setresuid/do_setresgid's flags (sys/sys/kauth.h ID_*): which current id a new real,
  * effective or saved id may equal without privilege. Kernel-internal; values as remembered,

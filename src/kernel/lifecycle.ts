@@ -41,6 +41,7 @@ const CPU_REGS = [
 export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   const child = m.newProc(parent.pid, { ...parent.cred, groups: parent.cred.groups && [...parent.cred.groups] }, parent.comm);
   child.sugid = parent.sugid; // fork1 keeps PK_SUGID
+  child.nice = parent.nice; // and p_nice
   child.parent = parent;
   parent.children.add(child);
   child.pgid = parent.pgid;

@@ -6,7 +6,7 @@
 import { TrapCpu, Unicorn, UC_ARCH_X86, UC_MODE_64 } from '../unicorn/index.js';
 import {
   DFLSSIZ, F_POSIX, F_UNLCK, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SEEK_SET,
-  SIGCONT, SIGKILL, SI_NOINFO,
+  SIGCONT, SIGKILL, SI_NOINFO, NZERO,
 } from './constants.js';
 import { FileDesc } from './filedesc.js';
 import type { File, FileTable } from './file.js';
@@ -106,6 +106,8 @@ export class Proc {
   advlock = false;
   /** PK_SUGID: its credentials changed (set*id calls), so issetugid() answers 1. */
   sugid = false;
+  /** p_nice: the nice value plus NZERO (setpriority; inherited by fork, kept by exec). */
+  nice = NZERO;
 
   constructor(
     readonly pid: number,

@@ -227,6 +227,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   setegid: { args: { egid: ownerId } },
   setregid: { args: { rgid: ownerId, egid: ownerId } },
   getpriority: { args: { which: enumOf(PRIO_NAMES), who: num } },
+  setpriority: { args: { which: enumOf(PRIO_NAMES), who: num, prio: num } },
   __getrusage50: { args: { who: enumOf(RUSAGE_NAMES), rusage: structOut(C.RUSAGE_SIZE, rusage) } },
   pipe: { args: {}, ret: (c, r) => `${r} (fildes [${r}, ${c.rdx ?? '?'}])` },
 
