@@ -43,10 +43,24 @@ const one = <A extends unknown[], R>(f: (p: PathArg, ...rest: A) => R) => (p: Pa
 const two = <A extends unknown[], R>(f: (a: PathArg, b: PathArg, ...rest: A) => R) => (a: PathArg, b: PathArg, ...rest: A): R =>
   withHostPath(a, (ha) => withHostPath(b, (hb) => f(ha, hb, ...rest)));
 
+/**
+ * stat and lstat with `throwIfNoEntry: false` answer undefined for a missing file; a missing
+ * directory part met on the way (opening it) must answer the same.
+ */
+const statLike = <F extends (p: PathArg, o?: { throwIfNoEntry?: boolean }) => unknown>(f: F) =>
+  ((p: PathArg, o?: { throwIfNoEntry?: boolean }) => {
+    try {
+      return withHostPath(p, (h) => f(h, o));
+    } catch (e) {
+      if (o?.throwIfNoEntry === false && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }) as unknown as F;
+
 /** node:fs's path calls, for paths of any length (the ones the kernel's file calls use). */
 export const hostfs = {
-  statSync: one(fs.statSync) as typeof fs.statSync,
-  lstatSync: one(fs.lstatSync) as typeof fs.lstatSync,
+  statSync: statLike(fs.statSync as (p: PathArg, o?: { throwIfNoEntry?: boolean }) => unknown) as typeof fs.statSync,
+  lstatSync: statLike(fs.lstatSync as (p: PathArg, o?: { throwIfNoEntry?: boolean }) => unknown) as typeof fs.lstatSync,
   openSync: one(fs.openSync) as typeof fs.openSync,
   accessSync: one(fs.accessSync) as typeof fs.accessSync,
   chmodSync: one(fs.chmodSync) as typeof fs.chmodSync,
