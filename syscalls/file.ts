@@ -22,7 +22,7 @@ import { Errno } from '../src/kernel/errno.js';
 import type { File, StatInfo } from '../src/kernel/file.js';
 import { Uio } from '../src/kernel/uio.js';
 import { fifoOpen, makeHostFifo } from '../src/kernel/fifo.js';
-import { cwdOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
+import { changeRoot, cwdOf, guestPathOf, host, hostErrno, namei, rootOf, type Lookup } from '../src/kernel/vfs.js';
 import {
   DeviceFile, VnodeFile, deviceStat, procfsLinkStat, flock, flockWouldBlock, openTty, seek, statFromHost, type Seekable,
 } from '../src/kernel/vnode.js';
@@ -55,7 +55,9 @@ function startDir(k: SysCtx, fdat: number, path: string): string {
   const fp = getvnode(k, fdat);
   if (path.startsWith('/')) return '/';
   if (!(fp instanceof VnodeFile) || !fp.isDir) throw new Errno(ENOTDIR);
-  return fp.guestPath;
+  // Where the directory is under the process's root now (chroot may have moved the root since
+  // it was opened); a directory left outside the root is looked up from as it was named then.
+  return guestPathOf(rootOf(k.proc), fp.hostPath) ?? fp.guestPath;
 }
 
 /** pathbuf_copyin + fd_nameiat. */
@@ -575,13 +577,44 @@ export const fileSyscalls: SyscallDescriptor[] = [
     },
   },
   {
+    number: 61, name: 'chroot', class: 'file', support: full,
+    args: [PATH],
+    handler(k, pathp) {
+      // sys_chroot: KAUTH_SYSTEM_CHROOT first (the superuser only: EPERM), then chdir_lookup
+      // (a directory, ENOTDIR; search permission, EACCES), then change_root.
+      if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
+      const r = existing(lookupAt(k, AT_FDCWD, pathp, true));
+      if (r.dev || !isDir(r)) throw new Errno(ENOTDIR);
+      host(() => hostfs.accessSync(r.host, fs.constants.X_OK));
+      changeRoot(k.proc, r.host);
+      return 0;
+    },
+  },
+  {
+    number: 297, name: 'fchroot', class: 'file', support: full,
+    args: [FD],
+    handler(k, fd) {
+      // sys_fchroot: the same permission first, then fd_getvnode (EBADF, EINVAL), a directory
+      // (ENOTDIR) that can be searched (EACCES).
+      if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
+      const fp = getvnode(k, fd);
+      if (!(fp instanceof VnodeFile) || !fp.isDir) throw new Errno(ENOTDIR);
+      host(() => hostfs.accessSync(fp.hostPath, fs.constants.X_OK));
+      changeRoot(k.proc, fp.hostPath); // even a directory outside the current root (no vn_isunder here)
+      return 0;
+    },
+  },
+  {
     number: 13, name: 'fchdir', class: 'file', support: full,
     args: [FD],
     handler(k, fd) {
       const fp = getvnode(k, fd);
       if (!(fp instanceof VnodeFile) || !fp.isDir) throw new Errno(ENOTDIR);
       host(() => hostfs.accessSync(fp.hostPath, fs.constants.X_OK));
-      cwdOf(k.proc).cwd = fp.guestPath;
+      // sys_fchdir: once chrooted, not to a directory outside the root (vn_isunder): EPERM.
+      const guest = guestPathOf(rootOf(k.proc), fp.hostPath);
+      if (guest === undefined) throw new Errno(EPERM);
+      cwdOf(k.proc).cwd = guest;
       return 0;
     },
   },

@@ -73,9 +73,9 @@ export function machineRoot(machine: Machine): string {
   return rootByMachine.get(machine) ?? '/';
 }
 
-/** The host directory that is the process's "/". */
+/** The host directory that is the process's "/": cwdi_rdir after chroot, else the machine's. */
 export function rootOf(p: Proc): string {
-  return rootByTable.get(p.files) ?? '/';
+  return cwdinfo.get(p)?.root ?? rootByTable.get(p.files) ?? '/';
 }
 
 /** The host path of a canonical guest path. */
@@ -98,6 +98,8 @@ export interface CwdInfo {
   cwd: string;
   /** cwdi_cmask: the file creation mask. */
   cmask: number;
+  /** cwdi_rdir: the host directory chroot made the process's "/" (undefined: the machine's). */
+  root?: string | undefined;
 }
 
 const cwdinfo = new WeakMap<Proc, CwdInfo>();
@@ -136,7 +138,19 @@ export function cwdOf(p: Proc): CwdInfo {
 /** fork1 (cwdinit's copy in sys/kern/vfs_cwd.c cwdinit): the child starts where the parent is. */
 export function forkCwd(parent: Proc, child: Proc): void {
   const c = cwdOf(parent);
-  cwdinfo.set(child, { cwd: c.cwd, cmask: c.cmask });
+  cwdinfo.set(child, { cwd: c.cwd, cmask: c.cmask, root: c.root });
+}
+
+/**
+ * change_root (sys/kern/vfs_syscalls.c): the host directory `newRoot` (inside the machine's root,
+ * where every file nbemu opens lies) becomes the process's "/"; a current directory that is not
+ * under it moves to the new root ("Prevent escaping from chroot": vn_isunder, then cwdi_cdir).
+ */
+export function changeRoot(p: Proc, newRoot: string): void {
+  const c = cwdOf(p);
+  const cwdHost = hostPathOf(rootOf(p), c.cwd);
+  c.root = newRoot;
+  c.cwd = guestPathOf(newRoot, cwdHost) ?? '/';
 }
 
 // ---- namei ---------------------------------------------------------------------------------

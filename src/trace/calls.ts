@@ -277,6 +277,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   readlinkat: { args: { fd: atFd, path: str, buf: bufOut, bufsize: num } },
   __getcwd: { args: { bufp: strOut('length'), length: num } },
   chdir: { args: { path: str } },
+  chroot: { args: { path: str } },
   mkdir: { args: { path: str, mode: octal } },
   mkdirat: { args: { fd: atFd, path: str, mode: octal } },
   mkfifo: { args: { path: str, mode: octal } },
