@@ -156,7 +156,12 @@ export function main(argv: string[]): number {
     }
   }
 
-  const machine = createMachine({ ...(maxfiles !== undefined ? { maxfiles } : {}), ...(tracer ? { hooks: tracer.hooks } : {}) });
+  const machine = createMachine({
+    ...(maxfiles !== undefined ? { maxfiles } : {}),
+    ...(tracer ? { hooks: tracer.hooks } : {}),
+    // What a terminal sends (Ctrl-C, Ctrl-\, a resize, a hangup) is for the program, not nbemu.
+    forwardSignals: ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGHUP'],
+  });
   if (values.root !== undefined) {
     try {
       setRoot(machine, values.root);

@@ -6,6 +6,7 @@ import { CHARDEV_MODE, File, emptyStat, type FileTable, type StatInfo } from './
 import * as tty from 'node:tty';
 import { EAGAIN, EIO, EOPNOTSUPP, EPASSTHROUGH, EPIPE, FIOASYNC, FIONBIO, FIONREAD, FREAD, FWRITE } from './constants.js';
 import type { IoctlCtx, IoctlData } from './ioctl.js';
+import { Sleep } from './sleepq.js';
 import { hostTtyIoctl } from './tty.js';
 import { vopPathconf } from './pathconf.js';
 import { hostio } from '../unicorn/index.js';
@@ -48,6 +49,10 @@ export function hostFdStream(fd: number): HostStream {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EAGAIN') sleepMs(5); // a non-blocking host pipe: wait, as a blocking read would
           else if (code === 'EOF') return 0;
+          // A host signal nbemu forwards (Machine forwardSignals) ended the wait: sleep for no
+          // time, so that the kernel posts it and the read ends with EINTR or restarts, as the
+          // guest's SA_RESTART says; nothing has been read yet.
+          else if (code === 'EINTR') throw new Sleep([], performance.now());
           else throw new Errno(EIO);
         }
       }
@@ -59,7 +64,7 @@ export function hostFdStream(fd: number): HostStream {
           off += fs.writeSync(fd, data, off, data.length - off);
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'EAGAIN') sleepMs(1);
+          if (code === 'EAGAIN' || code === 'EINTR') sleepMs(code === 'EAGAIN' ? 1 : 0);
           else if (code === 'EPIPE') throw new Errno(EPIPE);
           else throw new Errno(EIO);
         }

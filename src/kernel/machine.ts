@@ -4,11 +4,12 @@
 // a trap record in shared memory, the handler's result goes back the same way.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   TRAP_ADDR, TRAP_ERROR, TRAP_FAULT, TRAP_INTERRUPT, TRAP_SLICE, TRAP_SLICE_US, TRAP_SYSCALL, TRAP_RIP, TRAP_RSP,
   UC_ERR_INSN_INVALID, UC_MEM_FETCH_UNMAPPED, UC_MEM_READ_UNMAPPED, UC_MEM_WRITE_UNMAPPED,
-  UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RDX, UC_X86_REG_RIP, UC_X86_REG_RSP, UC_X86_REG_EFLAGS,
+  UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RDX, UC_X86_REG_RIP, UC_X86_REG_RSP, UC_X86_REG_EFLAGS, hostio,
 } from '../unicorn/index.js';
 import { parseNetbsdElf, type NetbsdElf } from '../loader/elf.js';
 import { mapSegments, setupStack, type ExecArgs } from '../loader/exec.js';
@@ -17,7 +18,7 @@ import {
   SIGTRAP, signalName, BUS_ADRERR, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
   T_XMM, ILL_ILLOPC, FPE_INTDIV, FPE_FLTINV, TRAP_BRKPT, TRAP_TRACE, BUS_ADRALN, LAST_NETBSD_SYSCALL, PSL_USERSET,
   SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, SA_RESTART, SA_NOCLDSTOP, EINTR, SIGCHLD, CLD_EXITED,
-  CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT,
+  CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT, SIGINT, SIGQUIT, SIGWINCH, SIGNAL_NAMES,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { FileTable } from './file.js';
@@ -67,6 +68,12 @@ export interface MachineOptions {
   syscallName?: (code: number) => string | undefined;
   /** Tracing, injection and test hooks (also settable later as machine.hooks). */
   hooks?: KernelHooks;
+  /**
+   * Signals nbemu itself receives that go to the guest instead (the CLI forwards SIGINT, SIGQUIT,
+   * SIGWINCH and SIGHUP): the terminal's ones to its foreground process group, the rest to the
+   * first process. Process-wide: a library caller opts in.
+   */
+  forwardSignals?: string[];
 }
 
 /** A timed call into the kernel (see Machine.callout). */
@@ -136,6 +143,58 @@ export class Machine implements Scheduler {
       stackArg: (i) => ctx.proc.vm.readBigU64(this.stackPointer(ctx.proc) + 8 * (i - 6)),
     };
     this.ctx = ctx;
+    if (options.forwardSignals?.length) this.forwardHostSignals(options.forwardSignals);
+  }
+
+  /** Host signal number → NetBSD signal number, for the signals being forwarded. */
+  private forwarded: Map<number, number> | undefined;
+
+  private forwardHostSignals(names: string[]): void {
+    const map = new Map<number, number>();
+    for (const name of names) {
+      const hostNo = (os.constants.signals as Record<string, number>)[name];
+      const nb = SIGNAL_NAMES.indexOf(name);
+      if (hostNo === undefined || nb <= 0) throw new Error(`nbemu: cannot forward ${name}`);
+      map.set(hostNo, nb);
+    }
+    hostio.hostSignalsInstall([...map.keys()]);
+    this.forwarded = map;
+  }
+
+  /** Some process catches a forwarded signal (a handler, not the default action or SIG_IGN). */
+  private awaitsHostSignal(): boolean {
+    if (!this.forwarded) return false;
+    for (const p of this.procs.values()) {
+      if (p.exited) continue;
+      for (const sig of this.forwarded.values()) {
+        const h = p.sig.actions[sig]!.handler;
+        if (h !== SIG_DFL && h !== SIG_IGN) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Post the host signals caught since the last look. The terminal's (SIGINT, SIGQUIT, SIGWINCH)
+   * go to the terminal's foreground process group, as ttysig/pgsignal send them (the first
+   * process's group when there is no terminal); SIGHUP and the rest to the first process, which
+   * stands for nbemu to whoever signalled it.
+   */
+  private deliverHostSignals(): void {
+    const map = this.forwarded;
+    if (!map) return;
+    const mask = hostio.hostSignalsTake();
+    if (mask === 0) return;
+    const first = this.first;
+    for (const [hostNo, sig] of map) {
+      if (!(mask & (1 << hostNo))) continue;
+      if (sig === SIGINT || sig === SIGQUIT || sig === SIGWINCH) {
+        const pgid = this.ctty?.pgid ?? first?.pgid;
+        for (const p of this.procs.values()) if (!p.exited && p.pgid === pgid) p.psignal(sig);
+      } else if (first && !first.exited) {
+        first.psignal(sig);
+      }
+    }
   }
 
   get syscalls(): SyscallTable {
@@ -247,6 +306,7 @@ export class Machine implements Scheduler {
     this.first = first;
     try {
       while (!first.exited) {
+        if (this.forwarded) this.deliverHostSignals();
         const next = this.fireTimers();
         const l = this.runq.shift();
         if (l) {
@@ -255,7 +315,14 @@ export class Machine implements Scheduler {
           continue;
         }
         if (next !== undefined) {
-          sleepHost(next - performance.now());
+          // In short steps while host signals are forwarded: a signal does not wake Atomics.wait.
+          sleepHost(Math.min(next - performance.now(), this.forwarded ? 20 : Infinity));
+          continue;
+        }
+        // Asleep with nothing due, but waiting for a host signal it has a handler for (a Go
+        // program in signal.Notify, a C program in sigsuspend): not a deadlock while one can come.
+        if (this.awaitsHostSignal()) {
+          sleepHost(20);
           continue;
         }
         return { kind: 'deadlock', report: this.deadlockReport() };
@@ -311,6 +378,7 @@ export class Machine implements Scheduler {
       const kind = p.cpu.u32[0]!; // TRAP_KIND
       if (kind === TRAP_SYSCALL) this.syscall(p);
       else if (kind !== TRAP_SLICE) trapsignal(p, kind, (key, line) => this.warnOnce(key, line));
+      else if (this.forwarded) this.deliverHostSignals(); // the block hook also stops for them
       if (l.state === 'running' && p.status === 'active' && (p.sig.pending.size || l.sig.pending.size)) this.postsig(p);
       // A slice also ends on the clock when the LWP traps too often for the watchdog to fire:
       // others are runnable, or a callout or a sleeper's timeout may have come due meanwhile

@@ -46,6 +46,9 @@
 #error "nbemu needs Unicorn 2.x (libunicorn-dev >= 2.0)"
 #endif
 
+// Host signals caught for the guest (hostio.cc).
+extern std::atomic<uint32_t> g_hostSignals;
+
 namespace {
 
 // ---- trap record layout (mirrored in constants.ts) -----------------------------------------
@@ -1796,7 +1799,7 @@ void TrapCpu::IntrHook(uc_engine* uc, uint32_t intno, void* ud) {
 // fills since the last block (two loads and compares when there were none).
 void TrapCpu::BlockHook(uc_engine* uc, uint64_t, uint32_t, void* ud) {
   auto* t = static_cast<TrapCpu*>(ud);
-  if (t->expired_->load(std::memory_order_relaxed) & Watchdog::kFired) uc_emu_stop(uc);
+  if ((t->expired_->load(std::memory_order_relaxed) & Watchdog::kFired) || g_hostSignals.load(std::memory_order_relaxed) != 0) uc_emu_stop(uc);
   if (t->fs.active()) t->fs.Poll();
 }
 
@@ -1917,8 +1920,8 @@ uint32_t TrapCpu::RunCore(Napi::Env env, double slice) {
       if (err != UC_ERR_OK) {
         kind = KIND_ERROR;
         r[TRAP_DETAIL] = static_cast<uint64_t>(err);
-      } else if (fired) {
-        kind = KIND_SLICE;
+      } else if (fired || g_hostSignals.load(std::memory_order_relaxed) != 0) {
+        kind = KIND_SLICE;  // the slice ended, or a host signal is waiting for the kernel
       } else {
         kind = KIND_HALT;
       }

@@ -13,9 +13,42 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdint>
 
+// Host signals nbemu forwards to its guest (hostSignals.install): a bit per host signal number,
+// set by the handler and taken by the kernel in JS. The slice block hook (binding.cc) also stops
+// the engine while a bit is set, so a guest that computes without system calls hears of it.
+std::atomic<uint32_t> g_hostSignals{0};
+
 namespace {
+
+Napi::Value Fail(Napi::Env env, int err, const char* what);
+
+void OnHostSignal(int sig) { g_hostSignals.fetch_or(uint32_t(1) << sig, std::memory_order_relaxed); }
+
+// hostSignalsInstall([numbers]): catch these host signals (without SA_RESTART, so that a blocking
+// read of a terminal ends with EINTR and the guest's read can be interrupted).
+Napi::Value HostSignalsInstall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array sigs = info[0].As<Napi::Array>();
+  for (uint32_t i = 0; i < sigs.Length(); i++) {
+    int sig = sigs.Get(i).As<Napi::Number>().Int32Value();
+    if (sig <= 0 || sig >= 32) throw Napi::RangeError::New(env, "host signal out of range");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = OnHostSignal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, nullptr) != 0) return Fail(env, errno, "sigaction");
+  }
+  return env.Undefined();
+}
+
+// hostSignalsTake() → the mask of host signals caught since the last call (bit n: signal n).
+Napi::Value HostSignalsTake(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), g_hostSignals.exchange(0, std::memory_order_relaxed));
+}
 
 struct FlagMap {
   tcflag_t host;
@@ -256,5 +289,7 @@ void RegisterHostIo(Napi::Env env, Napi::Object exports) {
   o.Set("ttyDrain", Napi::Function::New(env, TtyDrain, "ttyDrain"));
   o.Set("ttyFlush", Napi::Function::New(env, TtyFlush, "ttyFlush"));
   o.Set("fdNread", Napi::Function::New(env, FdNread, "fdNread"));
+  o.Set("hostSignalsInstall", Napi::Function::New(env, HostSignalsInstall, "hostSignalsInstall"));
+  o.Set("hostSignalsTake", Napi::Function::New(env, HostSignalsTake, "hostSignalsTake"));
   exports.Set("hostio", o);
 }

@@ -170,6 +170,10 @@ export interface HostIo {
   /** queue: 1 input, 2 output, 3 both. */
   ttyFlush(fd: number, queue: number): void;
   fdNread(fd: number): number;
+  /** Catch these host signals (numbers) for the guest, without SA_RESTART. */
+  hostSignalsInstall(signals: number[]): void;
+  /** The host signals caught since the last call, as a bit mask (bit n: signal n). */
+  hostSignalsTake(): number;
 }
 
 function findPackageRoot(start: string): string {
