@@ -1,15 +1,17 @@
 // Signal calls: __sigaction_sigtramp, __sigprocmask14, __sigpending14, __sigsuspend14,
-// __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
+// ____sigtimedwait50, __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
 
-import { EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER } from '../src/kernel/constants.js';
+import {
+  EAGAIN, ECANCELED, EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER,
+} from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep, WaitQueue } from '../src/kernel/sleepq.js';
 import {
   CANTMASK, SIGACTION_SIZE, SIGSET_SIZE, STACK_T_SIZE,
-  UCONTEXT_SIZE, encodeSigaction, encodeSigset, getucontext, readSigset, setucontext, sigaction1,
-  sigaltstack1, type SigAction, type SigAltStack,
+  UCONTEXT_SIZE, encodeSigaction, encodeSigset, encodeSiginfo, getucontext, readSigset, setucontext, sigaction1,
+  sigaltstack1, sigbit, type SigAction, type SigAltStack, type SigInfo,
 } from '../src/kernel/sig.js';
-import { full, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 
 function readSigaction(bytes: Uint8Array): SigAction {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, SIGACTION_SIZE);
@@ -20,6 +22,97 @@ function readSigaction(bytes: Uint8Array): SigAction {
     tramp: 0,
     vers: 0,
   };
+}
+
+interface SigwaitState {
+  set: bigint;
+  /** performance.now() ms when the wait ends; undefined: no timeout. */
+  deadline: number | undefined;
+  /** interruptSyscall's errno when a caught signal outside the set ends the wait. */
+  interruptErrno: number;
+  abandon: () => void;
+}
+
+/**
+ * sigtimedwait1 (sys/kern/kern_sig.c): the timeout is copied in and checked first (EFAULT,
+ * EINVAL; all zero means do not block), then the set (EFAULT; SIGKILL and SIGSTOP are dropped
+ * from it). A pending signal of the set, the process's first, then the LWP's, is taken at once;
+ * otherwise the LWP waits in p_sigwaiters, where psignal hands it the next signal of the set,
+ * blocked or not (sigunwait). The timeout ends it with EAGAIN; a caught signal outside the set
+ * ends it with ECANCELED (cv_timedwait_sig's EINTR, which the kernel takes for _lwp_wakeup),
+ * after writing the time left to *timeout. The signal's siginfo goes to *info; the result is
+ * its number.
+ */
+function sigtimedwait(k: SysCtx, setp: number, infop: number, tsp: number): number {
+  const p = k.proc;
+  const l = p.curlwp;
+  let st = p.restartState as SigwaitState | undefined;
+  let got: SigInfo | undefined;
+  if (st === undefined) {
+    let deadline: number | undefined;
+    let ts: [bigint, number] | undefined;
+    if (tsp !== 0) {
+      const b = p.vm.read(tsp, 16);
+      const dv = new DataView(b.buffer, b.byteOffset, 16);
+      ts = [dv.getBigInt64(0, true), Number(dv.getBigInt64(8, true))];
+      if (ts[0] < 0n || ts[1] < 0 || ts[1] >= 1e9) throw new Errno(EINVAL); // itimespecfix
+    }
+    const set = readSigset(p.vm.read(setp, SIGSET_SIZE)) & ~CANTMASK;
+    for (const pend of [p.sig.pending, l.sig.pending]) {
+      // sigget: the lowest pending signal of the set
+      const sig = [...pend.keys()].filter((s) => (set & sigbit(s)) !== 0n).sort((a, b) => a - b)[0];
+      if (sig !== undefined) {
+        got = pend.get(sig)!;
+        pend.delete(sig);
+        break;
+      }
+    }
+    if (!got) {
+      if (ts && ts[0] === 0n && ts[1] === 0) throw new Errno(EAGAIN); // do not block
+      const start = performance.now();
+      if (ts) deadline = start + Number(ts[0]) * 1000 + ts[1] / 1e6;
+      const state: SigwaitState = {
+        set,
+        deadline,
+        interruptErrno: ECANCELED,
+        abandon: () => {
+          l.sigwaitSet = undefined;
+          if (!ts || deadline === undefined) return;
+          const left = Math.max(0, deadline - performance.now());
+          try {
+            p.vm.write(tsp, timespecBytes(left));
+          } catch {
+            // storets failed: NetBSD would return EFAULT
+          }
+        },
+      };
+      p.restartState = st = state;
+    }
+  } else if (l.sigwaited) {
+    got = l.sigwaited;
+  } else if (st.deadline !== undefined && performance.now() >= st.deadline) {
+    l.sigwaitSet = undefined;
+    throw new Errno(EAGAIN); // cv_timedwait_sig's EWOULDBLOCK
+  }
+  if (!got) {
+    l.sigwaited = undefined;
+    l.sigwaitSet = st!.set;
+    throw new Sleep([], st!.deadline);
+  }
+  l.sigwaited = undefined;
+  l.sigwaitSet = undefined;
+  if (infop !== 0) p.vm.write(infop, encodeSiginfo(got));
+  return got.signo;
+}
+
+/** A struct timespec of `ms` milliseconds. */
+function timespecBytes(ms: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  const ns = Math.round(ms * 1e6);
+  dv.setBigInt64(0, BigInt(Math.floor(ns / 1e9)), true);
+  dv.setBigInt64(8, BigInt(ns % 1e9), true);
+  return b;
 }
 
 function encodeStack(st: SigAltStack): Uint8Array {
@@ -90,6 +183,12 @@ export const signalSyscalls: SyscallDescriptor[] = [
       if (s.deliverable() === 0) throw new Sleep(SIGSUSPEND, undefined, 'eintr');
       throw new Errno(EINTR);
     },
+  },
+  {
+    number: 431, name: '____sigtimedwait50', class: 'signal',
+    support: partial('after an SA_RESTART handler the call goes on with its first deadline (NetBSD writes the time left to *timeout and restarts); the whole siginfo_t is written'),
+    args: [{ name: 'set', type: 'ptr' }, { name: 'info', type: 'ptr' }, { name: 'timeout', type: 'ptr' }],
+    handler: (k, set, info, timeout) => sigtimedwait(k, set, info, timeout),
   },
   {
     number: 281, name: '__sigaltstack14', class: 'signal', support: full,

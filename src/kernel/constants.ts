@@ -68,6 +68,7 @@ export const ENOSYS = 78;
 export const EFTYPE = 79;
 export const EOVERFLOW = 84;
 export const ENOTSUP = 86;
+export const ECANCELED = 87;
 // Kernel-internal pseudo errors (sys/sys/errno.h, #ifdef _KERNEL): never reach the guest.
 export const ERESTART = -3;
 export const EJUSTRETURN = -2;
@@ -139,6 +140,7 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   79: ['EFTYPE', 'Inappropriate file type or format'],
   84: ['EOVERFLOW', 'Value too large to be stored in data type'],
   86: ['ENOTSUP', 'Not supported'],
+  87: ['ECANCELED', 'Operation canceled'],
 };
 
 // ---- Address families and socket types: sys/sys/socket.h ---------------------------------

@@ -57,6 +57,10 @@ export class Lwp implements Sleeper {
   cancelled = false;
   /** _lwp_ctl's shared page, when one was asked for. */
   lwpctl = 0;
+  /** l_sigwaitset while in sigtimedwait: a posted signal in it is handed to this LWP (sigunwait). */
+  sigwaitSet: SigSet | undefined;
+  /** l_sigwaited: the signal sigunwait handed over, for sigtimedwait to return. */
+  sigwaited: SigInfo | undefined;
 
   constructor(
     readonly lid: number,

@@ -161,14 +161,22 @@ export class Machine implements Scheduler {
     this.forwarded = map;
   }
 
-  /** Some process catches a forwarded signal (a handler, not the default action or SIG_IGN). */
+  /**
+   * Some LWP waits for a forwarded signal: in sigtimedwait for one, or in sigsuspend with a
+   * handler installed for one (a Go program in signal.Notify always has sysmon's timeout).
+   */
   private awaitsHostSignal(): boolean {
     if (!this.forwarded) return false;
     for (const p of this.procs.values()) {
       if (p.exited) continue;
       for (const sig of this.forwarded.values()) {
         const h = p.sig.actions[sig]!.handler;
-        if (h !== SIG_DFL && h !== SIG_IGN) return true;
+        const caught = h !== SIG_DFL && h !== SIG_IGN;
+        for (const l of p.lwps.values()) {
+          if (l.state !== 'sleeping') continue;
+          if (l.sigwaitSet !== undefined && (l.sigwaitSet & sigbit(sig)) !== 0n) return true;
+          if (caught && l.sleepingOn?.syscall === '__sigsuspend14') return true;
+        }
       }
     }
     return false;
@@ -678,8 +686,9 @@ export class Machine implements Scheduler {
    * instruction it was to re-execute.
    */
   private interruptSyscall(p: Proc, errno: number): void {
-    const st = p.restartState as { done?: number; abandon?: () => void } | undefined;
+    const st = p.restartState as { done?: number; abandon?: () => void; interruptErrno?: number } | undefined;
     const done = st?.done ?? 0;
+    if (done === 0 && st?.interruptErrno !== undefined) errno = st.interruptErrno; // sigtimedwait: ECANCELED
     p.restartPending = false;
     p.restartState = undefined;
     st?.abandon?.(); // the sleeping call's own undo (a FIFO opener stops counting)

@@ -6,7 +6,7 @@
 import { TrapCpu, Unicorn, UC_ARCH_X86, UC_MODE_64 } from '../unicorn/index.js';
 import {
   DFLSSIZ, F_POSIX, F_UNLCK, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SEEK_SET,
-  SIGCONT, SIGKILL, SI_NOINFO, NZERO,
+  SIGCONT, SIGKILL, SIGSTOP, SI_NOINFO, NZERO,
 } from './constants.js';
 import { FileDesc } from './filedesc.js';
 import type { File, FileTable } from './file.js';
@@ -221,16 +221,38 @@ export class Proc {
     if (this.status === 'zombie') return;
     this.sigCounts.set(sig, (this.sigCounts.get(sig) ?? 0) + 1);
     this.sigq.wakeup();
+    // sigunwait (kern_sig.c kpsignal2): after ignored signals are dropped, an LWP waiting in
+    // sigtimedwait for this one takes it, blocked or not, and it is not left pending.
+    if (sig !== SIGKILL && sig !== SIGSTOP && !this.sig.ignored(sig)) {
+      for (const l of this.lwps.values()) {
+        if (l.sigwaitSet !== undefined && (l.sigwaitSet & sigbit(sig)) !== 0n && l.state === 'sleeping') {
+          this.handOver(l, { signo: sig, code: SI_NOINFO, ...info });
+          return;
+        }
+      }
+    }
     this.sig.post({ signo: sig, code: SI_NOINFO, ...info });
     if (!this.sig.pending.has(sig)) return;
     if (this.status === 'stopped' && (sig === SIGKILL || sig === SIGCONT)) this.sched.continueProc(this);
     else this.interruptFor(sig);
   }
 
+  /** The sigwaiting LWP `l` gets `si`: its sigtimedwait returns it. */
+  private handOver(l: Lwp, si: SigInfo): void {
+    l.sigwaited = si;
+    l.sigwaitSet = undefined;
+    l.wake();
+  }
+
   /** _lwp_kill: a signal for one LWP. */
   lwpSignal(l: Lwp, sig: number, info: Partial<SigInfo> = {}): void {
     if (this.status === 'zombie' || l.state === 'zombie') return;
     if (this.sig.ignored(sig) && sig !== SIGKILL) return;
+    // sigunwait with ksi_lid: only that LWP, if it waits for the signal.
+    if (sig !== SIGKILL && sig !== SIGSTOP && l.sigwaitSet !== undefined && (l.sigwaitSet & sigbit(sig)) !== 0n && l.state === 'sleeping') {
+      this.handOver(l, { signo: sig, code: SI_NOINFO, ...info });
+      return;
+    }
     if (!l.sig.pending.has(sig)) l.sig.pending.set(sig, { signo: sig, code: SI_NOINFO, ...info });
     if (l.state === 'sleeping' && (sig === SIGKILL || ((l.sig.mask & sigbit(sig)) === 0n && l.restartMode !== 'nointr'))) l.wake();
   }

@@ -19,7 +19,7 @@ import {
   LWPCTL_NAMES, LWP_CREATE_NAMES, MADV_NAMES, MAP_INHERIT_NAMES, MSG_NAMES, MS_NAMES, PRIO_NAMES, PROT_NAMES, RLIMIT_NAMES,
   RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
   WAIT_OPTION_NAMES, accessModeText, atFdText, clockText, enumText, errnoText, flagsText, mapFlagsText, oFlagsText, octalText,
-  modeText, openFlagsText, sockTypeText, sockoptText, ioctlText, PC_NAMES,
+  modeText, openFlagsText, sockTypeText, sockoptText, ioctlText, PC_NAMES, signalText,
 } from './names.js';
 import {
   STAT_SIZE, UCONTEXT_SIZE, dirents, fdsetAt, flock, iovIn, iovOut, itimerval, keventsAt, msghdr, pollfdsAt, rlimit, rusage,
@@ -237,6 +237,15 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   __sigprocmask14: { args: { how: enumOf(SIGPROCMASK_HOW), set: sigsetIn, oset: structOut(16, sigset) } },
   __sigpending14: { args: { set: structOut(16, sigset) } },
   __sigsuspend14: { args: { set: sigsetIn } },
+  ____sigtimedwait50: {
+    args: {
+      set: sigsetIn,
+      // the signal taken: si_signo and si_code of the siginfo_t written
+      info: structOut(16, (d) => ({ text: `{si_signo=${signalText(d.getInt32(0, true))}, si_code=${d.getInt32(4, true)}}`, value: d.getInt32(0, true) })),
+      timeout: timespecIn,
+    },
+    ret: (_c, r) => `${r} (${signalText(r)})`,
+  },
   __sigaltstack14: { args: { nss: structIn(24, (d) => stack(d)), oss: structOut(24, (d) => stack(d)) } },
   getcontext: { args: { ucp: structOut(UCONTEXT_SIZE, ucontext) } },
   setcontext: { args: { ucp: structIn(UCONTEXT_SIZE, ucontext) } },
