@@ -31,6 +31,8 @@ interface SigwaitState {
   /** interruptSyscall's errno when a caught signal outside the set ends the wait. */
   interruptErrno: number;
   abandon: () => void;
+  /** ERESTART (an SA_RESTART handler): the time left goes to *timeout; the call starts anew. */
+  restart: () => void;
 }
 
 /**
@@ -39,9 +41,9 @@ interface SigwaitState {
  * from it). A pending signal of the set, the process's first, then the LWP's, is taken at once;
  * otherwise the LWP waits in p_sigwaiters, where psignal hands it the next signal of the set,
  * blocked or not (sigunwait). The timeout ends it with EAGAIN; a caught signal outside the set
- * ends it with ECANCELED (cv_timedwait_sig's EINTR, which the kernel takes for _lwp_wakeup),
- * after writing the time left to *timeout. The signal's siginfo goes to *info; the result is
- * its number.
+ * ends it with ECANCELED (cv_timedwait_sig's EINTR, which the kernel takes for _lwp_wakeup), or
+ * with SA_RESTART restarts it; either way the time left is written to *timeout first. The
+ * signal's siginfo goes to *info; the result is its number.
  */
 function sigtimedwait(k: SysCtx, setp: number, infop: number, tsp: number): number {
   const p = k.proc;
@@ -71,19 +73,24 @@ function sigtimedwait(k: SysCtx, setp: number, infop: number, tsp: number): numb
       if (ts && ts[0] === 0n && ts[1] === 0) throw new Errno(EAGAIN); // do not block
       const start = performance.now();
       if (ts) deadline = start + Number(ts[0]) * 1000 + ts[1] / 1e6;
+      const writeBack = (): void => {
+        l.sigwaitSet = undefined;
+        if (!ts || deadline === undefined) return;
+        const left = Math.max(0, deadline - performance.now());
+        try {
+          p.vm.write(tsp, timespecBytes(left));
+        } catch {
+          // storets failed: NetBSD would return EFAULT
+        }
+      };
       const state: SigwaitState = {
         set,
         deadline,
         interruptErrno: ECANCELED,
-        abandon: () => {
-          l.sigwaitSet = undefined;
-          if (!ts || deadline === undefined) return;
-          const left = Math.max(0, deadline - performance.now());
-          try {
-            p.vm.write(tsp, timespecBytes(left));
-          } catch {
-            // storets failed: NetBSD would return EFAULT
-          }
+        abandon: writeBack,
+        restart: () => {
+          writeBack();
+          if (p.restartState === state) p.restartState = undefined; // re-read *timeout and the set
         },
       };
       p.restartState = st = state;
@@ -186,7 +193,7 @@ export const signalSyscalls: SyscallDescriptor[] = [
   },
   {
     number: 431, name: '____sigtimedwait50', class: 'signal',
-    support: partial('after an SA_RESTART handler the call goes on with its first deadline (NetBSD writes the time left to *timeout and restarts); the whole siginfo_t is written'),
+    support: partial('the whole siginfo_t is written (NetBSD leaves its padding)'),
     args: [{ name: 'set', type: 'ptr' }, { name: 'info', type: 'ptr' }, { name: 'timeout', type: 'ptr' }],
     handler: (k, set, info, timeout) => sigtimedwait(k, set, info, timeout),
   },

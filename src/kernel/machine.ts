@@ -667,6 +667,7 @@ export class Machine implements Scheduler {
         continue;
       }
       if (p.restartPending && (p.restartMode === 'eintr' || !(act.flags & SA_RESTART))) this.interruptSyscall(p, EINTR);
+      else if (p.restartPending) (p.restartState as { restart?: () => void } | undefined)?.restart?.(); // ERESTART: the call's own step
       this.hooks?.signal?.(p, info, 'handler');
       applyResult(p);
       const returnMask = s.oldmask ?? s.mask;
