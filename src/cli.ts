@@ -1,6 +1,7 @@
 // nbemu [options] <binary> [args...]: run a NetBSD program with the host's standard streams;
 // the exit status is the program's, 128+signo when a signal ended it.
 
+import { isatty } from 'node:tty';
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createMachine, createTracer, ExecFormatError, setRoot, signalName, type Tracer, type TracerOptions } from './index.js';
@@ -159,8 +160,9 @@ export function main(argv: string[]): number {
   const machine = createMachine({
     ...(maxfiles !== undefined ? { maxfiles } : {}),
     ...(tracer ? { hooks: tracer.hooks } : {}),
-    // What a terminal sends (Ctrl-C, Ctrl-\, a resize, a hangup) is for the program, not nbemu.
-    forwardSignals: ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGHUP'],
+    // What a terminal sends (Ctrl-C, Ctrl-\, a resize, a hangup) is for the program, not nbemu;
+    // on a terminal Ctrl-Z too (job control: nbemu stops when the program does).
+    forwardSignals: ['SIGINT', 'SIGQUIT', 'SIGWINCH', 'SIGHUP', ...(isatty(0) ? ['SIGTSTP'] : [])],
   });
   if (values.root !== undefined) {
     try {

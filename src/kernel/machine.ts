@@ -18,7 +18,7 @@ import {
   SIGTRAP, signalName, BUS_ADRERR, T_PRIVINFLT, T_BPTFLT, T_ARITHTRAP, T_PROTFLT, T_TRCTRAP, T_PAGEFLT, T_ALIGNFLT, T_DIVIDE,
   T_XMM, ILL_ILLOPC, FPE_INTDIV, FPE_FLTINV, TRAP_BRKPT, TRAP_TRACE, BUS_ADRALN, LAST_NETBSD_SYSCALL, PSL_USERSET,
   SA_RESETHAND, SEGV_ACCERR, SEGV_MAPERR, SIG_DFL, SIG_IGN, SA_RESTART, SA_NOCLDSTOP, EINTR, SIGCHLD, CLD_EXITED,
-  CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT, SIGINT, SIGQUIT, SIGWINCH, SIGNAL_NAMES,
+  CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT, SIGINT, SIGQUIT, SIGWINCH, SIGNAL_NAMES, SIGTSTP,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { FileTable } from './file.js';
@@ -162,6 +162,26 @@ export class Machine implements Scheduler {
   }
 
   /**
+   * Job control on the host's terminal (when SIGTSTP is forwarded): once every process of the
+   * terminal's foreground group is stopped (Ctrl-Z's SIGTSTP with its default action, or a
+   * program stopping itself), nbemu stops itself, so the user's shell has the terminal back as
+   * it would for the native program; when the shell continues nbemu (fg, bg), the group gets
+   * SIGCONT, as the shell sends it to a job it continues.
+   */
+  private get hostJobControl(): boolean {
+    return this.ctty !== undefined && this.forwarded?.has(os.constants.signals.SIGTSTP) === true;
+  }
+
+  private jobControl(): void {
+    if (!this.hostJobControl) return;
+    const pgid = this.ctty!.pgid;
+    const group = [...this.procs.values()].filter((p) => !p.exited && p.pgid === pgid);
+    if (group.length === 0 || !group.every((p) => p.status === 'stopped')) return;
+    process.kill(process.pid, 'SIGSTOP'); // returns once the host continues nbemu
+    for (const p of group) if (!p.exited) p.psignal(SIGCONT);
+  }
+
+  /**
    * Some LWP waits for a forwarded signal: in sigtimedwait for one, or in sigsuspend with a
    * handler installed for one (a Go program in signal.Notify always has sysmon's timeout).
    */
@@ -196,7 +216,7 @@ export class Machine implements Scheduler {
     const first = this.first;
     for (const [hostNo, sig] of map) {
       if (!(mask & (1 << hostNo))) continue;
-      if (sig === SIGINT || sig === SIGQUIT || sig === SIGWINCH) {
+      if (sig === SIGINT || sig === SIGQUIT || sig === SIGWINCH || sig === SIGTSTP) {
         const pgid = this.ctty?.pgid ?? first?.pgid;
         for (const p of this.procs.values()) if (!p.exited && p.pgid === pgid) p.psignal(sig);
       } else if (first && !first.exited) {
@@ -314,7 +334,10 @@ export class Machine implements Scheduler {
     this.first = first;
     try {
       while (!first.exited) {
-        if (this.forwarded) this.deliverHostSignals();
+        if (this.forwarded) {
+          this.deliverHostSignals();
+          this.jobControl();
+        }
         const next = this.fireTimers();
         const l = this.runq.shift();
         if (l) {
@@ -662,8 +685,9 @@ export class Machine implements Scheduler {
         const action = sig === SIGKILL ? 'terminate' : defaultAction(sig);
         this.hooks?.signal?.(p, info, action);
         if (action === 'terminate' || action === 'core') this.exit1(p, { kind: 'signaled', signal: sig, core: action === 'core' });
-        else if (action === 'stop' && (sig === SIGSTOP || p.parent !== undefined)) this.stop(p, sig);
-        // The tty stop signals are discarded in an orphaned process group (kern_sig.c).
+        else if (action === 'stop' && (sig === SIGSTOP || p.parent !== undefined || this.hostJobControl)) this.stop(p, sig);
+        // The tty stop signals are discarded in an orphaned process group (kern_sig.c); with job
+        // control on the host's terminal the first process's parent is the user's shell, there.
         continue;
       }
       if (p.restartPending && (p.restartMode === 'eintr' || !(act.flags & SA_RESTART))) this.interruptSyscall(p, EINTR);
