@@ -7,10 +7,11 @@ import {
   F_GETNOSIGPIPE, F_MAXFD, F_SETFD, F_SETFL, F_SETNOSIGPIPE, FCNTLFLAGS, FD_CLOEXEC, FD_CLOFORK,
   FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
   OFLAGS, RLIMIT_NOFILE, SIGPIPE, F_GETLK, F_SETLK, F_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_POSIX, F_WAIT,
-  FLOCK_SIZE, SEEK_CUR, SEEK_END, F_GETOWN, F_SETOWN, FASYNC, FIOASYNC, FIOCLEX, FIOGETOWN, FIONBIO, FIONCLEX, FIOSETOWN, IOC_IN,
+  FLOCK_SIZE, SEEK_CUR, SEEK_END, F_GETOWN, F_SETOWN, F_GETPATH, MAXPATHLEN, ENAMETOOLONG, FASYNC, FIOASYNC, FIOCLEX, FIOGETOWN, FIONBIO, FIONCLEX, FIOSETOWN, IOC_IN,
   IOC_OUT, IOC_VOID, IOCPARM_LEN, IOCPARM_MAX, ENOTTY, EPASSTHROUGH,
 } from '../src/kernel/constants.js';
 import { IoctlData } from '../src/kernel/ioctl.js';
+import { rootOf } from '../src/kernel/vfs.js';
 import { lfAdvlock, type FlockArg } from '../src/kernel/lockf.js';
 import type { Seekable } from '../src/kernel/vnode.js';
 import { Errno } from '../src/kernel/errno.js';
@@ -283,7 +284,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
   },
   {
     number: 92, name: 'fcntl', class: 'file',
-    support: partial('F_GETPATH answers EINVAL; record locks are shared among nbemu\'s processes only, not with host processes'),
+    support: partial('record locks are shared among nbemu\'s processes only, not with host processes'),
     args: [{ name: 'fd', type: 'fd' }, { name: 'cmd', type: 'int' }, { name: 'arg', type: 'long' }],
     handler(k, fd, cmd, arg) {
       const fdp = k.proc.fd;
@@ -350,6 +351,13 @@ export const fdSyscalls: SyscallDescriptor[] = [
         // The owner is the file's (fo_ioctl FIOGETOWN/FIOSETOWN). Its error is returned as it is:
         // a regular file's VOP_IOCTL answers EPASSTHROUGH, which sys_fcntl does not turn into
         // ENOTTY as sys_ioctl does, so NetBSD returns errno -4 there, and so does nbemu.
+        case F_GETPATH: {
+          // vnode_to_path (vnodes) or fo_fcntl, then copyoutstr of at most MAXPATHLEN bytes.
+          const b = Buffer.from(`${fp.getPath(rootOf(k.proc))}\0`);
+          if (b.length > MAXPATHLEN) throw new Errno(ENAMETOOLONG);
+          k.proc.vm.write(arg, b);
+          return 0;
+        }
         case F_GETOWN: {
           const d = IoctlData.ofInt(0);
           fp.ioctl(FIOGETOWN, d, k);

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { hostfs } from './hostfs.js';
 import * as path from 'node:path';
 import {
-  EIO, ENXIO, EOPNOTSUPP, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
+  EIO, ENOENT, ENXIO, EOPNOTSUPP, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
   O_NONBLOCK, SIOCATMARK, SIOCGPGRP, SIOCSPGRP, TIOCGPGRP, TIOCSPGRP, UNPST_SENDSPACE,
 } from './constants.js';
 import { vopPathconf } from './pathconf.js';
@@ -25,7 +25,7 @@ import type { Lwp } from './lwp.js';
 import { Pipe, PipeFile } from './pipe.js';
 import type { Proc } from './proc.js';
 import { Sleep, WaitQueue } from './sleepq.js';
-import { host } from './vfs.js';
+import { guestPathOf, host } from './vfs.js';
 import { statFromHost } from './vnode.js';
 
 /** A FIFO's v_fifoinfo while it is open: its pipe and the openers waiting in open(2). */
@@ -123,6 +123,13 @@ export class FifoFile extends PipeFile {
     } catch {
       return super.stat();
     }
+  }
+
+  /** A FIFO is a vnode: vnode_to_path names its file. */
+  override getPath(root: string): string {
+    const guest = guestPathOf(root, this.node.hostPath);
+    if (guest === undefined || !fs.existsSync(this.node.hostPath)) throw new Errno(ENOENT);
+    return guest;
   }
 
   /** A FIFO is a vnode: vn_fpathconf → VOP_PATHCONF of the file system it lives on. */

@@ -2,7 +2,7 @@
 // f_flag holds the status flags (FREAD, FWRITE, FNONBLOCK, FAPPEND, FNOSIGPIPE); descriptor
 // flags (close-on-exec, close-on-fork) live in the descriptor slot instead (filedesc.ts).
 
-import { EINVAL, EPASSTHROUGH, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
+import { EINVAL, EOPNOTSUPP, EPASSTHROUGH, FNONBLOCK, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, S_IFCHR } from './constants.js';
 import type { WaitQueue } from './sleepq.js';
 import { Errno } from './errno.js';
 import type { Uio } from './uio.js';
@@ -106,6 +106,14 @@ export abstract class File {
   /** The queues a poller sleeps on to hear of readiness changes (selrecord's selinfo). */
   pollQueues(): WaitQueue[] {
     return [];
+  }
+
+  /**
+   * F_GETPATH: a vnode's path as vnode_to_path builds it under the process's root `root` (a host
+   * path); other files answer through fo_fcntl, fnullop_fcntl's EOPNOTSUPP by default.
+   */
+  getPath(_root: string): string {
+    throw new Errno(EOPNOTSUPP);
   }
 
   /** fo_fpathconf: the file types without limits of their own answer EINVAL (pathconf.ts). */

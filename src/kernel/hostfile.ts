@@ -8,6 +8,7 @@ import { EAGAIN, EIO, EOPNOTSUPP, EPASSTHROUGH, EPIPE, FIOASYNC, FIONBIO, FIONRE
 import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { Sleep } from './sleepq.js';
 import { hostTtyIoctl } from './tty.js';
+import { pathOfHostFd } from './vfs.js';
 import { vopPathconf } from './pathconf.js';
 import { hostio } from '../unicorn/index.js';
 import { Errno } from './errno.js';
@@ -19,6 +20,8 @@ export interface HostStream {
   read?(buf: Uint8Array): number;
   /** Write all of data. */
   write?(data: Uint8Array): void;
+  /** The host descriptor behind the stream, when there is one (F_GETPATH). */
+  hostFd?: number;
   /** The device's ioctls (a terminal's, FIONREAD), when the stream knows any. */
   ioctl?(cmd: number, data: IoctlData, k: IoctlCtx): void;
 }
@@ -31,6 +34,7 @@ const sleepMs = (ms: number): void => {
 export function hostFdStream(fd: number): HostStream {
   const isTty = tty.isatty(fd);
   return {
+    hostFd: fd,
     // A terminal answers as the guest's terminal; a pipe, socket or file tells what is buffered.
     ioctl(cmd, data, k) {
       if (isTty) return hostTtyIoctl(fd, cmd, data, k);
@@ -122,6 +126,12 @@ export class HostFile extends File {
 
   stat(): StatInfo {
     return { ...emptyStat(CHARDEV_MODE), rdev: this.rdev, blksize: 65536 };
+  }
+
+  /** The host file or device the stream is (a terminal: /dev/pts/N), as the guest names it. */
+  override getPath(root: string): string {
+    if (this.stream.hostFd === undefined) throw new Errno(EOPNOTSUPP);
+    return pathOfHostFd(this.stream.hostFd, root);
   }
 
   /** A character device's vnode: spec_pathconf. */

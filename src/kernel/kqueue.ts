@@ -816,6 +816,11 @@ export class Kqueue extends File {
     throw new Errno(ENOTTY);
   }
 
+  /** kqueue_fcntl: ENOTTY for F_GETPATH too. */
+  override getPath(): string {
+    throw new Errno(ENOTTY);
+  }
+
   /** kqueue_fcntl answers ENOTTY to everything, so F_SETFL on a kqueue fails (sys_fcntl). */
   override fcntlSetfl(): void {
     throw new Errno(ENOTTY);

@@ -84,6 +84,24 @@ export function hostPathOf(root: string, guest: string): string {
   return guest === '/' ? root : root + guest;
 }
 
+/**
+ * vnode_to_path for a file nbemu holds open on host descriptor `fd`: where it is now (the host
+ * kernel follows renames), as the guest names it under `root`; ENOENT once it was removed or
+ * when it lies outside the root.
+ */
+export function pathOfHostFd(fd: number, root: string): string {
+  let now: string;
+  try {
+    now = fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    throw new Errno(ENOENT);
+  }
+  if (now.endsWith(' (deleted)') || !now.startsWith('/')) throw new Errno(ENOENT);
+  const guest = guestPathOf(root, now);
+  if (guest === undefined) throw new Errno(ENOENT);
+  return guest;
+}
+
 /** The guest path of a host path inside the root, or undefined when it lies outside. */
 export function guestPathOf(root: string, hostPath: string): string | undefined {
   if (root === '/') return hostPath;

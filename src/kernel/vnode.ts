@@ -23,7 +23,7 @@ import type { Uio } from './uio.js';
 import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { hostTtyIoctl } from './tty.js';
 import { vopPathconf } from './pathconf.js';
-import { host, type DevName } from './vfs.js';
+import { host, pathOfHostFd, type DevName } from './vfs.js';
 import { vnodeObject } from './vnpager.js';
 
 /** Largest single host transfer (a larger request returns a short count, as a file system may). */
@@ -202,6 +202,10 @@ export class VnodeFile extends File implements Seekable {
   /** vn_fpathconf → VOP_PATHCONF: FFS's answers (pathconf.ts). */
   override fpathconf(name: number): number {
     return vopPathconf('ufs', name);
+  }
+
+  override getPath(root: string): string {
+    return pathOfHostFd(this.fd, root);
   }
 
   /**
@@ -393,6 +397,11 @@ export class DeviceFile extends File implements Seekable {
   /** vn_fpathconf → spec_pathconf. */
   override fpathconf(name: number): number {
     return vopPathconf('spec', name);
+  }
+
+  /** nbemu's devices are /dev/<name> under every root. */
+  override getPath(): string {
+    return `/dev/${this.dev}`;
   }
 
   /**
