@@ -5,24 +5,14 @@
 // to the session of nbemu's first process (the guest never sees host process ids).
 
 import {
-  EBADF, EINTR, EINVAL, EIO, ENOTTY, EPERM, FIOASYNC, FIONBIO, FIONREAD, TIOCDRAIN, TIOCEXCL, TIOCFLUSH, TIOCGETA,
+  EINVAL, ENOTTY, EPERM, FIOASYNC, FIONBIO, FIONREAD, TIOCDRAIN, TIOCEXCL, TIOCFLUSH, TIOCGETA,
   TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNXCL, TIOCOUTQ, TIOCSETA, TIOCSETAF, TIOCSETAW, TIOCSPGRP, TIOCSWINSZ,
   TERMIOS_SIZE, EOPNOTSUPP, FREAD, FWRITE,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { hostio } from '../unicorn/index.js';
-
-/** A host failure as a NetBSD errno (hostio.cc throws Errors whose code is the host name). */
-function hostCall<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const errno = code === 'ENOTTY' ? ENOTTY : code === 'EBADF' ? EBADF : code === 'EINVAL' ? EINVAL : code === 'EINTR' ? EINTR : code === 'EPERM' ? EPERM : EIO;
-    throw new Errno(errno);
-  }
-}
+import { host } from './vfs.js'; // hostio.cc's errors carry the host errno's name, as node:fs's do
 
 /** t_session and t_pgrp of the terminal (Machine.ctty, set when the first process is spawned). */
 interface TtyOwner {
@@ -52,21 +42,21 @@ export function hostTtyIoctl(fd: number, cmd: number, data: IoctlData, k: IoctlC
       if (data.int === 0) return;
       throw new Errno(EOPNOTSUPP); // nbemu cannot hear of host terminal input to send SIGIO
     case FIONREAD:
-      data.int = hostCall(() => hostio.fdNread(fd));
+      data.int = host(() => hostio.fdNread(fd));
       return;
     case TIOCOUTQ:
       data.int = 0; // the host terminal's output queue is the host's; nbemu's writes are done
       return;
     case TIOCGETA:
-      data.bytes.set(hostCall(() => hostio.ttyGetattr(fd)).subarray(0, TERMIOS_SIZE));
+      data.bytes.set(host(() => hostio.ttyGetattr(fd)).subarray(0, TERMIOS_SIZE));
       return;
     case TIOCSETA:
     case TIOCSETAW:
     case TIOCSETAF:
-      hostCall(() => hostio.ttySetattr(fd, cmd === TIOCSETA ? 0 : cmd === TIOCSETAW ? 1 : 2, data.bytes.subarray(0, TERMIOS_SIZE)));
+      host(() => hostio.ttySetattr(fd, cmd === TIOCSETA ? 0 : cmd === TIOCSETAW ? 1 : 2, data.bytes.subarray(0, TERMIOS_SIZE)));
       return;
     case TIOCGWINSZ: {
-      const [row, col, x, y] = hostCall(() => hostio.ttyGetWinsize(fd));
+      const [row, col, x, y] = host(() => hostio.ttyGetWinsize(fd));
       const d = data.view;
       d.setUint16(0, row, true);
       d.setUint16(2, col, true);
@@ -76,16 +66,16 @@ export function hostTtyIoctl(fd: number, cmd: number, data: IoctlData, k: IoctlC
     }
     case TIOCSWINSZ: {
       const d = data.view;
-      hostCall(() => hostio.ttySetWinsize(fd, d.getUint16(0, true), d.getUint16(2, true), d.getUint16(4, true), d.getUint16(6, true)));
+      host(() => hostio.ttySetWinsize(fd, d.getUint16(0, true), d.getUint16(2, true), d.getUint16(4, true), d.getUint16(6, true)));
       return;
     }
     case TIOCDRAIN:
-      hostCall(() => hostio.ttyDrain(fd));
+      host(() => hostio.ttyDrain(fd));
       return;
     case TIOCFLUSH: {
       // 0 means both queues; FREAD and FWRITE pick them (tty.c ttioctl → ttyflush).
       const which = data.int === 0 ? FREAD | FWRITE : data.int & (FREAD | FWRITE);
-      if (which) hostCall(() => hostio.ttyFlush(fd, (which & FREAD ? 1 : 0) | (which & FWRITE ? 2 : 0)));
+      if (which) host(() => hostio.ttyFlush(fd, (which & FREAD ? 1 : 0) | (which & FWRITE ? 2 : 0)));
       return;
     }
     case TIOCEXCL:
