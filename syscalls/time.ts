@@ -1,14 +1,18 @@
 // Clocks, sleeps and interval timers (sys/kern/kern_time.c 1.214, sys/kern/subr_time.c 1.34):
 // __clock_gettime50, __clock_getres50, clock_getcpuclockid2, __nanosleep50, clock_nanosleep,
-// __gettimeofday50, __setitimer50, __getitimer50. The clocks and timers themselves are in
+// __gettimeofday50, __setitimer50, __getitimer50, and the POSIX timers (timer_create,
+// timer_delete, __timer_settime50, __timer_gettime50, timer_getoverrun). The clocks and timers themselves are in
 // src/kernel/itimer.ts.
 
 import {
   CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EINTR, EINVAL, ETIMEDOUT,
-  P_LWPID, P_PID, TIMER_ABSTIME, TICK_US,
+  P_LWPID, P_PID, TIMER_ABSTIME, TICK_US, NSIG, SIGEV_NONE, SIGEV_SA, SIGEV_SIGNAL, SIGEVENT_SIZE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
-import { clockGettime, getitimer, itimerfix, setitimer, type ItimerVal } from '../src/kernel/itimer.js';
+import {
+  checkTimerId, clockGettime, getitimer, itimerfix, itimespecfix, setitimer, timerCreate, timerDelete, timerGetoverrun,
+  timerGettime, timerSettime, type ItimerSpec, type ItimerVal, type SigEvent,
+} from '../src/kernel/itimer.js';
 import type { Proc } from '../src/kernel/proc.js';
 import { Sleep, type Sleeper } from '../src/kernel/sleepq.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
@@ -20,6 +24,14 @@ function timespecBytes(ns: bigint): Uint8Array {
   const dv = new DataView(out.buffer);
   dv.setBigInt64(0, ns / NS, true);
   dv.setBigInt64(8, ns % NS, true);
+  return out;
+}
+
+/** struct itimerspec: it_interval, then it_value (two struct timespec). */
+function itimerspecBytes(v: ItimerSpec): Uint8Array {
+  const out = new Uint8Array(32);
+  out.set(timespecBytes(v.intervalNs), 0);
+  out.set(timespecBytes(v.valueNs), 16);
   return out;
 }
 
@@ -264,5 +276,71 @@ export const timeSyscalls: SyscallDescriptor[] = [
       k.proc.vm.write(clockp, out);
       return 0;
     },
+  },
+  {
+    number: 235, name: 'timer_create', class: 'time',
+    support: partial('SIGEV_THREAD is accepted and, as in the kernel, posts nothing'),
+    args: [{ name: 'clock_id', type: 'int' }, { name: 'evp', type: 'ptr' }, { name: 'timerid', type: 'ptr' }],
+    handler(k, clock, evp, timerid) {
+      // timer_create1: the clock (REALTIME, VIRTUAL, PROF, MONOTONIC: else EINVAL), the sigevent
+      // (EFAULT; sigev_notify outside SIGEV_NONE..SIGEV_SA or a SIGEV_SIGNAL signal outside
+      // 1..NSIG-1: EINVAL), a slot (EAGAIN), then the id is copied out.
+      if (clock >>> 0 > CLOCK_MONOTONIC) throw new Errno(EINVAL);
+      let ev: SigEvent | undefined;
+      if (evp !== 0) {
+        const b = k.proc.vm.read(evp, SIGEVENT_SIZE);
+        const dv = new DataView(b.buffer, b.byteOffset, SIGEVENT_SIZE);
+        const notify = dv.getInt32(0, true);
+        const signo = dv.getInt32(4, true);
+        if (notify < SIGEV_NONE || notify > SIGEV_SA) throw new Errno(EINVAL);
+        if (notify === SIGEV_SIGNAL && (signo <= 0 || signo >= NSIG)) throw new Errno(EINVAL);
+        ev = { sig: notify === SIGEV_SIGNAL ? signo : undefined, sigval: dv.getBigUint64(8, true) };
+      }
+      const id = timerCreate(k.proc, clock, ev);
+      const out = new Uint8Array(4);
+      new DataView(out.buffer).setInt32(0, id, true);
+      k.proc.vm.write(timerid, out);
+      return 0;
+    },
+  },
+  {
+    number: 236, name: 'timer_delete', class: 'time', support: full,
+    args: [{ name: 'timerid', type: 'int' }],
+    handler(k, id) {
+      timerDelete(k.machine, k.proc, id);
+      return 0;
+    },
+  },
+  {
+    number: 446, name: '__timer_settime50', class: 'time',
+    support: partial('CPU-time timers count the process\'s CPU time as __setitimer50\'s do'),
+    args: [{ name: 'timerid', type: 'int' }, { name: 'flags', type: 'int' }, { name: 'value', type: 'ptr' }, { name: 'ovalue', type: 'ptr' }],
+    handler(k, id, flags, valuep, ovaluep) {
+      // sys___timer_settime50: copyin (EFAULT), dotimer_settime (the id, then itimespecfix of
+      // it_value and it_interval: EINVAL, then the slot), then ovalue is copied out.
+      const b = k.proc.vm.read(valuep, 32);
+      const dv = new DataView(b.buffer, b.byteOffset, 32);
+      const ts = (off: number): [bigint, number] => [dv.getBigInt64(off, true), Number(dv.getBigInt64(off + 8, true))];
+      const interval = ts(0);
+      const value = ts(16);
+      checkTimerId(k.proc, id); // dotimer_settime: the id's range comes before the values
+      const v: ItimerSpec = { valueNs: itimespecfix(value[0], value[1]), intervalNs: itimespecfix(interval[0], interval[1]) };
+      const old = timerSettime(k.machine, k.proc, id, v, (flags & TIMER_ABSTIME) !== 0);
+      if (ovaluep !== 0) k.proc.vm.write(ovaluep, itimerspecBytes(old));
+      return 0;
+    },
+  },
+  {
+    number: 447, name: '__timer_gettime50', class: 'time', support: full,
+    args: [{ name: 'timerid', type: 'int' }, { name: 'value', type: 'ptr' }],
+    handler(k, id, valuep) {
+      k.proc.vm.write(valuep, itimerspecBytes(timerGettime(k.proc, id)));
+      return 0;
+    },
+  },
+  {
+    number: 239, name: 'timer_getoverrun', class: 'time', support: full,
+    args: [{ name: 'timerid', type: 'int' }],
+    handler: (k, id) => timerGetoverrun(k.proc, id),
   },
 ];

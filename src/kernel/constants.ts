@@ -963,3 +963,12 @@ export const PATH_MAX = 1024;
 export const FFS_MAXNAMLEN = 255;
 /** _POSIX_VDISABLE (sys/sys/termios.h). */
 export const POSIX_VDISABLE = 0xff;
+
+// ---- struct sigevent: sys/sys/siginfo.h / signal.h -----------------------------------------------
+/** sigev_notify: SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_SA (the last one timer_create accepts). */
+export const SIGEV_NONE = 0;
+export const SIGEV_SIGNAL = 1;
+export const SIGEV_THREAD = 2;
+export const SIGEV_SA = 3;
+/** struct sigevent: sigev_notify, sigev_signo, sigev_value, sigev_notify_function, _attributes (LP64). */
+export const SIGEVENT_SIZE = 32;

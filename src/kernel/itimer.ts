@@ -12,7 +12,7 @@
 // timers, ptimers_free(p, TIMERS_POSIX)), and a timer of a process that has exited stops.
 
 import {
-  CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EINVAL, ESRCH,
+  CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EAGAIN, EINVAL, ESRCH,
   ITIMER_MONOTONIC, ITIMER_PROF, ITIMER_REAL, ITIMER_VIRTUAL, SIGALRM, SIGPROF, SIGVTALRM, SI_TIMER, TICK_US,
 } from './constants.js';
 import { Errno } from './errno.js';
@@ -79,9 +79,19 @@ export function clockGettime(m: Machine, p: Proc, id: number): bigint {
 
 // ---- Interval timers -----------------------------------------------------------------------
 
-/** One BSD timer. Times in microseconds (the unit of struct itimerval). */
+/**
+ * One timer of the process: a BSD timer (slot = which, 0..3) or a POSIX one (slots TIMER_MIN..),
+ * on the clock of the same number (ITIMER_REAL/VIRTUAL/PROF/MONOTONIC = CLOCK_REALTIME/VIRTUAL/
+ * PROF/MONOTONIC). Times in microseconds, fractions kept for POSIX timers' nanoseconds.
+ */
 interface ITimer {
   which: number;
+  /** sigev_signo for SIGEV_SIGNAL, undefined for SIGEV_NONE and SIGEV_THREAD (no signal). */
+  sig: number | undefined;
+  /** sigev_value, delivered as si_value. */
+  sigval: bigint;
+  /** pt_poverruns: the overruns counted when the last signal was posted (timer_getoverrun). */
+  poverruns: number;
   intervalUs: number;
   /** REAL / MONOTONIC: the performance.now() deadline; undefined when disarmed. */
   deadline: number | undefined;
@@ -95,6 +105,15 @@ interface ITimer {
 const timersOf = new WeakMap<Proc, (ITimer | undefined)[]>();
 
 const SIGNAL_OF = [SIGALRM, SIGVTALRM, SIGPROF, SIGALRM];
+/** TIMER_MIN, TIMER_MAX (sys/sys/timevar.h): slots 0..3 are setitimer's. */
+export const TIMER_MIN = 4;
+export const TIMER_MAX = 36;
+/** DELAYTIMER_MAX (sys/sys/limits.h... _POSIX_DELAYTIMER_MAX; verify): timer_getoverrun's ceiling. */
+export const DELAYTIMER_MAX = 32;
+
+function newTimer(which: number, sig: number | undefined, sigval: bigint): ITimer {
+  return { which, sig, sigval, poverruns: 0, intervalUs: 0, deadline: undefined, valueUs: 0, cpuAt: 0, callout: undefined, overruns: 0 };
+}
 
 function isVirtual(which: number): boolean {
   return which === ITIMER_VIRTUAL || which === ITIMER_PROF;
@@ -105,14 +124,15 @@ function isVirtual(which: number): boolean {
  * unless that signal is already pending, which only counts an overrun.
  */
 function fire(p: Proc, it: ITimer): void {
-  const sig = SIGNAL_OF[it.which]!;
+  const sig = it.sig;
+  if (sig === undefined) return; // ptimer_intr: only SIGEV_SIGNAL posts anything
   if (p.sig.pending.has(sig)) {
     it.overruns++;
     return;
   }
+  it.poverruns = it.overruns;
   it.overruns = 0;
-  // si_value (a sigval at offset 24 of the _rt member) shares its bytes with _child's si_status.
-  p.psignal(sig, { signo: sig, code: SI_TIMER, pid: 0, uid: 0, status: it.which });
+  p.psignal(sig, { signo: sig, code: SI_TIMER, pid: 0, uid: 0, sigval: it.sigval });
 }
 
 /** itimer_callout for ITIMER_REAL / ITIMER_MONOTONIC. */
@@ -220,7 +240,7 @@ export function setitimer(m: Machine, p: Proc, which: number, v: ItimerVal): voi
   if (!list) timersOf.set(p, (list = []));
   let it = list[which];
   if (!it) {
-    it = { which, intervalUs: 0, deadline: undefined, valueUs: 0, cpuAt: 0, callout: undefined, overruns: 0 };
+    it = newTimer(which, SIGNAL_OF[which], BigInt(which)); // dosetitimer: sival_int = which
     list[which] = it;
   }
   it.intervalUs = v.intervalUs;
@@ -241,4 +261,132 @@ export function armedTimers(p: Proc): number[] {
     const it = list[w];
     return it !== undefined && (isVirtual(w) ? it.valueUs > 0 : it.deadline !== undefined);
   });
+}
+
+// ---- POSIX timers (kern_time.c timer_create1, dotimer_settime, dotimer_gettime, ----------------
+// sys_timer_delete, sys_timer_getoverrun; slots shared with the BSD timers, as pts_timers is)
+
+/** What timer_create's struct sigevent asks for (evp NULL: SIGEV_SIGNAL with the clock's signal). */
+export interface SigEvent {
+  /** sigev_signo for SIGEV_SIGNAL, undefined for SIGEV_NONE / SIGEV_THREAD. */
+  sig: number | undefined;
+  sigval: bigint | undefined;
+}
+
+/** timer_create1 after its checks: the lowest free slot from TIMER_MIN, EAGAIN when none. */
+export function timerCreate(p: Proc, clock: number, ev: SigEvent | undefined): number {
+  let list = timersOf.get(p);
+  if (!list) timersOf.set(p, (list = []));
+  let id = TIMER_MIN;
+  while (id < TIMER_MAX && list[id]) id++;
+  if (id === TIMER_MAX) throw new Errno(EAGAIN);
+  list[id] = ev
+    ? newTimer(clock, ev.sig, ev.sigval ?? 0n)
+    : newTimer(clock, SIGNAL_OF[clock], BigInt(id)); // evp NULL: the clock's signal, sival_int = id
+  return id;
+}
+
+/** The timer in slot `id` for the POSIX calls: EINVAL outside [2, TIMER_MAX) or for an empty slot. */
+function posixTimer(p: Proc, id: number): ITimer {
+  const list = timersOf.get(p);
+  if (!list || id < 2 || id >= TIMER_MAX) throw new Errno(EINVAL);
+  const it = list[id];
+  if (!it) throw new Errno(EINVAL);
+  return it;
+}
+
+/** dotimer_settime's first check: no timers yet, or an id outside [2, TIMER_MAX): EINVAL. */
+export function checkTimerId(p: Proc, id: number): void {
+  if (!timersOf.get(p) || id < 2 || id >= TIMER_MAX) throw new Errno(EINVAL);
+}
+
+/** sys_timer_delete: disarm and free the slot (any slot from 2: a BSD timer's too, as NetBSD's check lets it). */
+export function timerDelete(m: Machine, p: Proc, id: number): void {
+  const it = posixTimer(p, id);
+  m.cancelCallout(it.callout);
+  it.callout = undefined;
+  timersOf.get(p)![id] = undefined;
+}
+
+/** struct itimerspec in nanoseconds: it_interval, it_value. */
+export interface ItimerSpec {
+  intervalNs: bigint;
+  valueNs: bigint;
+}
+
+/** itimespecfix (subr_time.c): tv_sec < 0 or tv_nsec outside [0, 1e9) is EINVAL; under a tick, a tick. */
+export function itimespecfix(sec: bigint, nsec: number): bigint {
+  if (sec < 0n || nsec < 0 || nsec >= 1e9) throw new Errno(EINVAL);
+  if (sec === 0n && nsec !== 0 && nsec < TICK_US * 1000) nsec = TICK_US * 1000;
+  return sec * NS + BigInt(nsec);
+}
+
+const clockNowNs = (clock: number): bigint => (clock === CLOCK_REALTIME ? realtimeNs() : monotonicNs());
+
+/**
+ * dotimer_settime after the copyin: the slot (EINVAL), then arm or disarm. A relative value for
+ * a clock timer becomes absolute (TIMER_ABSTIME: it is already); an absolute value for a CPU-time
+ * timer becomes relative to CLOCK_REALTIME's now, at least 1 ns. The old it_time is returned as
+ * NetBSD keeps it: for REALTIME and MONOTONIC timers an absolute expiry time.
+ */
+export function timerSettime(m: Machine, p: Proc, id: number, v: ItimerSpec, abstime: boolean): ItimerSpec {
+  const it = posixTimer(p, id);
+  const old = rawTime(it);
+  it.intervalUs = Number(v.intervalNs) / 1000;
+  const virtual = isVirtual(it.which);
+  if (virtual) {
+    let rel = v.valueNs;
+    if (rel !== 0n && abstime) {
+      rel -= realtimeNs();
+      if (rel <= 0n) rel = 1n;
+    }
+    it.valueUs = Number(rel) / 1000;
+    it.cpuAt = procCpuMs(p);
+    armVirtual(m, p, it);
+  } else {
+    if (v.valueNs === 0n) it.deadline = undefined;
+    else {
+      const relNs = abstime ? v.valueNs - clockNowNs(it.which) : v.valueNs;
+      it.deadline = performance.now() + Number(relNs) / 1e6; // in the past: fires at once
+    }
+    armReal(m, p, it);
+  }
+  return old;
+}
+
+/** it_time as NetBSD stores it: absolute expiry for clock timers, the value left for CPU-time ones. */
+function rawTime(it: ITimer): ItimerSpec {
+  const intervalNs = BigInt(Math.round(it.intervalUs * 1000));
+  if (isVirtual(it.which)) return { intervalNs, valueNs: BigInt(Math.round(it.valueUs * 1000)) };
+  if (it.deadline === undefined) return { intervalNs, valueNs: 0n };
+  return { intervalNs, valueNs: clockNowNs(it.which) + BigInt(Math.round((it.deadline - performance.now()) * 1e6)) };
+}
+
+/** dotimer_gettime / itimer_gettime: the interval and the time left (0 when disarmed or due). */
+export function timerGettime(p: Proc, id: number): ItimerSpec {
+  const it = posixTimer(p, id);
+  const intervalNs = BigInt(Math.round(it.intervalUs * 1000));
+  if (isVirtual(it.which)) {
+    chargeVirtual(p, it);
+    return { intervalNs, valueNs: BigInt(Math.round(it.valueUs * 1000)) };
+  }
+  if (it.deadline === undefined) return { intervalNs, valueNs: 0n };
+  return { intervalNs, valueNs: BigInt(Math.max(0, Math.round((it.deadline - performance.now()) * 1e6))) };
+}
+
+/** sys_timer_getoverrun: the overruns of the last posted signal, at most DELAYTIMER_MAX. */
+export function timerGetoverrun(p: Proc, id: number): number {
+  return Math.min(posixTimer(p, id).poverruns, DELAYTIMER_MAX);
+}
+
+/** execve1: ptimers_free(p, TIMERS_POSIX), the BSD timers stay. */
+export function freePosixTimers(m: Machine, p: Proc): void {
+  const list = timersOf.get(p);
+  if (!list) return;
+  for (let id = TIMER_MIN; id < list.length; id++) {
+    const it = list[id];
+    if (!it) continue;
+    m.cancelCallout(it.callout);
+    list[id] = undefined;
+  }
 }

@@ -2,6 +2,7 @@
 // wait (sys/kern/kern_exit.c do_sys_waitid / wait4). exit1 lives in machine.ts beside the
 // scheduler it hands the process back to.
 
+import { freePosixTimers } from './itimer.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as U from '../unicorn/index.js';
@@ -154,6 +155,7 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   p.cred.svgid = p.cred.egid;
   p.comm = path.basename(file).slice(0, 16);
   p.fd.closeFlagged(FD_CLOEXEC);
+  freePosixTimers(m, p); // ptimers_free(p, TIMERS_POSIX): the BSD timers stay
   const s = p.sig;
   s.actions.forEach((a, i) => {
     const ignored = a.handler === SIG_IGN;

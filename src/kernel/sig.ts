@@ -48,6 +48,8 @@ export interface SigInfo {
   trap?: number;
   /** SIGCHLD's si_status. */
   status?: number;
+  /** si_value of a timer's signal (a union sigval at offset 24 of _rt: sival_int or sival_ptr). */
+  sigval?: bigint;
   /** SIGIO's si_band (the POLL* bits) and si_fd (_poll in sys/sys/siginfo.h). */
   band?: number;
   fd?: number;
@@ -100,6 +102,7 @@ export function encodeSiginfo(si: SigInfo): Uint8Array {
     dv.setUint32(20, si.uid ?? 0, true);
     // _child: si_status (the exit code, or the signal that ended or stopped the child), times.
     if (si.status !== undefined) dv.setInt32(24, si.status, true);
+    if (si.sigval !== undefined) dv.setBigUint64(24, BigInt.asUintN(64, si.sigval), true);
   } else if (si.band !== undefined) {
     dv.setBigInt64(16, BigInt(si.band), true);
     dv.setInt32(24, si.fd ?? -1, true);

@@ -149,6 +149,13 @@ const ioctlArg: ArgFmt = {
   },
 };
 
+/** struct itimerspec: it_interval, it_value. */
+const itimerspec = (d: DataView): Decoded => {
+  const i = timespec(d, 0);
+  const v = timespec(d, 16);
+  return { text: `{it_interval=${i.text}, it_value=${v.text}}`, value: { interval: i.value, value: v.value } };
+};
+
 // sysctl: the MIB by name for the top two levels; old values of 4 or 8 bytes as numbers.
 const sysctlName: Fmt = (c, v) => {
   const n = Math.min(arg(c, 'namelen'), C.CTL_MAXNAME);
@@ -237,6 +244,20 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   __sigprocmask14: { args: { how: enumOf(SIGPROCMASK_HOW), set: sigsetIn, oset: structOut(16, sigset) } },
   __sigpending14: { args: { set: structOut(16, sigset) } },
   __sigsuspend14: { args: { set: sigsetIn } },
+  timer_create: {
+    args: {
+      clock_id: clockId,
+      evp: structIn(C.SIGEVENT_SIZE, (d) => ({
+        text: `{sigev_notify=${d.getInt32(0, true)}, sigev_signo=${signalText(d.getInt32(4, true))}, sigev_value=${hex(u64(d, 8))}}`,
+        value: d.getInt32(0, true),
+      })),
+      timerid: intOut(),
+    },
+  },
+  timer_delete: { args: { timerid: num } },
+  timer_getoverrun: { args: { timerid: num } },
+  __timer_settime50: { args: { timerid: num, flags: flagsOf(TIMER_FLAG_NAMES), value: structIn(32, itimerspec), ovalue: structOut(32, itimerspec) } },
+  __timer_gettime50: { args: { timerid: num, value: structOut(32, itimerspec) } },
   ____sigtimedwait50: {
     args: {
       set: sigsetIn,
