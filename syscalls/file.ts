@@ -871,6 +871,33 @@ export const fileSyscalls: SyscallDescriptor[] = [
     },
   },
   {
+    number: 289, name: 'preadv', class: 'file', support: full,
+    args: [FD, { name: 'iovp', type: 'ptr' }, { name: 'iovcnt', type: 'int' }, PAD, { name: 'offset', type: 'long' }],
+    handler(k, fd, iovp, iovcnt, _pad, offset) {
+      // do_filereadv with an offset: iovcnt 0 first (EINVAL), the descriptor (EBADF), a vnode
+      // that is not a FIFO (ESPIPE), the offset (VOP_SEEK: EINVAL), then the iovecs.
+      if (iovcnt === 0) throw new Errno(EINVAL);
+      const fp0 = k.proc.fd.get(fd);
+      if (!(fp0.flag & FREAD)) throw new Errno(EBADF);
+      const fp = seekable(fp0);
+      if (offset < 0) throw new Errno(EINVAL);
+      return fp.readAt(Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'read'), offset);
+    },
+  },
+  {
+    number: 290, name: 'pwritev', class: 'file', support: full,
+    args: [FD, { name: 'iovp', type: 'ptr' }, { name: 'iovcnt', type: 'int' }, PAD, { name: 'offset', type: 'long' }],
+    handler(k, fd, iovp, iovcnt, _pad, offset) {
+      // do_filewritev with an offset, in the same order.
+      if (iovcnt === 0) throw new Errno(EINVAL);
+      const fp0 = k.proc.fd.get(fd);
+      if (!(fp0.flag & FWRITE)) throw new Errno(EBADF);
+      const fp = seekable(fp0);
+      if (offset < 0) throw new Errno(EINVAL);
+      return fp.writeAt(Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'write'), offset);
+    },
+  },
+  {
     number: 484, name: '__statvfs190', class: 'file',
     support: partial('counts from the host statfs; f_mntonname is "/", f_flag only MNT_LOCAL/MNT_RDONLY'),
     args: [PATH, { name: 'buf', type: 'ptr' }, { name: 'flags', type: 'int' }],

@@ -278,6 +278,8 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   writev: { args: { iovp: iovIn('iovcnt'), iovcnt: num } },
   pread: { args: { buf: bufOut, nbyte: num, PAD: pad, offset: num } },
   pwrite: { args: { buf: bufIn('nbyte'), nbyte: num, PAD: pad, offset: num } },
+  preadv: { args: { iovp: iovOut('iovcnt'), iovcnt: num, PAD: pad, offset: num } },
+  pwritev: { args: { iovp: iovIn('iovcnt'), iovcnt: num, PAD: pad, offset: num } },
   dup3: { args: { flags: oFlags } },
   pipe2: { args: { fildes: intsOut(2), flags: oFlags } },
   fcntl: { args: { cmd: enumOf(FCNTL_NAMES), arg: fcntlArg }, ret: fcntlRet },
