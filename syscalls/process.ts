@@ -4,9 +4,11 @@
 import {
   EACCES, EINVAL, EJUSTRETURN, EPERM, ESRCH, ID_E_EQ_E, ID_E_EQ_R, ID_E_EQ_S, ID_R_EQ_E, ID_R_EQ_R, ID_R_EQ_S,
   ID_S_EQ_E, ID_S_EQ_R, ID_S_EQ_S, NGROUPS_MAX, RLIMIT_NOFILE, RLIM_NLIMITS,
+  SIGCHLD,
 } from '../src/kernel/constants.js';
-import { execve1, fork1, wait1 } from '../src/kernel/lifecycle.js';
+import { execve1, fork1, wait1, waitid1 } from '../src/kernel/lifecycle.js';
 import type { Proc } from '../src/kernel/proc.js';
+import { encodeSiginfo } from '../src/kernel/sig.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { Errno } from '../src/kernel/errno.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
@@ -246,6 +248,31 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
       if (r.pid === 0) return 0;
       if (status !== 0) k.proc.vm.writeI32(status, r.status);
       if (rusage !== 0) k.proc.vm.write(rusage, encodeRusage(r.child?.cpuMs ?? 0));
+      return r.pid;
+    },
+  },
+  {
+    number: 481, name: 'wait6', class: 'process', support: partial('wrusage reports the child\'s user time only'),
+    args: [
+      { name: 'idtype', type: 'int' }, { name: 'id', type: 'int' }, { name: 'status', type: 'ptr' },
+      { name: 'options', type: 'int' }, { name: 'wru', type: 'ptr' }, { name: 'info', type: 'ptr' },
+    ],
+    handler(k, idtype, id, status, options, wru, info) {
+      // sys_wait6: do_sys_waitid, then status, wrusage and siginfo are copied out (each only if
+      // asked for and nothing failed before); the result is the pid (0 with WNOHANG, none ready).
+      const r = waitid1(k.machine, k.proc, idtype, id, options);
+      if (status !== 0) k.proc.vm.writeI32(status, r.status);
+      if (wru !== 0) {
+        const b = new Uint8Array(2 * 144); // struct wrusage: wru_self, wru_children
+        if (r.child) b.set(encodeRusage(r.child.cpuMs), 0);
+        k.proc.vm.write(wru, b);
+      }
+      if (info !== 0) {
+        const c = r.child;
+        k.proc.vm.write(info, encodeSiginfo(r.info && c
+          ? { signo: SIGCHLD, code: r.info.code, pid: c.pid, uid: c.cred.uid, status: r.info.status }
+          : { signo: 0, code: 0, pid: 0, uid: 0 }));
+      }
       return r.pid;
     },
   },

@@ -10,6 +10,7 @@ import {
   E2BIG, EACCES, ECHILD, EINVAL, EISDIR, ENAMETOOLONG, ENOENT, ENOEXEC, ENOTDIR, FD_CLOEXEC, FD_CLOFORK,
   ARG_MAX, MAXPATHLEN, SA_NOCLDWAIT, SIGCHLD, SIG_IGN, SS_DISABLE, WCOREFLAG, WNOHANG, WSTOPPED_CODE, WUNTRACED,
   WALTSIG, WALLSIG, WCONTINUED, WEXITED, WNOWAIT, WTRAPPED, WNOZOMBIE, WCONTINUED_STATUS,
+  P_ALL, P_PID, P_PGID, P_SID, P_UID, P_GID, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SIGCONT,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { ExecFormatError, parseNetbsdElf } from '../loader/elf.js';
@@ -194,22 +195,69 @@ const WAIT_OPTIONS = WNOHANG | WUNTRACED | WALTSIG | WALLSIG | WCONTINUED | WEXI
  * WNOHANG when none is ready, else the caller sleeps until a child changes state. A collected
  * zombie leaves the process table even if the status cannot be copied out.
  */
-export function wait1(m: Machine, p: Proc, pid: number, options: number): { pid: number; status: number; child?: Proc } {
+export function wait1(m: Machine, p: Proc, pid: number, options: number): WaitResult {
   if (options & ~WAIT_OPTIONS) throw new Errno(EINVAL);
-  const matches = [...p.children].filter((c) => (pid === -1 ? true : pid === 0 ? c.pgid === p.pgid : pid < 0 ? c.pgid === -pid : c.pid === pid));
+  // do_sys_wait: wait4's pid as an idtype, and WEXITED | WTRAPPED always.
+  const [idtype, id] = pid === -1 ? [P_ALL, 0] : pid === 0 ? [P_PGID, p.pgid] : pid < 0 ? [P_PGID, -pid] : [P_PID, pid];
+  return findWaitable(m, p, idtype, id, options | WEXITED | WTRAPPED);
+}
+
+/** What a wait found: the child, its wait status word, and the siginfo wait6 reports. */
+export interface WaitResult {
+  pid: number;
+  status: number;
+  child?: Proc;
+  info?: { code: number; status: number };
+}
+
+/**
+ * do_sys_waitid / find_stopped_child for wait6: the options (EINVAL for unknown bits, and for
+ * none of WEXITED, WUNTRACED, WCONTINUED, WTRAPPED), id 0 with P_PID or P_PGID meaning the
+ * caller's group (WAIT_MYPGRP); an exited child is reported only with WEXITED.
+ */
+export function waitid1(m: Machine, p: Proc, idtype: number, id: number, options: number): WaitResult {
+  if (options & ~WAIT_OPTIONS) throw new Errno(EINVAL);
+  if (!(options & (WEXITED | WUNTRACED | WCONTINUED | WTRAPPED))) throw new Errno(EINVAL);
+  if (id === 0 && (idtype === P_PID || idtype === P_PGID)) [idtype, id] = [P_PGID, p.pgid];
+  return findWaitable(m, p, idtype, id, options);
+}
+
+/** match_process's selection of children by idtype (EINVAL for an idtype wait cannot use). */
+function matchesId(c: Proc, idtype: number, id: number): boolean {
+  switch (idtype) {
+    case P_ALL: return true;
+    case P_PID: return c.pid === id;
+    case P_PGID: return c.pgid === id;
+    case P_SID: return c.sid === id;
+    case P_UID: return c.cred.euid >>> 0 === id >>> 0;
+    case P_GID: return c.cred.egid >>> 0 === id >>> 0;
+    default: throw new Errno(EINVAL);
+  }
+}
+
+/**
+ * find_stopped_child: the first matching child that has exited (WEXITED), stopped (WUNTRACED)
+ * or continued (WCONTINUED); WNOWAIT leaves it as it is. ECHILD when no child matches, 0 with
+ * WNOHANG when none is ready, else the caller sleeps until a child changes state. A collected
+ * zombie leaves the process table even if the status cannot be copied out.
+ */
+function findWaitable(m: Machine, p: Proc, idtype: number, id: number, options: number): WaitResult {
+  const matches = [...p.children].filter((c) => matchesId(c, idtype, id));
   if (matches.length === 0) throw new Errno(ECHILD);
   for (const c of matches) {
-    if (c.exitStatus) {
+    if (c.exitStatus && options & WEXITED) {
       if (!(options & WNOWAIT)) m.reap(c);
-      return { pid: c.pid, status: waitStatus(c.exitStatus), child: c };
+      const st = c.exitStatus;
+      const code = st.kind === 'exited' ? CLD_EXITED : st.core ? CLD_DUMPED : CLD_KILLED;
+      return { pid: c.pid, status: waitStatus(st), child: c, info: { code, status: st.kind === 'exited' ? st.code : st.signal } };
     }
     if (options & WUNTRACED && c.state === 'stopped' && !c.stopReported) {
       if (!(options & WNOWAIT)) c.stopReported = true;
-      return { pid: c.pid, status: (c.stopSignal << 8) | WSTOPPED_CODE, child: c };
+      return { pid: c.pid, status: (c.stopSignal << 8) | WSTOPPED_CODE, child: c, info: { code: CLD_STOPPED, status: c.stopSignal } };
     }
     if (options & WCONTINUED && c.continued) {
       if (!(options & WNOWAIT)) c.continued = false;
-      return { pid: c.pid, status: WCONTINUED_STATUS, child: c };
+      return { pid: c.pid, status: WCONTINUED_STATUS, child: c, info: { code: CLD_CONTINUED, status: SIGCONT } };
     }
   }
   if (options & WNOHANG) return { pid: 0, status: 0 };

@@ -156,6 +156,15 @@ const itimerspec = (d: DataView): Decoded => {
   return { text: `{it_interval=${i.text}, it_value=${v.text}}`, value: { interval: i.value, value: v.value } };
 };
 
+/** A wait status the kernel writes, when the call reported a child (result > 0). */
+const waitStatusOut: ArgFmt = {
+  out: true,
+  fmt: (c, v) => {
+    const b = ok(c) && c.result! > 0 ? mem(c, v, 4) : undefined;
+    return b ? { text: waitStatusText(dv(b).getInt32(0, true)), value: dv(b).getInt32(0, true) } : { text: ptrText(v) };
+  },
+};
+
 // sysctl: the MIB by name for the top two levels; old values of 4 or 8 bytes as numbers.
 const sysctlName: Fmt = (c, v) => {
   const n = Math.min(arg(c, 'namelen'), C.CTL_MAXNAME);
@@ -214,9 +223,23 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   __wait450: {
     args: {
       pid: num,
-      status: { out: true, fmt: (c, v) => { const b = ok(c) && c.result! > 0 ? mem(c, v, 4) : undefined; return b ? { text: waitStatusText(dv(b).getInt32(0, true)), value: dv(b).getInt32(0, true) } : { text: ptrText(v) }; } },
+      status: waitStatusOut,
       options: flagsOf(WAIT_OPTION_NAMES),
       rusage: structOut(C.RUSAGE_SIZE, rusage, (c) => ok(c) && c.result! > 0),
+    },
+  },
+  wait6: {
+    args: {
+      idtype: enumOf(IDTYPE_NAMES),
+      id: num,
+      status: waitStatusOut,
+      options: flagsOf(WAIT_OPTION_NAMES),
+      // struct wrusage: wru_self (shown), then wru_children
+      wru: structOut(C.RUSAGE_SIZE, rusage, (c) => ok(c) && c.result! > 0),
+      info: structOut(32, (d) => ({
+        text: `{si_signo=${signalText(d.getInt32(0, true))}, si_code=${d.getInt32(4, true)}, si_pid=${d.getInt32(16, true)}, si_status=${d.getInt32(24, true)}}`,
+        value: d.getInt32(16, true),
+      }), (c) => ok(c) && c.result! > 0),
     },
   },
   execve: { args: { path: str, argp: stringArray, envp: envArray } },
