@@ -8,7 +8,8 @@ import {
   FFLAGS, FNONBLOCK, FNOSIGPIPE, FREAD, FWRITE, O_CLOEXEC, O_CLOFORK, O_NONBLOCK, O_NOSIGPIPE,
   OFLAGS, RLIMIT_NOFILE, SIGPIPE, F_GETLK, F_SETLK, F_SETLKW, F_RDLCK, F_WRLCK, F_UNLCK, F_POSIX, F_WAIT,
   FLOCK_SIZE, SEEK_CUR, SEEK_END, F_GETOWN, F_SETOWN, F_GETPATH, MAXPATHLEN, ENAMETOOLONG, FASYNC, FIOASYNC, FIOCLEX, FIOGETOWN, FIONBIO, FIONCLEX, FIOSETOWN, IOC_IN,
-  IOC_OUT, IOC_VOID, IOCPARM_LEN, IOCPARM_MAX, ENOTTY, EPASSTHROUGH,
+  IOC_OUT, IOC_VOID, IOCPARM_LEN, IOCPARM_MAX, ENOTTY, EPASSTHROUGH, ESPIPE, EOPNOTSUPP, POSIX_FADV_NORMAL,
+  POSIX_FADV_NOREUSE,
 } from '../src/kernel/constants.js';
 import { IoctlData } from '../src/kernel/ioctl.js';
 import { rootOf } from '../src/kernel/vfs.js';
@@ -17,6 +18,7 @@ import type { Seekable } from '../src/kernel/vnode.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { Pipe, PipeFile } from '../src/kernel/pipe.js';
+import { FifoFile } from '../src/kernel/fifo.js';
 import type { File } from '../src/kernel/file.js';
 import type { Proc } from '../src/kernel/proc.js';
 import { Uio } from '../src/kernel/uio.js';
@@ -382,6 +384,28 @@ export const fdSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'fd', type: 'fd' }, { name: 'com', type: 'size' }, { name: 'data', type: 'ptr' }],
     handler(k, fd, com, data) {
       return sysIoctl(k, fd, com, data);
+    },
+  },
+  {
+    number: 416, name: '__posix_fadvise50', class: 'file', support: full,
+    args: [{ name: 'fd', type: 'fd' }, { name: 'PAD', type: 'int' }, { name: 'offset', type: 'long' }, { name: 'len', type: 'long' }, { name: 'advice', type: 'int' }],
+    handler(k, fd, _pad, offset, len, advice) {
+      // sys___posix_fadvise50 returns do_posix_fadvise's error as its value (the call itself
+      // succeeds): EBADF; pipes and sockets ESPIPE (pipe_posix_fadvise), other non-vnodes
+      // EOPNOTSUPP; then the range (len 0 is to the end; a negative or overflowing one EINVAL)
+      // and the advice (EINVAL past POSIX_FADV_NOREUSE). The advice itself changes nothing here:
+      // nbemu keeps no page cache of its own to read ahead or drop (sys_descrip.c, vfs_vnops.c).
+      let fp: File;
+      try {
+        fp = k.proc.fd.get(fd);
+      } catch (e) {
+        return (e as Errno).errno;
+      }
+      const vnode = fp.type === 'vnode' || fp instanceof FifoFile;
+      if (!vnode) return fp.type === 'pipe' || fp.type === 'socket' ? ESPIPE : EOPNOTSUPP;
+      if (len < 0 || (len > 0 && offset > Number.MAX_SAFE_INTEGER - len)) return EINVAL;
+      if (advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) return EINVAL;
+      return 0;
     },
   },
   {

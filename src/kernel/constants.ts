@@ -972,3 +972,11 @@ export const SIGEV_THREAD = 2;
 export const SIGEV_SA = 3;
 /** struct sigevent: sigev_notify, sigev_signo, sigev_value, sigev_notify_function, _attributes (LP64). */
 export const SIGEVENT_SIZE = 32;
+
+/** posix_fadvise advice (sys/sys/fcntl.h: the UVM_ADV_* values, then WILLNEED, DONTNEED, NOREUSE). */
+export const POSIX_FADV_NORMAL = 0;
+export const POSIX_FADV_RANDOM = 1;
+export const POSIX_FADV_SEQUENTIAL = 2;
+export const POSIX_FADV_WILLNEED = 3;
+export const POSIX_FADV_DONTNEED = 4;
+export const POSIX_FADV_NOREUSE = 5;
