@@ -980,3 +980,8 @@ export const POSIX_FADV_SEQUENTIAL = 2;
 export const POSIX_FADV_WILLNEED = 3;
 export const POSIX_FADV_DONTNEED = 4;
 export const POSIX_FADV_NOREUSE = 5;
+
+/** fsync_range flags (sys/sys/unistd.h): FDATASYNC, FFILESYNC, FDISKSYNC. */
+export const FDATASYNC = 0x0010;
+export const FFILESYNC = 0x0020;
+export const FDISKSYNC = 0x0040;

@@ -302,6 +302,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   pread: { args: { buf: bufOut, nbyte: num, PAD: pad, offset: num } },
   pwrite: { args: { buf: bufIn('nbyte'), nbyte: num, PAD: pad, offset: num } },
   __posix_fadvise50: { args: { PAD: pad, offset: num, len: num, advice: num }, ret: (_c, r) => (r === 0 ? '0' : `${r} (${errnoText(r).name})`) },
+  fsync_range: { args: { flags: flagsOf([[C.FDATASYNC, 'FDATASYNC'], [C.FFILESYNC, 'FFILESYNC'], [C.FDISKSYNC, 'FDISKSYNC']]), start: num, length: num } },
   preadv: { args: { iovp: iovOut('iovcnt'), iovcnt: num, PAD: pad, offset: num } },
   pwritev: { args: { iovp: iovIn('iovcnt'), iovcnt: num, PAD: pad, offset: num } },
   dup3: { args: { flags: oFlags } },
