@@ -1,10 +1,12 @@
 // Process identity and limits: exit, getpid, getppid, the uid/gid calls, issetugid,
-// getrlimit, setrlimit (sys/kern/kern_exit.c, kern_prot.c, kern_resource.c).
+// getrlimit, setrlimit, __getlogin, __setlogin (sys/kern/kern_exit.c, kern_prot.c, kern_resource.c).
 
+import * as os from 'node:os';
 import {
   EACCES, EINVAL, EJUSTRETURN, EPERM, ESRCH, ID_E_EQ_E, ID_E_EQ_R, ID_E_EQ_S, ID_R_EQ_E, ID_R_EQ_R, ID_R_EQ_S,
   ID_S_EQ_E, ID_S_EQ_R, ID_S_EQ_S, NGROUPS_MAX, RLIMIT_NOFILE, RLIM_NLIMITS,
   SIGCHLD,
+  ENAMETOOLONG, MAXLOGNAME,
 } from '../src/kernel/constants.js';
 import { execve1, fork1, wait1, waitid1 } from '../src/kernel/lifecycle.js';
 import type { Proc } from '../src/kernel/proc.js';
@@ -194,6 +196,21 @@ function findProc(k: SysCtx, pid: number): Proc {
 }
 
 /** struct rusage (sys/sys/resource.h), 144 bytes: user and system time of a process. */
+/** The caller's session's s_login (the first session's: the host user nbemu runs as). */
+function sessionLogin(k: SysCtx): string {
+  const logins = k.machine.logins;
+  const known = logins.get(k.proc.sid);
+  if (known !== undefined) return known;
+  let login = '';
+  try {
+    login = os.userInfo().username;
+  } catch {
+    // no passwd entry for the host user: an empty login, as a session never given one
+  }
+  logins.set(k.proc.sid, login);
+  return login;
+}
+
 function encodeRusage(cpuMs: number): Uint8Array {
   const b = new Uint8Array(144);
   const dv = new DataView(b.buffer);
@@ -294,13 +311,43 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
     handler: (k, pid) => findProc(k, pid).sid,
   },
   {
+    number: 49, name: '__getlogin', class: 'process', support: full,
+    args: [{ name: 'namebuf', type: 'ptr' }, { name: 'namelen', type: 'size' }],
+    handler(k, namebuf, namelen) {
+      // sys___getlogin: min(namelen, MAXLOGNAME) bytes of s_login (NUL-padded) are copied out.
+      const login = Buffer.alloc(MAXLOGNAME);
+      login.write(sessionLogin(k).slice(0, MAXLOGNAME), 'latin1');
+      k.proc.vm.write(namebuf, login.subarray(0, Math.min(namelen, MAXLOGNAME)));
+      return 0;
+    },
+  },
+  {
+    number: 50, name: '__setlogin', class: 'process', support: full,
+    args: [{ name: 'namebuf', type: 'ptr' }],
+    handler(k, namebuf) {
+      // sys___setlogin: KAUTH_PROCESS_SETID (the superuser: EPERM), then copyinstr of at most
+      // MAXLOGNAME bytes with the NUL (a longer name is EINVAL, not ENAMETOOLONG), then s_login.
+      if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
+      let name: string;
+      try {
+        name = k.proc.vm.readString(namebuf, MAXLOGNAME + 1, ENAMETOOLONG);
+      } catch (e) {
+        throw e instanceof Errno && e.errno === ENAMETOOLONG ? new Errno(EINVAL) : e;
+      }
+      k.machine.logins.set(k.proc.sid, name);
+      return 0;
+    },
+  },
+  {
     number: 147, name: 'setsid', class: 'process', support: full, args: [],
     handler(k) {
       // sys_setsid → proc_enterpgrp: not for a group leader, nor if a group of that id exists.
       const p = k.proc;
       if (p.pgid === p.pid || [...k.machine.procs.values()].some((q) => !q.exited && q.pgid === p.pid)) throw new Errno(EPERM);
+      const login = sessionLogin(k);
       p.sid = p.pid;
       p.pgid = p.pid;
+      k.machine.logins.set(p.sid, login); // proc_enterpgrp copies s_login into the new session
       return p.sid;
     },
   },

@@ -985,3 +985,6 @@ export const POSIX_FADV_NOREUSE = 5;
 export const FDATASYNC = 0x0010;
 export const FFILESYNC = 0x0020;
 export const FDISKSYNC = 0x0040;
+
+/** MAXLOGNAME (sys/sys/param.h): the size of a session's s_login. */
+export const MAXLOGNAME = 16;

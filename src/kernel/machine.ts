@@ -119,6 +119,11 @@ export class Machine implements Scheduler {
    * group of the first process spawned, which nbemu started on that terminal.
    */
   ctty: { sid: number; pgid: number } | undefined;
+  /**
+   * s_login of each session (struct session, sys/sys/proc.h), by session id: the first session's
+   * is the host user nbemu runs as, a new session (setsid) starts with its creator's.
+   */
+  readonly logins = new Map<number, string>();
   private readonly ctx: SysCtx;
   /** The six argument registers of the current trap, as 32-bit halves. */
   private readonly lo = [0, 0, 0, 0, 0, 0];

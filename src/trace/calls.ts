@@ -257,6 +257,8 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   setegid: { args: { egid: ownerId } },
   setregid: { args: { rgid: ownerId, egid: ownerId } },
   getpriority: { args: { which: enumOf(PRIO_NAMES), who: num } },
+  __getlogin: { args: { namebuf: strOut('namelen'), namelen: num } },
+  __setlogin: { args: { namebuf: str } },
   setpriority: { args: { which: enumOf(PRIO_NAMES), who: num, prio: num } },
   __getrusage50: { args: { who: enumOf(RUSAGE_NAMES), rusage: structOut(C.RUSAGE_SIZE, rusage) } },
   pipe: { args: {}, ret: (c, r) => `${r} (fildes [${r}, ${c.rdx ?? '?'}])` },
