@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAP_INHERIT_SHARE, PAGE_SIZE, PROT_READ, PROT_WRITE } from '../src/kernel/constants.js';
+import { MAP_INHERIT_SHARE, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE } from '../src/kernel/constants.js';
 import { VmSpace, type Region } from '../src/kernel/vmspace.js';
 import { VnodeObject } from '../src/kernel/vnpager.js';
 import { UC_ARCH_X86, UC_MODE_64, UC_X86_REG_RAX, UC_X86_REG_RDI, Unicorn } from '../src/unicorn/index.js';
@@ -78,7 +78,7 @@ describe('VmSpace over shared file pages', () => {
         const a = rnd(pages);
         const n = 1 + rnd(pages - a);
         if (kind === 1) vm.unmap(r.start + a * P, n * P);
-        else vm.protect(r.start + a * P, n * P, rnd(2) ? PROT_READ : PROT_READ | PROT_WRITE);
+        else vm.protect(r.start + a * P, n * P, [PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE][rnd(3)]!);
       }
       // A store through the CPU in every writable page; every view of that file byte must show it.
       for (const { uc, vm } of spaces) {
@@ -94,7 +94,7 @@ describe('VmSpace over shared file pages', () => {
             model.writeBigUInt64LE(value, foff);
             for (const other of spaces) {
               for (const q of fileRegions(other.vm)) {
-                if (q.foff > foff || q.foff + (q.end - q.start) < foff + 8) continue;
+                if (q.foff > foff || q.foff + (q.end - q.start) < foff + 8 || q.prot === PROT_NONE) continue;
                 const at = q.start + (foff - q.foff);
                 expect(Buffer.from(other.vm.read(at, 8)).readBigUInt64LE(0)).toBe(value); // the kernel's view
                 expect(other.uc.mem_read(at, 8).readBigUInt64LE(0)).toBe(value); // the CPU's view
@@ -108,5 +108,39 @@ describe('VmSpace over shared file pages', () => {
     expect(stores).toBeGreaterThan(50);
     for (const { vm } of spaces) vm.destroy(); // the last mapping gone: every changed byte in the file
     expect(fs.readFileSync(file).equals(model)).toBe(true);
+  });
+});
+
+describe('PROT_NONE memory', () => {
+  const engineRegions = (uc: Unicorn): [number, number, number][] =>
+    uc.mem_regions().map((r) => [Number(r.begin), Number(r.end) + 1, r.perms]);
+
+  it('stays out of the engine: a reservation, pieces mapped over it, mprotect in and out', () => {
+    const { uc, vm } = engine();
+    const base = 0x4000_0000;
+    const len = 64 * 1024 * 1024;
+    vm.map(base, len, PROT_NONE, 'anon'); // the Go runtime's arena reservation
+    expect(engineRegions(uc)).toEqual([[CODE, CODE + P, 7]]);
+    // mmap MAP_FIXED of a piece: the kernel replaces that part of the entry
+    vm.unmap(base + 16 * P, 4 * P);
+    vm.map(base + 16 * P, 4 * P, PROT_READ | PROT_WRITE, 'anon');
+    expect(engineRegions(uc)).toEqual([[CODE, CODE + P, 7], [base + 16 * P, base + 20 * P, PROT_READ | PROT_WRITE]]);
+    // the CPU stores there; the piece leaves the engine at PROT_NONE and comes back intact
+    uc.reg_write(UC_X86_REG_RAX, 0x1122334455667788n);
+    uc.reg_write(UC_X86_REG_RDI, base + 17 * P + 8);
+    uc.emu_start(CODE, 0);
+    vm.protect(base + 16 * P, 4 * P, PROT_NONE);
+    expect(engineRegions(uc)).toEqual([[CODE, CODE + P, 7]]);
+    expect(() => vm.read(base + 17 * P + 8, 8)).toThrow(); // copyin: EFAULT
+    expect(vm.fault(base + 17 * P + 8, 'read')).toBe('accerr'); // SIGSEGV/SEGV_ACCERR, not MAPERR
+    expect(vm.fault(base - P, 'read')).toBeUndefined(); // outside every entry: SEGV_MAPERR
+    vm.protect(base + 17 * P, P, PROT_READ);
+    expect(engineRegions(uc)).toEqual([[CODE, CODE + P, 7], [base + 17 * P, base + 18 * P, PROT_READ]]);
+    expect(uc.mem_read(base + 17 * P + 8, 8).readBigUInt64LE(0)).toBe(0x1122334455667788n);
+    expect(Buffer.from(vm.read(base + 17 * P + 8, 8)).readBigUInt64LE(0)).toBe(0x1122334455667788n);
+    // a PROT_NONE piece unmapped and the whole reservation unmapped: nothing left in the engine
+    vm.unmap(base, len);
+    expect(engineRegions(uc)).toEqual([[CODE, CODE + P, 7]]);
+    expect(vm.mappings.map((r) => r.name)).toEqual(['text']);
   });
 });

@@ -15,7 +15,7 @@
 import type { Unicorn } from '../unicorn/index.js';
 import {
   EACCES, EFAULT, EINVAL, ENOMEM, MAP_INHERIT_COPY, MAP_INHERIT_NONE, MAP_INHERIT_SHARE, MAP_INHERIT_ZERO, MAXSSIZ,
-  PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, USER_STACK_GUARD_SIZE, VM_MAXUSER_ADDRESS, VM_PROT_ALL,
+  PAGE_SIZE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, USER_STACK_GUARD_SIZE, VM_MAXUSER_ADDRESS, VM_PROT_ALL,
 } from './constants.js';
 import { Errno } from './errno.js';
 import type { VnodeObject } from './vnpager.js';
@@ -164,8 +164,12 @@ export class VmSpace {
     }
     this.forEachPiece(start, end, (r) => {
       if ((r.needsCopy || r.cow) && prot & PROT_WRITE) this.copyOnWrite(r);
+      // PROT_NONE memory is not in the engine (engineMap): it leaves or enters it here.
+      if (prot === PROT_NONE) this.engineUnmap(r, r.start, r.avail);
+      const was = r.prot;
       r.prot = prot;
-      if (r.avail > r.start) this.uc.mem_protect(r.start, r.avail - r.start, prot);
+      if (was === PROT_NONE) this.engineMap(r, r.start, r.avail);
+      else if (prot !== PROT_NONE && r.avail > r.start) this.uc.mem_protect(r.start, r.avail - r.start, prot);
     });
   }
 
@@ -194,7 +198,7 @@ export class VmSpace {
   /** Is the page holding `addr` mapped in the engine (inside an entry and before its `avail`)? */
   inEngine(addr: number): Region | undefined {
     const r = this.regionFor(addr);
-    return r && addr < r.avail ? r : undefined;
+    return r && addr < r.avail && r.prot !== PROT_NONE ? r : undefined;
   }
 
   /**
@@ -233,9 +237,11 @@ export class VmSpace {
    */
   fault(addr: number, access: Access): FaultVerdict {
     const r = this.regionFor(addr);
-    if (!r || addr < r.avail) return undefined;
+    if (!r) return undefined;
     const need = ACCESS_PROT[access];
+    // A PROT_NONE entry is absent from the engine, so its faults come here as unmapped ones.
     if ((r.prot & need) !== need) return 'accerr';
+    if (addr < r.avail) return undefined;
     try {
       return this.pageIn(r, addr + 1) ? 'retry' : 'sigbus';
     } catch {
@@ -293,12 +299,19 @@ export class VmSpace {
     });
   }
 
+  /**
+   * The engine holds an entry's [start, avail) unless the entry is PROT_NONE: every access to
+   * such memory faults anyway, and leaving it out keeps the engine's regions small. The Go
+   * runtime reserves hundreds of MiB PROT_NONE and then maps pieces of it MAP_FIXED; Unicorn
+   * cuts a piece out of a region by unmapping the whole region, flushing its TLB page by page
+   * (memory_unmap in Unicorn 2.0.1's qemu/softmmu/memory.c) — 6 ms for each 512 MiB arena.
+   */
   private engineMap(r: Region, from: number, to: number): void {
-    if (to > from) this.uc.mem_map_ptr(from, to - from, r.prot, r.bytes.subarray(from - r.start, to - r.start));
+    if (to > from && r.prot !== PROT_NONE) this.uc.mem_map_ptr(from, to - from, r.prot, r.bytes.subarray(from - r.start, to - r.start));
   }
 
-  private engineUnmap(_r: Region, from: number, to: number): void {
-    if (to > from) this.uc.mem_unmap(from, to - from);
+  private engineUnmap(r: Region, from: number, to: number): void {
+    if (to > from && r.prot !== PROT_NONE) this.uc.mem_unmap(from, to - from);
   }
 
   // ---- fork, exec, exit ------------------------------------------------------------------------
