@@ -164,7 +164,7 @@ function nofileLimit(p: Proc, maxfiles: number): number {
 }
 
 /** dodup (sys_descrip.c): dup2 passes flags 0, dup3 its flags. */
-function dodup(k: SysCtx, from: number, to: number, flags: number, isDup3: boolean): number {
+export function dodup(k: SysCtx, from: number, to: number, flags: number, isDup3: boolean): number {
   const p = k.proc;
   const fp = p.fd.get(from);
   if (to < 0 || to >= nofileLimit(p, k.machine.files.maxfiles)) throw new Errno(EBADF);

@@ -97,8 +97,12 @@ function hostAccess(fflags: number): number {
  * permissions), O_TRUNC, and last O_SHLOCK/O_EXLOCK.
  */
 function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: number): number {
+  return openPath(k, fdat, pathArg(k, pathp), oflags, mode);
+}
+
+/** doOpen for a path already in the kernel (posix_spawn's FAE_OPEN: fd_open). */
+export function openPath(k: SysCtx, fdat: number, path: string, oflags: number, mode: number): number {
   const p = k.proc;
-  const path = pathArg(k, pathp);
   const start = startDir(k, fdat, path);
   if (oflags & O_SEARCH) oflags &= ~O_SEARCH;
   let fflags = FFLAGS(oflags);
@@ -167,6 +171,27 @@ function doOpen(k: SysCtx, fdat: number, pathp: number, oflags: number, mode: nu
   }
   p.fd.affix(fd, file, fdflags);
   return fd;
+}
+
+/** do_sys_chdir: a directory (ENOTDIR) that can be searched (EACCES) becomes the current one. */
+export function chdirPath(k: SysCtx, path: string): number {
+  const r = existing(namei(k.proc, startDir(k, AT_FDCWD, path), path, true));
+  if (r.dev || !isDir(r)) throw new Errno(ENOTDIR);
+  host(() => hostfs.accessSync(r.host, fs.constants.X_OK));
+  cwdOf(k.proc).cwd = r.guest;
+  return 0;
+}
+
+/** do_sys_fchdir: fd_getvnode (EBADF, EINVAL), a directory (ENOTDIR) that can be searched (EACCES). */
+export function fchdirFd(k: SysCtx, fd: number): number {
+  const fp = getvnode(k, fd);
+  if (!(fp instanceof VnodeFile) || !fp.isDir) throw new Errno(ENOTDIR);
+  host(() => hostfs.accessSync(fp.hostPath, fs.constants.X_OK));
+  // sys_fchdir: once chrooted, not to a directory outside the root (vn_isunder): EPERM.
+  const guest = guestPathOf(rootOf(k.proc), fp.hostPath);
+  if (guest === undefined) throw new Errno(EPERM);
+  cwdOf(k.proc).cwd = guest;
+  return 0;
 }
 
 /** Seekable open files (vnodes: host files and devices); pipes and sockets are ESPIPE. */
@@ -569,13 +594,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
   {
     number: 12, name: 'chdir', class: 'file', support: full,
     args: [PATH],
-    handler(k, pathp) {
-      const r = existing(lookupAt(k, AT_FDCWD, pathp, true));
-      if (r.dev || !isDir(r)) throw new Errno(ENOTDIR);
-      host(() => hostfs.accessSync(r.host, fs.constants.X_OK));
-      cwdOf(k.proc).cwd = r.guest;
-      return 0;
-    },
+    handler: (k, pathp) => chdirPath(k, pathArg(k, pathp)),
   },
   {
     number: 61, name: 'chroot', class: 'file', support: full,
@@ -608,16 +627,7 @@ export const fileSyscalls: SyscallDescriptor[] = [
   {
     number: 13, name: 'fchdir', class: 'file', support: full,
     args: [FD],
-    handler(k, fd) {
-      const fp = getvnode(k, fd);
-      if (!(fp instanceof VnodeFile) || !fp.isDir) throw new Errno(ENOTDIR);
-      host(() => hostfs.accessSync(fp.hostPath, fs.constants.X_OK));
-      // sys_fchdir: once chrooted, not to a directory outside the root (vn_isunder): EPERM.
-      const guest = guestPathOf(rootOf(k.proc), fp.hostPath);
-      if (guest === undefined) throw new Errno(EPERM);
-      cwdOf(k.proc).cwd = guest;
-      return 0;
-    },
+    handler: (k, fd) => fchdirFd(k, fd),
   },
   {
     number: 136, name: 'mkdir', class: 'file', support: full,

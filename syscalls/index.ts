@@ -12,6 +12,7 @@ import { miscSyscalls } from './misc.js';
 import { lifecycleSyscalls, processSyscalls } from './process.js';
 import { signalSyscalls } from './signal.js';
 import { socketSyscalls } from './socket.js';
+import { spawnSyscalls } from './spawn.js';
 import { sysctlSyscalls } from './sysctl.js';
 import { timeSyscalls } from './time.js';
 import { NETBSD_SYSCALLS } from './netbsd-syscalls.js';
@@ -19,6 +20,7 @@ import { NETBSD_SYSCALLS } from './netbsd-syscalls.js';
 export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...processSyscalls,
   ...lifecycleSyscalls,
+  ...spawnSyscalls,
   ...signalSyscalls,
   ...fdSyscalls,
   ...fileSyscalls,

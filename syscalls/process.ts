@@ -36,17 +36,35 @@ function setresid(p: Proc, ids: [number, number, number], cur: [number, number, 
   return [r === -1 ? cur[0] : r, e === -1 ? cur[1] : e, sv === -1 ? cur[2] : sv];
 }
 
-function doSetresuid(p: Proc, r: number, e: number, sv: number, flags: number): number {
+export function doSetresuid(p: Proc, r: number, e: number, sv: number, flags: number): number {
   const c = p.cred;
   const n = setresid(p, [r, e, sv], [c.uid, c.euid, c.svuid ?? c.euid], flags);
   if (n) [c.uid, c.euid, c.svuid] = n;
   return 0;
 }
 
-function doSetresgid(p: Proc, r: number, e: number, sv: number, flags: number): number {
+export function doSetresgid(p: Proc, r: number, e: number, sv: number, flags: number): number {
   const c = p.cred;
   const n = setresid(p, [r, e, sv], [c.gid, c.egid, c.svgid ?? c.egid], flags);
   if (n) [c.gid, c.egid, c.svgid] = n;
+  return 0;
+}
+
+/**
+ * sys_setpgid → proc_enterpgrp (kern_prot.c, kern_proc.c): the caller or one of its children,
+ * not after the child's exec, in the caller's session, not a session leader, into an existing
+ * group of the session (or a new one named by the process's own id).
+ */
+export function setpgid1(k: SysCtx, pid: number, pgid: number): number {
+  const p = k.proc;
+  if (pgid < 0) throw new Errno(EINVAL);
+  const target = pid === 0 || pid === p.pid ? p : k.machine.procs.get(pid);
+  if (!target || target.exited || (target !== p && target.parent !== p)) throw new Errno(ESRCH);
+  if (target !== p && target.execed) throw new Errno(EACCES);
+  if (target.sid !== p.sid || target.sid === target.pid) throw new Errno(EPERM);
+  const group = pgid === 0 ? target.pid : pgid;
+  if (group !== target.pid && ![...k.machine.procs.values()].some((q) => !q.exited && q.pgid === group && q.sid === p.sid)) throw new Errno(EPERM);
+  target.pgid = group;
   return 0;
 }
 
@@ -354,20 +372,7 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
   {
     number: 82, name: 'setpgid', class: 'process', support: full,
     args: [{ name: 'pid', type: 'int' }, { name: 'pgid', type: 'int' }],
-    handler(k, pid, pgid) {
-      // sys_setpgid (kern_prot.c): the caller or one of its children, not after the child's
-      // exec, in the caller's session, not a session leader, into an existing group of the session.
-      const p = k.proc;
-      if (pgid < 0) throw new Errno(EINVAL);
-      const target = pid === 0 || pid === p.pid ? p : k.machine.procs.get(pid);
-      if (!target || target.exited || (target !== p && target.parent !== p)) throw new Errno(ESRCH);
-      if (target !== p && target.execed) throw new Errno(EACCES);
-      if (target.sid !== p.sid || target.sid === target.pid) throw new Errno(EPERM);
-      const group = pgid === 0 ? target.pid : pgid;
-      if (group !== target.pid && ![...k.machine.procs.values()].some((q) => !q.exited && q.pgid === group && q.sid === p.sid)) throw new Errno(EPERM);
-      target.pgid = group;
-      return 0;
-    },
+    handler: (k, pid, pgid) => setpgid1(k, pid, pgid),
   },
   {
     number: 350, name: 'sched_yield', class: 'process', support: full, args: [],

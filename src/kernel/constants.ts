@@ -988,3 +988,32 @@ export const FDISKSYNC = 0x0040;
 
 /** MAXLOGNAME (sys/sys/param.h): the size of a session's s_login. */
 export const MAXLOGNAME = 16;
+
+// ---- posix_spawn(2): sys/sys/spawn.h 1.7 (FAE_CHDIR/FAE_FCHDIR), scheduling: sys/sys/sched.h, ----
+// sys/sys/param.h (PRI_NONE, SCHED_PRI_MIN/MAX)
+export const POSIX_SPAWN_RESETIDS = 0x01;
+export const POSIX_SPAWN_SETPGROUP = 0x02;
+export const POSIX_SPAWN_SETSCHEDPARAM = 0x04;
+export const POSIX_SPAWN_SETSCHEDULER = 0x08;
+export const POSIX_SPAWN_SETSIGDEF = 0x10;
+export const POSIX_SPAWN_SETSIGMASK = 0x20;
+/** NetBSD's own: the parent waits for the child's attributes, file actions and exec, and gets their error. */
+export const POSIX_SPAWN_RETURNERROR = 0x40;
+export const FAE_OPEN = 0;
+export const FAE_DUP2 = 1;
+export const FAE_CLOSE = 2;
+export const FAE_CHDIR = 3;
+export const FAE_FCHDIR = 4;
+/** struct posix_spawn_file_actions { u_int size, len; entry *fae; } */
+export const SPAWN_FILE_ACTIONS_SIZE = 16;
+/** struct posix_spawn_file_actions_entry: action, fildes, then a 16-byte union (open: path, oflag, mode). */
+export const SPAWN_FAE_SIZE = 24;
+/** struct posix_spawnattr: short flags, pid_t pgroup, sched_param, int policy, sigset_t sigdefault, sigmask. */
+export const SPAWNATTR_SIZE = 48;
+export const SCHED_NONE = -1;
+export const SCHED_OTHER = 0;
+export const SCHED_FIFO = 1;
+export const SCHED_RR = 2;
+export const PRI_NONE = -1;
+export const SCHED_PRI_MIN = 0;
+export const SCHED_PRI_MAX = 63;

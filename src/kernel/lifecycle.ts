@@ -57,14 +57,7 @@ export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   forkCwd(parent, child); // cwdinfo: the current directory and umask are inherited
   child.stackBase = parent.stackBase;
   child.stackSize = parent.stackSize;
-  // fd_copy: kqueues are not inherited (their knotes belong to the parent).
-  for (const [fd, slot] of parent.fd.entries()) if (slot.file.type !== 'kqueue') child.fd.affix(fd, slot.file, slot.flags);
-  child.fd.closeFlagged(FD_CLOFORK);
-  // Actions, and the calling LWP's mask and alternate stack; no pending signals.
-  const s = child.sig;
-  parent.sig.actions.forEach((a, i) => (s.actions[i] = { ...a }));
-  s.mask = parent.sig.mask;
-  s.altstack = { ...parent.sig.altstack };
+  inheritFilesAndSignals(parent, child);
   // The child's first run returns from fork: rax 0, rdx 1, carry clear.
   const u = child.cpu.u32;
   u[24] = 1;
@@ -73,6 +66,44 @@ export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   u[28] = 1;
   u[29] = 0;
   m.setRunnable(child.curlwp);
+  m.procEvents.wakeup();
+  return child;
+}
+
+/**
+ * What fork1 and do_posix_spawn both give a child: the descriptor table (fd_copy: kqueues are not
+ * inherited, their knotes belong to the parent; close-on-fork descriptors are left out), the
+ * signal actions, and the calling LWP's mask and alternate stack; no pending signals.
+ */
+function inheritFilesAndSignals(parent: Proc, child: Proc): void {
+  for (const [fd, slot] of parent.fd.entries()) if (slot.file.type !== 'kqueue') child.fd.affix(fd, slot.file, slot.flags);
+  child.fd.closeFlagged(FD_CLOFORK);
+  const s = child.sig;
+  parent.sig.actions.forEach((a, i) => (s.actions[i] = { ...a }));
+  s.mask = parent.sig.mask;
+  s.altstack = { ...parent.sig.altstack };
+}
+
+/**
+ * do_posix_spawn's new process (sys/kern/kern_exec.c 1.518), before its LWP runs: the parent's
+ * credentials (PK_SUGID kept), nice value, limits, process group and session, a copy of its
+ * current directory, root and umask (cwdinit), descriptors and signal state as fork1 gives
+ * them — but an empty address space: the child's image is the program it will exec. It is not
+ * runnable yet; the caller carries out the attributes, the file actions and the exec for it
+ * (spawn_return), or ends it.
+ */
+export function spawnProc(m: Machine, parent: Proc): Proc {
+  const child = m.newProc(parent.pid, { ...parent.cred, groups: parent.cred.groups && [...parent.cred.groups] }, parent.comm);
+  child.sugid = parent.sugid;
+  child.nice = parent.nice;
+  child.parent = parent;
+  parent.children.add(child);
+  child.pgid = parent.pgid;
+  child.sid = parent.sid;
+  child.limits = parent.limits.map((l) => ({ ...l }));
+  child.path = parent.path;
+  forkCwd(parent, child);
+  inheritFilesAndSignals(parent, child);
   m.procEvents.wakeup();
   return child;
 }
@@ -108,22 +139,30 @@ function hostErrno(e: unknown): number {
   }
 }
 
+/** What execve_loadvm prepares: the program and its arguments, before anything is given up. */
+export interface ExecPackage {
+  /** The path as the call named it (p_comm comes from it). */
+  file: string;
+  /** p_path: absolute, as the guest sees it. */
+  guestPath: string;
+  image: Buffer;
+  elf: ReturnType<typeof parseNetbsdElf>;
+  argv: string[];
+  envp: string[];
+}
+
 /**
- * execve1: the new program replaces the image. Everything that can fail is checked before the
- * old image is given up (copyin of the path and arguments, the file, its format); after that
- * the close-on-exec descriptors are closed, caught signals reset to the default (ignored ones
- * stay ignored), the alternate stack disabled, and a vfork parent released.
+ * execve_loadvm (sys/kern/kern_exec.c 1.518): the path is copied in (EFAULT, ENAMETOOLONG),
+ * check_exec finds and checks the program through the process's root and current directory
+ * (ENOENT, ENOTDIR, ELOOP, EACCES for a directory, a special file or no execute permission,
+ * ENOEXEC for a format nbemu cannot run), and only then copyinargs takes the arguments and the
+ * environment (EINVAL for a null argv, EFAULT, E2BIG). Nothing in the process changes.
  */
-export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp: number): void {
+export function execLoad(p: Proc, pathp: number, argvp: number, envpp: number): ExecPackage {
   const file = p.vm.readString(pathp, MAXPATHLEN, ENAMETOOLONG);
-  if (argvp === 0) throw new Errno(EINVAL); // kern_exec.c copyinargs: "null args"
-  const budget = { left: ARG_MAX };
-  const argv = copyinStrings(p, argvp, budget);
-  const envp = copyinStrings(p, envpp, budget);
   if (file === '') throw new Errno(ENOENT);
-  // namei through the process's root and current directory (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES).
   const hostFile = resolveForExec(p, file);
-  const guestPath = path.posix.resolve(cwdOf(p).cwd, file); // p_path: absolute, as the guest sees it
+  const guestPath = path.posix.resolve(cwdOf(p).cwd, file);
   let image: Buffer;
   try {
     const st = fs.statSync(hostFile);
@@ -143,18 +182,30 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
     if (e instanceof ExecFormatError) throw new Errno(ENOEXEC);
     throw e;
   }
-  // Past the point of no return.
+  if (argvp === 0) throw new Errno(EINVAL); // copyinargs: "null args"
+  const budget = { left: ARG_MAX };
+  const argv = copyinStrings(p, argvp, budget);
+  const envp = copyinStrings(p, envpp, budget);
+  return { file, guestPath, image, elf, argv, envp };
+}
+
+/**
+ * execve_runproc: past the point of no return, the prepared program replaces the image. The
+ * other LWPs go, the close-on-exec descriptors are closed, caught signals reset to the default
+ * (ignored ones stay ignored), the alternate stack disabled, and a vfork parent released.
+ */
+export function execRun(m: Machine, p: Proc, pkg: ExecPackage): void {
   releaseVforkParent(p);
   m.killOtherLwps(p);
   p.curlwp.ctx = undefined; // a context of the old engine
   p.newImage();
-  loadImage(p, elf, image, { argv, envp, execname: guestPath, uid: p.cred.euid, gid: p.cred.egid });
-  // execve1's set-id handling for a program without set-id bits (nbemu runs none): PK_SUGID
-  // goes once the real and effective ids agree, and the saved ids become the effective ones.
+  loadImage(p, pkg.elf, pkg.image, { argv: pkg.argv, envp: pkg.envp, execname: pkg.guestPath, uid: p.cred.euid, gid: p.cred.egid });
+  // credexec for a program without set-id bits (nbemu runs none): PK_SUGID goes once the real
+  // and effective ids agree, and the saved ids become the effective ones.
   if (p.cred.euid === p.cred.uid && p.cred.egid === p.cred.gid) p.sugid = false;
   p.cred.svuid = p.cred.euid;
   p.cred.svgid = p.cred.egid;
-  p.comm = path.basename(file).slice(0, 16);
+  p.comm = path.basename(pkg.file).slice(0, 16);
   p.fd.closeFlagged(FD_CLOEXEC);
   freePosixTimers(m, p); // ptimers_free(p, TIMERS_POSIX): the BSD timers stay
   const s = p.sig;
@@ -168,6 +219,11 @@ export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp
   p.restartState = undefined;
   p.execed = true;
   m.procEvents.wakeup();
+}
+
+/** execve1: execve_loadvm, then execve_runproc. */
+export function execve1(m: Machine, p: Proc, pathp: number, argvp: number, envpp: number): void {
+  execRun(m, p, execLoad(p, pathp, argvp, envpp));
 }
 
 /**

@@ -23,7 +23,7 @@ import {
 } from './names.js';
 import {
   STAT_SIZE, UCONTEXT_SIZE, dirents, fdsetAt, flock, iovIn, iovOut, itimerval, keventsAt, msghdr, pollfdsAt, rlimit, rusage,
-  envArray, sigaction, sigset, sockaddrIn, sockaddrOut, sockoptValue, stack, stat, statvfs, statvfsSize, stringArray, timespec, timeval,
+  envArray, sigaction, sigset, sockaddrIn, spawnattr, spawnFileActions, sockaddrOut, sockoptValue, stack, stat, statvfs, statvfsSize, stringArray, timespec, timeval,
   timezone, ucontext, utimensPair, utimesPair, waitStatusText,
 } from './structs.js';
 
@@ -243,6 +243,17 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     },
   },
   execve: { args: { path: str, argp: stringArray, envp: envArray } },
+  posix_spawn: {
+    args: {
+      pid: structOut(4, (d) => ({ text: `[${d.getInt32(0, true)}]`, value: d.getInt32(0, true) }), (c) => ok(c) && c.result === 0),
+      path: str,
+      file_actions: spawnFileActions,
+      attrp: structIn(C.SPAWNATTR_SIZE, spawnattr),
+      argv: stringArray,
+      envp: envArray,
+    },
+    ret: errnoRet, // sys_posix_spawn: *retval = error
+  },
   getpgid: { args: { pid: num } },
   getsid: { args: { pid: num } },
   setpgid: { args: { pid: num, pgid: num } },

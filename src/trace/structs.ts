@@ -10,7 +10,7 @@ import {
 } from './fmt.js';
 import {
   AF_NAMES, EV_NAMES, EVFILT_NAMES, F_LOCK_TYPES, MNT_NAMES, MSG_NAMES, POLL_NAMES, SA_NAMES, SCM_NAMES, SEEK_NAMES, SOL_NAMES,
-  SS_NAMES, UC_FLAG_NAMES, enumText, errnoText, flagsText, keventFflagsText, modeText, signalText,
+  SS_NAMES, UC_FLAG_NAMES, enumText, errnoText, flagsText, keventFflagsText, modeText, octalText, openFlagsText, signalText,
 } from './names.js';
 
 // ---- sockets ------------------------------------------------------------------------------------
@@ -488,3 +488,60 @@ export function fdsetAt(c: DecodeCtx, v: number, nd: number): Decoded {
   for (let fd = 0; fd < n; fd++) if (b[fd >> 3]! & (1 << (fd & 7))) fds.push(fd);
   return { text: `[${fds.join(' ')}]`, value: fds };
 }
+
+// ---- posix_spawn ------------------------------------------------------------------------------
+
+const SPAWN_FLAG_NAMES: [number, string][] = [
+  [C.POSIX_SPAWN_RESETIDS, 'POSIX_SPAWN_RESETIDS'], [C.POSIX_SPAWN_SETPGROUP, 'POSIX_SPAWN_SETPGROUP'],
+  [C.POSIX_SPAWN_SETSCHEDPARAM, 'POSIX_SPAWN_SETSCHEDPARAM'], [C.POSIX_SPAWN_SETSCHEDULER, 'POSIX_SPAWN_SETSCHEDULER'],
+  [C.POSIX_SPAWN_SETSIGDEF, 'POSIX_SPAWN_SETSIGDEF'], [C.POSIX_SPAWN_SETSIGMASK, 'POSIX_SPAWN_SETSIGMASK'],
+  [C.POSIX_SPAWN_RETURNERROR, 'POSIX_SPAWN_RETURNERROR'],
+];
+
+/** struct posix_spawnattr: the flags, and the fields the flags make the kernel read. */
+export function spawnattr(d: DataView): Decoded {
+  const flags = d.getInt16(0, true);
+  const parts = [`sa_flags=${flagsText(flags & 0xffff, SPAWN_FLAG_NAMES)}`];
+  if (flags & C.POSIX_SPAWN_SETPGROUP) parts.push(`sa_pgroup=${d.getInt32(4, true)}`);
+  if (flags & (C.POSIX_SPAWN_SETSCHEDPARAM | C.POSIX_SPAWN_SETSCHEDULER)) parts.push(`sa_schedparam={sched_priority=${d.getInt32(8, true)}}`);
+  if (flags & C.POSIX_SPAWN_SETSCHEDULER) parts.push(`sa_schedpolicy=${d.getInt32(12, true)}`);
+  if (flags & C.POSIX_SPAWN_SETSIGDEF) parts.push(`sa_sigdefault=${sigsetText(readSigset(d, 16)).text}`);
+  if (flags & C.POSIX_SPAWN_SETSIGMASK) parts.push(`sa_sigmask=${sigsetText(readSigset(d, 32)).text}`);
+  return { text: `{${parts.join(', ')}}`, value: flags };
+}
+
+/** struct posix_spawn_file_actions: its entries, `[{FAE_DUP2, 3, 1}, {FAE_OPEN, 1, "out", O_WRONLY|O_CREAT, 0644}]`. */
+export const spawnFileActions: Fmt = (c, v) => {
+  const h = mem(c, v, C.SPAWN_FILE_ACTIONS_SIZE);
+  if (!h) return { text: ptrText(v) };
+  const len = dv(h).getUint32(4, true);
+  const shown = Math.min(len, arrayCap(c));
+  const b = mem(c, u64(dv(h), 8), shown * C.SPAWN_FAE_SIZE);
+  if (!b) return { text: `{len=${len}, fae=${ptrText(u64(dv(h), 8))}}`, value: len };
+  const d = dv(b);
+  const items: string[] = [];
+  for (let i = 0; i < shown; i++) {
+    const o = i * C.SPAWN_FAE_SIZE;
+    const fd = d.getInt32(o + 4, true);
+    switch (d.getInt32(o, true)) {
+      case C.FAE_OPEN:
+        items.push(`{FAE_OPEN, ${fd}, ${stringAt(c, u64(d, o + 8)).text}, ${openFlagsText(d.getInt32(o + 16, true))}, ${octalText(d.getUint32(o + 20, true))}}`);
+        break;
+      case C.FAE_DUP2:
+        items.push(`{FAE_DUP2, ${fd}, ${d.getInt32(o + 8, true)}}`);
+        break;
+      case C.FAE_CLOSE:
+        items.push(`{FAE_CLOSE, ${fd}}`);
+        break;
+      case C.FAE_CHDIR:
+        items.push(`{FAE_CHDIR, ${stringAt(c, u64(d, o + 8)).text}}`);
+        break;
+      case C.FAE_FCHDIR:
+        items.push(`{FAE_FCHDIR, ${fd}}`);
+        break;
+      default:
+        items.push(`{${d.getInt32(o, true)}, ${fd}}`);
+    }
+  }
+  return { text: `[${items.join(', ')}${len > shown ? ', ...' : ''}]`, value: len };
+};
