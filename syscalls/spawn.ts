@@ -230,7 +230,7 @@ function posixSpawn(k: SysCtx, pidp: number, path: number, fa: number, attrp: nu
 export const spawnSyscalls: SyscallDescriptor[] = [
   {
     number: 474, name: 'posix_spawn', class: 'process',
-    support: partial('no process limits (maxproc, RLIMIT_NPROC), as for fork; POSIX_SPAWN_SETSCHEDULER to SCHED_FIFO/SCHED_RR is checked but changes no scheduling'),
+    support: partial('no process limits (maxproc, RLIMIT_NPROC), as for fork; SCHED_FIFO/SCHED_RR attributes are checked but change no scheduling; a file action\'s open never waits (a FIFO with no peer: read ends open at once, write ends fail ENXIO)'),
     args: [
       { name: 'pid', type: 'ptr' }, { name: 'path', type: 'ptr' }, { name: 'file_actions', type: 'ptr' },
       { name: 'attrp', type: 'ptr' }, { name: 'argv', type: 'ptr' }, { name: 'envp', type: 'ptr' },
