@@ -1,19 +1,21 @@
-// Anonymous memory: mmap, munmap, mprotect, madvise, mincore, minherit, msync
+// Anonymous memory: mmap, munmap, mprotect, madvise, mincore, minherit, msync, mlock, munlock,
+// mlockall, munlockall
 // (sys/uvm/uvm_mmap.c, uvm_map.c; docs/netbsd-semantics.md §12).
 
 import {
-  EACCES, EFAULT, EFBIG, EINVAL, ENODEV, ENOMEM, EOVERFLOW, FREAD, FWRITE, MADV_DONTNEED, MADV_FREE, MADV_NORMAL,
+  EACCES, EAGAIN, EFAULT, EFBIG, EINVAL, ENODEV, ENOMEM, EOVERFLOW, FREAD, FWRITE, MADV_DONTNEED, MADV_FREE, MADV_NORMAL,
   MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MAP_ALIGNMENT_MASK, MAP_ALIGNMENT_SHIFT, MAP_ANON, MAP_COPY, MAP_FIXED,
   MAP_INHERIT_COPY, MAP_INHERIT_NONE, MAP_INHERIT_SHARE, MAP_INHERIT_ZERO, MAP_PRIVATE, MAP_SHARED, MAP_TRYFIXED,
-  MINCORE_INCORE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE,
-  VM_MAXUSER_ADDRESS, VM_PROT_ALL,
+  MAP_WIRED, MCL_CURRENT, MCL_FUTURE, MINCORE_INCORE, MS_ASYNC, MS_INVALIDATE, MS_SYNC, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC,
+  PROT_NONE, PROT_READ, PROT_WRITE, RLIMIT_MEMLOCK, VM_MAXUSER_ADDRESS, VM_PROT_ALL,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import type { File } from '../src/kernel/file.js';
-import type { Proc } from '../src/kernel/proc.js';
+import { physmemPages, type Proc } from '../src/kernel/proc.js';
 import { allocate, roundPage, type VmSpace } from '../src/kernel/vmspace.js';
 import { DeviceFile, VnodeFile } from '../src/kernel/vnode.js';
 import { VnodeObject } from '../src/kernel/vnpager.js';
+import type { Machine } from '../src/kernel/machine.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { TRAP_RAX, TRAP_RSP } from '../src/unicorn/index.js';
 
@@ -147,6 +149,59 @@ function mapFile(vm: VmSpace, m: FileMapping, at: number, size: number, prot: nu
   }
 }
 
+// ---- Wired memory (mlock, mlockall, MAP_WIRED) ---------------------------------------------------
+
+/** uvmexp.wired: the pages wired machine-wide (user wirings only: nbemu has no kernel memory). */
+function machineWiredPages(m: Machine): number {
+  let n = 0;
+  for (const p of m.procs.values()) if (!p.exited) n += p.vm.wiredBytes / PAGE_SIZE;
+  return n;
+}
+
+/** uvmexp.wiredmax: a third of the machine's pages (uvm_page.c). */
+const wiredMax = (): number => Math.floor(physmemPages() / 3);
+
+/** RLIMIT_MEMLOCK's soft limit, as a number (RLIM_INFINITY is far beyond any size). */
+const memlockLimit = (p: Proc): number => Number(p.limits[RLIMIT_MEMLOCK]!.cur);
+
+/**
+ * Would wiring `size` more bytes pass uvmexp.wiredmax or `limit` (pmap_wired_count + size)?
+ * sys_mlock, uvm_mmap and uvm_map_pageable_all make the same two checks (their errnos differ).
+ */
+function overWireLimits(k: SysCtx, size: number, limit: number): boolean {
+  return size / PAGE_SIZE + machineWiredPages(k.machine) > wiredMax() || size + k.proc.vm.wiredBytes > limit;
+}
+
+/**
+ * uvm_mmap's last step: a mapping that is not PROT_NONE is wired when asked for (MAP_WIRED) or when
+ * the address space wires all future mappings (mlockall MCL_FUTURE); past the limits the mapping is
+ * undone and mmap fails with ENOMEM.
+ */
+function wireNewMapping(k: SysCtx, at: number, size: number, prot: number, flags: number): void {
+  const vm = k.proc.vm;
+  if (prot === PROT_NONE || !(flags & MAP_WIRED || vm.wireFuture)) return;
+  if (overWireLimits(k, size, memlockLimit(k.proc))) {
+    vm.unmap(at, size);
+    throw new Errno(ENOMEM);
+  }
+  vm.setWired(at, at + size, true);
+}
+
+/** sys_mlock / sys_munlock: page-aligned range, range_test, then uvm_map_pageable (EFAULT is ENOMEM). */
+function mlock1(k: SysCtx, addr: number, len: number, wire: boolean): number {
+  const [start, size] = pageRange(addr, len);
+  rangeTest(start, size);
+  // sys_mlock only: the machine's wired limit and RLIMIT_MEMLOCK, both EAGAIN.
+  if (wire && overWireLimits(k, size, memlockLimit(k.proc))) throw new Errno(EAGAIN);
+  try {
+    k.proc.vm.setWired(start, start + size, wire);
+  } catch (e) {
+    if (e instanceof Errno && e.errno === EFAULT) throw new Errno(ENOMEM);
+    throw e;
+  }
+  return 0;
+}
+
 export const memorySyscalls: SyscallDescriptor[] = [
   {
     number: 197, name: 'mmap', class: 'memory',
@@ -205,6 +260,7 @@ export const memorySyscalls: SyscallDescriptor[] = [
       const inherit = flags & MAP_SHARED ? MAP_INHERIT_SHARE : MAP_INHERIT_COPY;
       if (!m) vm.map(at, size, prot, 'anon', { inherit });
       else mapFile(vm, m, at, size, prot, inherit);
+      wireNewMapping(k, at, size, prot, flags);
       return at + pageoff; // sys_mmap: "remember to add offset"
     },
   },
@@ -274,6 +330,43 @@ export const memorySyscalls: SyscallDescriptor[] = [
       vm.check(vec, npgs, PROT_WRITE);
       if (end > VM_MAXUSER_ADDRESS || !vm.isMapped(addr, end)) throw new Errno(ENOMEM);
       vm.write(vec, new Uint8Array(npgs).fill(MINCORE_INCORE));
+      return 0;
+    },
+  },
+  {
+    number: 203, name: 'mlock', class: 'memory', support: partial('wiring changes nothing in the host: nbemu\'s pages are never paged out; the limits are the guest\'s (RLIMIT_MEMLOCK, a third of the host\'s memory machine-wide)'),
+    args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }],
+    handler: (k, addr, len) => mlock1(k, addr, len, true),
+  },
+  {
+    number: 204, name: 'munlock', class: 'memory', support: full,
+    args: [{ name: 'addr', type: 'ptr' }, { name: 'len', type: 'size' }],
+    handler: (k, addr, len) => mlock1(k, addr, len, false),
+  },
+  {
+    number: 242, name: 'mlockall', class: 'memory', support: partial('as mlock'),
+    args: [{ name: 'flags', type: 'int' }],
+    handler(k, flags) {
+      // sys_mlockall: flags a non-empty subset of MCL_CURRENT|MCL_FUTURE (EINVAL), then
+      // uvm_map_pageable_all: MCL_FUTURE is remembered first (even if wiring what is there fails);
+      // MCL_CURRENT counts the pages of the entries not yet wired and not PROT_NONE against the
+      // machine's limit and RLIMIT_MEMLOCK (ENOMEM), then wires them.
+      if (flags === 0 || flags & ~(MCL_CURRENT | MCL_FUTURE)) throw new Errno(EINVAL);
+      const vm = k.proc.vm;
+      if (flags & MCL_FUTURE) vm.wireFuture = true;
+      if (!(flags & MCL_CURRENT)) return 0;
+      const limit = memlockLimit(k.proc);
+      if (overWireLimits(k, vm.unwiredBytes, limit === 0 ? Infinity : limit)) throw new Errno(ENOMEM);
+      vm.setAllWired(true);
+      return 0;
+    },
+  },
+  {
+    number: 243, name: 'munlockall', class: 'memory', support: full, args: [],
+    handler(k) {
+      // sys_munlockall → uvm_map_pageable_all(map, 0, 0): every entry unwired, MCL_FUTURE cleared; never fails.
+      k.proc.vm.setAllWired(false);
+      k.proc.vm.wireFuture = false;
       return 0;
     },
   },

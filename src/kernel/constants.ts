@@ -821,7 +821,9 @@ export const LWP_UNPARK_MAX = 1024;
 /** MAXCOMLEN (sys/sys/param.h): the longest LWP name, with its NUL. */
 export const MAXCOMLEN = 16;
 
-// ---- madvise, msync, minherit, mincore (sys/sys/mman.h) -------------------------------------
+// ---- madvise, msync, minherit, mincore, mlockall (sys/sys/mman.h) ---------------------------
+export const MCL_CURRENT = 0x01;
+export const MCL_FUTURE = 0x02;
 export const MADV_NORMAL = 0;
 export const MADV_RANDOM = 1;
 export const MADV_SEQUENTIAL = 2;

@@ -3,9 +3,11 @@
 // (one Unicorn engine per process, so fork copies it and exec replaces it), signal state, and
 // its place in the scheduler (runnable, sleeping on wait queues, stopped, zombie).
 
+import * as os from 'node:os';
 import { TrapCpu, Unicorn, UC_ARCH_X86, UC_MODE_64 } from '../unicorn/index.js';
 import {
-  DFLSSIZ, F_POSIX, F_UNLCK, MAXSSIZ, OPEN_MAX, RLIMIT_NOFILE, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS, SEEK_SET,
+  DFLSSIZ, F_POSIX, F_UNLCK, MAXSSIZ, OPEN_MAX, PAGE_SIZE, RLIMIT_MEMLOCK, RLIMIT_NOFILE, RLIMIT_RSS, RLIMIT_STACK,
+  RLIM_INFINITY, RLIM_NLIMITS, SEEK_SET,
   SIGCONT, SIGKILL, SIGSTOP, SI_NOINFO, NZERO,
 } from './constants.js';
 import { FileDesc } from './filedesc.js';
@@ -45,13 +47,23 @@ export interface Scheduler {
   findProc(pid: number): Proc | undefined;
 }
 
-/** proc0's limits (sys/kern/init_main.c, kern_resource.c): NOFILE soft OPEN_MAX, hard maxfiles. */
+/**
+ * proc0's limits (sys/kern/init_main.c, kern_resource.c): NOFILE soft OPEN_MAX, hard maxfiles;
+ * RSS hard and MEMLOCK hard the memory free at boot (`ptoa(uvmexp.free)`; here the host's
+ * memory), MEMLOCK soft a third of it.
+ */
 export function defaultLimits(maxfiles: number): Rlimit[] {
   const limits: Rlimit[] = Array.from({ length: RLIM_NLIMITS }, () => ({ cur: RLIM_INFINITY, max: RLIM_INFINITY }));
   limits[RLIMIT_NOFILE] = { cur: BigInt(Math.min(OPEN_MAX, maxfiles)), max: BigInt(maxfiles) };
   limits[RLIMIT_STACK] = { cur: BigInt(DFLSSIZ), max: BigInt(MAXSSIZ) };
+  const mem = BigInt(physmemPages()) * BigInt(PAGE_SIZE);
+  limits[RLIMIT_RSS] = { cur: RLIM_INFINITY, max: mem };
+  limits[RLIMIT_MEMLOCK] = { cur: mem / 3n, max: mem };
   return limits;
 }
+
+/** The machine's pages (hw.physmem64 / PAGE_SIZE): the host's memory. */
+export const physmemPages = (): number => Math.floor(os.totalmem() / PAGE_SIZE);
 
 /** The process as a whole: alive, stopped by a stop signal, or a zombie. */
 export type ProcStatus = 'active' | 'stopped' | 'zombie';

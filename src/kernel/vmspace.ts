@@ -51,6 +51,8 @@ export interface Region {
   cow: boolean;
   /** The engine maps [start, avail); a file mapping's pages from `avail` on lie past end-of-file. */
   avail: number;
+  /** wired_count > 0: mlock(2), mlockall(2) or MAP_WIRED (nbemu's pages are always resident). */
+  wired: boolean;
 }
 
 /** A page of zeros, to find the pages of a mapping that were never written (fork skips them). */
@@ -104,6 +106,11 @@ export class VmSpace {
   /** Sorted, non-overlapping. */
   private regions: Region[] = [];
   private last: Region | undefined;
+  /**
+   * VM_MAP_WIREFUTURE (mlockall MCL_FUTURE): new mappings are wired as they are made. A new
+   * address space has it clear: fork and exec do not pass it on (uvmspace_fork, uvmspace_exec).
+   */
+  wireFuture = false;
   private readonly scratch = new DataView(new ArrayBuffer(8));
   private destroyed = false;
 
@@ -122,7 +129,7 @@ export class VmSpace {
       start, end: start + len, prot, maxprot: opts.maxprot ?? VM_PROT_ALL, inherit: opts.inherit ?? MAP_INHERIT_COPY,
       bytes, view: new DataView(bytes.buffer, bytes.byteOffset, len), name,
       vobj: opts.vobj, foff: opts.foff ?? 0, shared: opts.shared ?? false, needsCopy: opts.needsCopy ?? false,
-      cow: opts.cow ?? false, avail: opts.avail ?? start + len,
+      cow: opts.cow ?? false, avail: opts.avail ?? start + len, wired: false,
     };
     this.engineMap(region, region.start, region.avail);
     const i = this.regions.findIndex((r) => r.start > start);
@@ -168,9 +175,52 @@ export class VmSpace {
       if (prot === PROT_NONE) this.engineUnmap(r, r.start, r.avail);
       const was = r.prot;
       r.prot = prot;
+      // uvm_map_protect: with VM_MAP_WIREFUTURE an entry that leaves PROT_NONE is wired.
+      if (this.wireFuture && was === PROT_NONE && prot !== PROT_NONE) r.wired = true;
       if (was === PROT_NONE) this.engineMap(r, r.start, r.avail);
       else if (prot !== PROT_NONE && r.avail > r.start) this.uc.mem_protect(r.start, r.avail - r.start, prot);
     });
+  }
+
+  /** pmap_wired_count, in bytes: the wired entries (every page of one is resident and wired). */
+  get wiredBytes(): number {
+    let n = 0;
+    for (const r of this.regions) if (r.wired) n += r.end - r.start;
+    return n;
+  }
+
+  /**
+   * uvm_map_pageable (sys/uvm/uvm_map.c): wire [start, end) (`wire`) or unwire it. `start` must
+   * lie in an entry (EFAULT, which mlock and munlock turn into ENOMEM); the range may have no
+   * hole, and wiring no PROT_NONE entry, unwiring no entry that is not wired (EINVAL). Nothing
+   * changes on an error. Wiring twice is wiring; one unwire undoes it (uvm_map_entry_unwire).
+   */
+  setWired(start: number, end: number, wire: boolean): void {
+    if (!this.regionFor(start)) throw new Errno(EFAULT);
+    let at = start;
+    for (const r of this.regions) {
+      if (at >= end) break; // an empty range checks nothing past the lookup
+      if (r.end <= at) continue;
+      if (r.start > at || (wire ? r.prot === PROT_NONE : !r.wired)) throw new Errno(EINVAL);
+      at = r.end;
+      if (at >= end) break;
+    }
+    if (at < end) throw new Errno(EINVAL);
+    this.forEachPiece(start, end, (r) => {
+      r.wired = wire;
+    });
+  }
+
+  /** uvm_map_pageable_all's first pass: the bytes of the entries MCL_CURRENT would newly wire. */
+  get unwiredBytes(): number {
+    let n = 0;
+    for (const r of this.regions) if (r.prot !== PROT_NONE && !r.wired) n += r.end - r.start;
+    return n;
+  }
+
+  /** uvm_map_pageable_all: wire every entry that is not PROT_NONE, or (`wire` false) unwire all. */
+  setAllWired(wire: boolean): void {
+    for (const r of this.regions) r.wired = wire && (r.wired || r.prot !== PROT_NONE);
   }
 
   /** uvm_map_inherit: holes are skipped. */

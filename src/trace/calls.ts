@@ -444,6 +444,9 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     },
   },
   minherit: { args: { ...addrLen, inherit: enumOf(MAP_INHERIT_NAMES) } },
+  mlock: { args: addrLen },
+  munlock: { args: addrLen },
+  mlockall: { args: { flags: flagsOf([[C.MCL_CURRENT, 'MCL_CURRENT'], [C.MCL_FUTURE, 'MCL_FUTURE']]) } },
   __msync13: { args: { ...addrLen, flags: flagsOf(MS_NAMES) } },
 
   // LWPs
