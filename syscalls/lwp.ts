@@ -41,8 +41,8 @@ function unpark(p: Proc, lid: number): void {
 }
 
 /** The guest's clock in ms (the same clocks clock_gettime reads), for _lwp_park's absolute deadlines. */
-function clockMs(clock: number): number {
-  return Number(clock === CLOCK_REALTIME ? realtimeNs() : monotonicNs()) / 1e6;
+function clockMs(k: SysCtx, clock: number): number {
+  return Number(clock === CLOCK_REALTIME ? realtimeNs(k.machine) : monotonicNs()) / 1e6;
 }
 
 const PARKQ = new WeakMap<Lwp, WaitQueue>();
@@ -63,7 +63,7 @@ function park(k: SysCtx, clock: number, flags: number, ts: number, unparkLid: nu
       const nsec = Number(dv.getBigInt64(8, true));
       if (nsec < 0 || nsec >= 1e9) throw new Errno(EINVAL);
       const ms = sec * 1000 + nsec / 1e6;
-      deadline = flags & TIMER_ABSTIME ? performance.now() + (ms - clockMs(clock)) : performance.now() + ms;
+      deadline = flags & TIMER_ABSTIME ? performance.now() + (ms - clockMs(k, clock)) : performance.now() + ms;
     }
     if (unparkLid !== 0) unpark(p, unparkLid);
     if (l.unparked) {

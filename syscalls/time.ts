@@ -5,7 +5,7 @@
 // src/kernel/itimer.ts.
 
 import {
-  CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EINTR, EINVAL, ETIMEDOUT,
+  CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_THREAD_CPUTIME_ID, EINTR, EINVAL, EPERM, ETIMEDOUT,
   P_LWPID, P_PID, TIMER_ABSTIME, TICK_US, NSIG, SIGEV_NONE, SIGEV_SA, SIGEV_SIGNAL, SIGEVENT_SIZE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
@@ -180,6 +180,18 @@ function sleepCall(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp: 
   return error;
 }
 
+const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME timers and sleeps armed before a step keep their deadline (NetBSD re-arms absolute ones)');
+
+/**
+ * settime1 (kern_time.c 1.214): a time before the epoch or past 2^36 s is EINVAL, then
+ * KAUTH_SYSTEM_TIME (the superuser; EPERM for others), then tc_setclock — the machine's clock.
+ */
+function settime1(k: SysCtx, sec: bigint, nsec: number): void {
+  if (sec < 0n || sec > 1n << 36n) throw new Errno(EINVAL);
+  if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
+  k.machine.timeofday.set(sec * 1_000_000_000n + BigInt(nsec));
+}
+
 export const timeSyscalls: SyscallDescriptor[] = [
   {
     number: 418, name: '__gettimeofday50', class: 'time', support: full,
@@ -195,6 +207,69 @@ export const timeSyscalls: SyscallDescriptor[] = [
         k.proc.vm.write(tp, out);
       }
       if (tzp !== 0) k.proc.vm.write(tzp, new Uint8Array(8));
+      return 0;
+    },
+  },
+  {
+    number: 419, name: '__settimeofday50', class: 'time', support: TIME_SET,
+    args: [{ name: 'tv', type: 'ptr' }, { name: 'tzp', type: 'ptr' }],
+    handler(k, tv, _tzp) {
+      // settimeofday1: a time zone is only logged ("obsolete"); no tv changes nothing (and needs
+      // no privilege); the timeval is copied in (EFAULT), tv_usec must be 0..999999 (EINVAL).
+      if (tv === 0) return 0;
+      const b = k.proc.vm.read(tv, 16);
+      const dv = new DataView(b.buffer, b.byteOffset, 16);
+      const usec = dv.getInt32(8, true);
+      if (usec < 0 || usec >= 1_000_000) throw new Errno(EINVAL);
+      settime1(k, dv.getBigInt64(0, true), usec * 1000);
+      return 0;
+    },
+  },
+  {
+    number: 421, name: '__adjtime50', class: 'time', support: TIME_SET,
+    args: [{ name: 'delta', type: 'ptr' }, { name: 'olddelta', type: 'ptr' }],
+    handler(k, delta, olddelta) {
+      // sys___adjtime50: KAUTH_REQ_SYSTEM_TIME_ADJTIME first (the superuser: EPERM), the delta
+      // copied in (EFAULT), adjtime1 (the adjustment left comes back, the new one replaces it),
+      // and only then olddelta copied out — its EFAULT comes after the change was made.
+      const p = k.proc;
+      if (p.cred.euid !== 0) throw new Errno(EPERM);
+      let d: { sec: bigint; usec: number } | undefined;
+      if (delta !== 0) {
+        const b = p.vm.read(delta, 16);
+        const dv = new DataView(b.buffer, b.byteOffset, 16);
+        d = { sec: dv.getBigInt64(0, true), usec: dv.getInt32(8, true) };
+      }
+      const left = k.machine.timeofday.adjtime(d);
+      if (olddelta !== 0) {
+        let sec = left / 1_000_000n; // C's division and remainder: towards zero
+        let usec = Number(left % 1_000_000n);
+        if (usec < 0) {
+          usec += 1_000_000;
+          sec--;
+        }
+        const out = new Uint8Array(16);
+        const dv = new DataView(out.buffer);
+        dv.setBigInt64(0, sec, true);
+        dv.setInt32(8, usec, true);
+        p.vm.write(olddelta, out);
+      }
+      return 0;
+    },
+  },
+  {
+    number: 428, name: '__clock_settime50', class: 'time', support: TIME_SET,
+    args: [{ name: 'clock_id', type: 'int' }, { name: 'tp', type: 'ptr' }],
+    handler(k, id, tp) {
+      // sys___clock_settime50: copyin (EFAULT), then clock_settime1: tv_nsec 0..999999999
+      // (EINVAL), then only CLOCK_REALTIME can be set (CLOCK_MONOTONIC is read-only: EINVAL,
+      // as is every other clock).
+      const b = k.proc.vm.read(tp, 16);
+      const dv = new DataView(b.buffer, b.byteOffset, 16);
+      const nsec = dv.getBigInt64(8, true);
+      if (nsec < 0n || nsec >= 1_000_000_000n) throw new Errno(EINVAL);
+      if (id !== CLOCK_REALTIME) throw new Errno(EINVAL);
+      settime1(k, dv.getBigInt64(0, true), Number(nsec));
       return 0;
     },
   },

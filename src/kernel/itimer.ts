@@ -4,7 +4,7 @@
 //
 // Time bases: every clock is derived from the host's monotonic clock (process.hrtime), so
 // CLOCK_REALTIME, CLOCK_MONOTONIC and the scheduler's performance.now() deadlines all advance
-// together (nbemu never steps the guest's wall clock). CPU time is the process's p.cpuMs — the
+// together; settimeofday, clock_settime and adjtime step and slew CLOCK_REALTIME alone. CPU time is the process's p.cpuMs — the
 // host time its slices ran, guest code and kernel work alike — plus the slice in progress.
 //
 // Timers live beside the process (a WeakMap keyed by the Proc), as p_timers does: a forked child
@@ -21,17 +21,15 @@ import type { Proc } from './proc.js';
 
 const NS = 1_000_000_000n;
 const hostStart = process.hrtime.bigint();
-/** CLOCK_REALTIME - host monotonic time, fixed at start-up. */
-const realtimeBase = BigInt(Date.now()) * 1_000_000n - hostStart;
 
 /** CLOCK_MONOTONIC (nanouptime): time since nbemu started, plus one second so it is never 0. */
 export function monotonicNs(): bigint {
   return process.hrtime.bigint() - hostStart + NS;
 }
 
-/** CLOCK_REALTIME (nanotime). */
-export function realtimeNs(): bigint {
-  return process.hrtime.bigint() + realtimeBase;
+/** CLOCK_REALTIME (nanotime): the machine's time of day (src/kernel/timeofday.ts). */
+export function realtimeNs(m: Machine): bigint {
+  return m.timeofday.nowNs();
 }
 
 /** Where the current slice of each running process started being observed (see procCpuMs). */
@@ -72,7 +70,7 @@ export function clockGettime(m: Machine, p: Proc, id: number): bigint {
     if (lid !== 0 && lid !== 1) throw new Errno(ESRCH);
     return BigInt(Math.floor(procCpuMs(p) * 1e6));
   }
-  if (id === CLOCK_REALTIME) return realtimeNs();
+  if (id === CLOCK_REALTIME) return realtimeNs(m);
   if (id === CLOCK_MONOTONIC) return monotonicNs();
   throw new Errno(EINVAL);
 }
@@ -321,7 +319,7 @@ export function itimespecfix(sec: bigint, nsec: number): bigint {
   return sec * NS + BigInt(nsec);
 }
 
-const clockNowNs = (clock: number): bigint => (clock === CLOCK_REALTIME ? realtimeNs() : monotonicNs());
+const clockNowNs = (m: Machine, clock: number): bigint => (clock === CLOCK_REALTIME ? realtimeNs(m) : monotonicNs());
 
 /**
  * dotimer_settime after the copyin: the slot (EINVAL), then arm or disarm. A relative value for
@@ -331,13 +329,13 @@ const clockNowNs = (clock: number): bigint => (clock === CLOCK_REALTIME ? realti
  */
 export function timerSettime(m: Machine, p: Proc, id: number, v: ItimerSpec, abstime: boolean): ItimerSpec {
   const it = posixTimer(p, id);
-  const old = rawTime(it);
+  const old = rawTime(m, it);
   it.intervalUs = Number(v.intervalNs) / 1000;
   const virtual = isVirtual(it.which);
   if (virtual) {
     let rel = v.valueNs;
     if (rel !== 0n && abstime) {
-      rel -= realtimeNs();
+      rel -= realtimeNs(m);
       if (rel <= 0n) rel = 1n;
     }
     it.valueUs = Number(rel) / 1000;
@@ -346,7 +344,7 @@ export function timerSettime(m: Machine, p: Proc, id: number, v: ItimerSpec, abs
   } else {
     if (v.valueNs === 0n) it.deadline = undefined;
     else {
-      const relNs = abstime ? v.valueNs - clockNowNs(it.which) : v.valueNs;
+      const relNs = abstime ? v.valueNs - clockNowNs(m, it.which) : v.valueNs;
       it.deadline = performance.now() + Number(relNs) / 1e6; // in the past: fires at once
     }
     armReal(m, p, it);
@@ -355,11 +353,11 @@ export function timerSettime(m: Machine, p: Proc, id: number, v: ItimerSpec, abs
 }
 
 /** it_time as NetBSD stores it: absolute expiry for clock timers, the value left for CPU-time ones. */
-function rawTime(it: ITimer): ItimerSpec {
+function rawTime(m: Machine, it: ITimer): ItimerSpec {
   const intervalNs = BigInt(Math.round(it.intervalUs * 1000));
   if (isVirtual(it.which)) return { intervalNs, valueNs: BigInt(Math.round(it.valueUs * 1000)) };
   if (it.deadline === undefined) return { intervalNs, valueNs: 0n };
-  return { intervalNs, valueNs: clockNowNs(it.which) + BigInt(Math.round((it.deadline - performance.now()) * 1e6)) };
+  return { intervalNs, valueNs: clockNowNs(m, it.which) + BigInt(Math.round((it.deadline - performance.now()) * 1e6)) };
 }
 
 /** dotimer_gettime / itimer_gettime: the interval and the time left (0 when disarmed or due). */

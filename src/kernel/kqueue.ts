@@ -53,6 +53,8 @@ export interface Kevent {
 export interface KqueueHost {
   readonly procs: ReadonlyMap<number, Proc>;
   readonly procEvents: WaitQueue;
+  /** CLOCK_REALTIME, for NOTE_ABSTIME timers. */
+  readonly timeofday: { nowNs(): bigint };
 }
 
 // kn_status bits (sys/sys/event.h)
@@ -391,7 +393,7 @@ const sigOps: FilterOps = {
  * filt_timercompute: the first expiry and the period, in callout ticks of 1/hz s, from data in
  * the unit fflags names. Relative timers get EV_CLEAR; EV_ONESHOT and absolute ones do not repeat.
  */
-function timerCompute(kev: Kevent): { delayMs: number; periodMs: number } {
+function timerCompute(host: KqueueHost, kev: Kevent): { delayMs: number; periodMs: number } {
   if (kev.fflags & ~(NOTE_TIMER_UNITMASK | NOTE_ABSTIME)) throw new Errno(EINVAL);
   const d = kev.data;
   let ns: bigint;
@@ -412,7 +414,7 @@ function timerCompute(kev: Kevent): { delayMs: number; periodMs: number } {
       throw new Errno(EINVAL);
   }
   if (kev.fflags & NOTE_ABSTIME) {
-    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const nowNs = host.timeofday.nowNs(); // getnanotime
     kev.data = BigInt(NOSCHED);
     if (ns <= nowNs) return { delayMs: 0, periodMs: NOSCHED }; // past the deadline: fires at once
     ns -= nowNs;
@@ -446,7 +448,7 @@ const timerOps: FilterOps = {
   always: true,
   attach(kn) {
     const kev: Kevent = { ...kn.ev, fflags: kn.sfflags, data: kn.sdata };
-    const t = timerCompute(kev);
+    const t = timerCompute(kn.kq.host, kev);
     if (kqNcallouts + 1 >= KQ_CALLOUTMAX) throw new Errno(ENOMEM);
     kqNcallouts++;
     kn.timerCounted = true;
@@ -479,7 +481,7 @@ const timerOps: FilterOps = {
     kn.timerNext = Infinity; // callout_halt
     kn.kq.deactivate(kn);
     kn.ev.data = 0n;
-    const t = timerCompute(kev);
+    const t = timerCompute(kn.kq.host, kev);
     kn.sdata = kev.data;
     kn.ev.flags = kev.flags;
     kn.sfflags = kev.fflags;

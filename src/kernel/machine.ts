@@ -3,6 +3,7 @@
 // sys/arch/amd64/amd64/trap.c). One crossing into the engine per syscall: TrapCpu.run() returns
 // a trap record in shared memory, the handler's result goes back the same way.
 
+import { TimeOfDay } from './timeofday.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -91,6 +92,8 @@ export class Machine implements Scheduler {
   readonly ncpu: number;
   readonly hostname: string;
   readonly bootTime = Date.now();
+  /** The guest's time of day: CLOCK_REALTIME, which settimeofday, clock_settime and adjtime change. */
+  readonly timeofday = new TimeOfDay();
   /** The local-socket namespace: bound paths (absolute) and their sockets (the vnode's v_socket). */
   readonly localNames: LocalNames = newLocalNames();
   /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */

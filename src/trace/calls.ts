@@ -477,6 +477,9 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     ret: errnoRet,
   },
   __gettimeofday50: { args: { tp: structOut(16, (d) => timeval(d)), tzp: structOut(8, timezone) } },
+  __settimeofday50: { args: { tv: structIn(16, (d) => timeval(d)), tzp: structIn(8, timezone) } },
+  __adjtime50: { args: { delta: structIn(16, (d) => timeval(d)), olddelta: structOut(16, (d) => timeval(d)) } },
+  __clock_settime50: { args: { clock_id: clockId, tp: timespecIn } },
   __setitimer50: { args: { which: enumOf(ITIMER_NAMES), itv: structIn(32, itimerval), oitv: structOut(32, itimerval) } },
   __getitimer50: { args: { which: enumOf(ITIMER_NAMES), itv: structOut(32, itimerval) } },
 
