@@ -16,6 +16,7 @@ import { rootOf } from '../src/kernel/vfs.js';
 import { lfAdvlock, type FlockArg } from '../src/kernel/lockf.js';
 import type { Seekable } from '../src/kernel/vnode.js';
 import { Errno } from '../src/kernel/errno.js';
+import { ttyJobControl } from '../src/kernel/tty.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { Pipe, PipeFile } from '../src/kernel/pipe.js';
 import { FifoFile } from '../src/kernel/fifo.js';
@@ -119,6 +120,13 @@ function sysIoctl(k: SysCtx, fd: number, com: number, uaddr: number): number {
     throw e;
   }
   return 0;
+}
+
+/** The terminal's job control for a read or write of `fp` (ttread/ttwrite; src/kernel/tty.ts). */
+function ttcheck(k: SysCtx, fp: File, op: 'read' | 'write'): File {
+  const fd = fp.terminalFd;
+  if (fd !== undefined) ttyJobControl(k, fd, op);
+  return fp;
 }
 
 /** fd_getfile plus the FREAD/FWRITE check of sys_read/sys_write: EBADF either way. */
@@ -226,7 +234,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
     number: 3, name: 'read', class: 'file', support: full,
     args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'nbyte', type: 'size' }],
     handler(k, fd, buf, nbyte) {
-      const fp = fileFor(k.proc, fd, FREAD);
+      const fp = ttcheck(k, fileFor(k.proc, fd, FREAD), 'read');
       return fp.read(Uio.single(k.proc.vm, buf, nbyte, 'read'), fp.nonblocking);
     },
   },
@@ -234,7 +242,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
     number: 4, name: 'write', class: 'file', support: full,
     args: [{ name: 'fd', type: 'fd' }, { name: 'buf', type: 'ptr' }, { name: 'nbyte', type: 'size' }],
     handler(k, fd, buf, nbyte) {
-      const fp = fileFor(k.proc, fd, FWRITE);
+      const fp = ttcheck(k, fileFor(k.proc, fd, FWRITE), 'write');
       return dofilewrite(k.proc, fp, Uio.single(k.proc.vm, buf, nbyte, 'write'));
     },
   },
@@ -243,7 +251,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'fd', type: 'fd' }, { name: 'iovp', type: 'ptr' }, { name: 'iovcnt', type: 'int' }],
     handler(k, fd, iovp, iovcnt) {
       if (iovcnt === 0) throw new Errno(EINVAL); // do_filereadv: before the descriptor is looked up
-      const fp = fileFor(k.proc, fd, FREAD);
+      const fp = ttcheck(k, fileFor(k.proc, fd, FREAD), 'read');
       return fp.read(Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'read'), fp.nonblocking);
     },
   },
@@ -252,7 +260,7 @@ export const fdSyscalls: SyscallDescriptor[] = [
     args: [{ name: 'fd', type: 'fd' }, { name: 'iovp', type: 'ptr' }, { name: 'iovcnt', type: 'int' }],
     handler(k, fd, iovp, iovcnt) {
       if (iovcnt === 0) throw new Errno(EINVAL);
-      const fp = fileFor(k.proc, fd, FWRITE);
+      const fp = ttcheck(k, fileFor(k.proc, fd, FWRITE), 'write');
       return dofilewrite(k.proc, fp, Uio.fromIovecs(k.proc.vm, iovp, iovcnt, 'write'));
     },
   },

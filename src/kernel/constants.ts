@@ -901,6 +901,9 @@ export const FIONWRITE = _IOR('f', 121, 4);
 export const FIONSPACE = _IOR('f', 120, 4);
 // sys/sys/ttycom.h: struct termios is 44 bytes (4 tcflag_t, c_cc[NCCS = 20], c_ispeed, c_ospeed),
 // struct winsize 8 (ws_row, ws_col, ws_xpixel, ws_ypixel).
+/** c_lflag's TOSTOP (sys/sys/termios.h): background writers get SIGTTOU. c_lflag is at offset 12. */
+export const TOSTOP = 0x00400000;
+export const TERMIOS_LFLAG_OFF = 12;
 export const TERMIOS_SIZE = 44;
 export const NCCS = 20;
 export const WINSIZE_SIZE = 8;

@@ -63,6 +63,11 @@ export abstract class File {
    */
   readonly lockKey: string | undefined = undefined;
 
+  /** The host descriptor of the terminal this file is (job control applies to it), if it is one. */
+  get terminalFd(): number | undefined {
+    return undefined;
+  }
+
   get nonblocking(): boolean {
     return (this.flag & FNONBLOCK) !== 0;
   }

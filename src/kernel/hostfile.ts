@@ -24,6 +24,8 @@ export interface HostStream {
   hostFd?: number;
   /** The device's ioctls (a terminal's, FIONREAD), when the stream knows any. */
   ioctl?(cmd: number, data: IoctlData, k: IoctlCtx): void;
+  /** The stream is the host's terminal (job control applies). */
+  isTty?: boolean;
 }
 
 const sleepMs = (ms: number): void => {
@@ -35,6 +37,7 @@ export function hostFdStream(fd: number): HostStream {
   const isTty = tty.isatty(fd);
   return {
     hostFd: fd,
+    isTty,
     // A terminal answers as the guest's terminal; a pipe, socket or file tells what is buffered.
     ioctl(cmd, data, k) {
       if (isTty) return hostTtyIoctl(fd, cmd, data, k);
@@ -106,6 +109,10 @@ export class HostFile extends File {
     readonly rdev: number,
   ) {
     super('vnode', (stream.read ? FREAD : 0) | (stream.write ? FWRITE : 0), table);
+  }
+
+  override get terminalFd(): number | undefined {
+    return this.stream.isTty ? this.stream.hostFd : undefined;
   }
 
   override read(uio: Uio): number {

@@ -7,8 +7,9 @@
 import {
   EINVAL, ENOTTY, EPERM, FIOASYNC, FIONBIO, FIONREAD, TIOCDRAIN, TIOCEXCL, TIOCFLUSH, TIOCGETA,
   TIOCGPGRP, TIOCGSID, TIOCGWINSZ, TIOCNXCL, TIOCOUTQ, TIOCSETA, TIOCSETAF, TIOCSETAW, TIOCSPGRP, TIOCSWINSZ,
-  TERMIOS_SIZE, EOPNOTSUPP, FREAD, FWRITE,
+  TERMIOS_SIZE, EOPNOTSUPP, FREAD, FWRITE, EIO, EINTR, ERESTART, SA_RESTART, SIG_DFL, SIGTTIN, SIGTTOU, TOSTOP, TERMIOS_LFLAG_OFF,
 } from './constants.js';
+import type { Proc } from './proc.js';
 import { Errno } from './errno.js';
 import type { IoctlCtx, IoctlData } from './ioctl.js';
 import { hostio } from '../unicorn/index.js';
@@ -29,12 +30,64 @@ function ownerOf(k: IoctlCtx): TtyOwner {
 const isctty = (k: IoctlCtx, o: TtyOwner): boolean => k.proc.sid === o.sid;
 
 /**
- * ttioctl for a host terminal open on host descriptor `fd`. A background process is not stopped
- * with SIGTTOU for the mode-changing commands (nbemu has no job control on the terminal). Commands ttioctl does not know are EPASSTHROUGH; ones nbemu cannot carry to the
- * host terminal (line disciplines, modem lines, TIOCSTI, packet mode) too, so they are ENOTTY.
+ * pg_jobc == 0: an orphaned process group, none of whose members has a parent in another group
+ * of the same session (a shell that could continue it) — its stop signals would stop it for good.
+ */
+function orphaned(k: IoctlCtx, pgid: number, sid: number): boolean {
+  for (const q of k.machine.procs.values()) {
+    if (q.exited || q.pgid !== pgid) continue;
+    const parent = q.parent;
+    if (parent && !parent.exited && parent.pgid !== pgid && parent.sid === sid) return false;
+  }
+  return true;
+}
+
+/** sigismasked: blocked by the calling LWP, or ignored. */
+const sigismasked = (p: Proc, sig: number): boolean => (p.sig.mask & (1n << BigInt(sig - 1))) !== 0n || p.sig.ignored(sig);
+
+/**
+ * Job control at the terminal (sys/kern/tty.c ttread, ttwrite, ttioctl): a process of the
+ * terminal's session outside its foreground group (isbackground) that reads — or writes with
+ * TOSTOP set, or changes the terminal's state — has SIGTTIN/SIGTTOU sent to its whole group and
+ * tries again after it (ttypause). A read with
+ * SIGTTIN blocked or ignored, by a vfork child (PL_PPWAIT) or from an orphaned group fails with
+ * EIO; a write from an orphaned group too, while one with SIGTTOU blocked or ignored just goes
+ * ahead, as does an ioctl in any of those cases. `fd` is the host terminal's descriptor.
+ */
+export function ttyJobControl(k: IoctlCtx, fd: number, op: 'read' | 'write' | 'ioctl'): void {
+  const o = k.machine.ctty;
+  const p = k.proc;
+  if (!o || p.sid !== o.sid || p.pgid === o.pgid) return; // not isbackground
+  const sig = op === 'read' ? SIGTTIN : SIGTTOU;
+  const ppwait = p.vforkParent !== undefined;
+  const lost = orphaned(k, p.pgid, p.sid);
+  if (op === 'read') {
+    if (sigismasked(p, sig) || ppwait || lost) throw new Errno(EIO);
+  } else if (op === 'write') {
+    if (ppwait || sigismasked(p, sig)) return;
+    const termios = host(() => hostio.ttyGetattr(fd));
+    if (!(new DataView(termios.buffer, termios.byteOffset).getUint32(TERMIOS_LFLAG_OFF, true) & TOSTOP)) return;
+    if (lost) throw new Errno(EIO);
+  } else if (lost || ppwait || sigismasked(p, sig)) return;
+  for (const q of k.machine.procs.values()) if (!q.exited && q.pgid === p.pgid) q.psignal(sig); // pgsignal(pg, sig, 1)
+  // ttypause(tp, hz) returns at once, the signal being pending: EINTR for a handler without
+  // SA_RESTART, else ERESTART — the call runs again after the handler, or once the default
+  // action's stop is over (NetBSD sleeps out the rest of the second first; nbemu retries at once).
+  const act = p.sig.actions[sig]!;
+  throw new Errno(act.handler !== SIG_DFL && !(act.flags & SA_RESTART) ? EINTR : ERESTART);
+}
+
+/** ttioctl's commands that change the terminal: a background caller gets SIGTTOU first. */
+const MODIFYING = new Set([TIOCFLUSH, TIOCDRAIN, TIOCSETA, TIOCSETAW, TIOCSETAF, TIOCSWINSZ]);
+
+/**
+ * ttioctl for a host terminal open on host descriptor `fd`. Commands ttioctl does not know are
+ * EPASSTHROUGH; ones nbemu cannot carry to the host terminal (line disciplines, modem lines,
+ * TIOCSTI, packet mode) too, so they are ENOTTY.
  */
 export function hostTtyIoctl(fd: number, cmd: number, data: IoctlData, k: IoctlCtx): void {
   const o = ownerOf(k);
+  if (MODIFYING.has(cmd)) ttyJobControl(k, fd, 'ioctl');
   switch (cmd) {
     case FIONBIO:
       return; // ttioctl: nothing to do, the file's FNONBLOCK is what reads look at

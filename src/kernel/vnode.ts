@@ -352,6 +352,10 @@ export class DeviceFile extends File implements Seekable {
     this.lockKey = `dev:${dev}`;
   }
 
+  override get terminalFd(): number | undefined {
+    return this.dev === 'tty' ? this.ttyFd : undefined;
+  }
+
   override read(uio: Uio): number {
     return this.readAt(uio, this.offset);
   }
