@@ -8,7 +8,7 @@ import {
   SIGCHLD,
   ENAMETOOLONG, MAXLOGNAME,
 } from '../src/kernel/constants.js';
-import { execve1, fork1, wait1, waitid1 } from '../src/kernel/lifecycle.js';
+import { execLoadFd, execRun, execve1, fork1, wait1, waitid1 } from '../src/kernel/lifecycle.js';
 import type { Proc } from '../src/kernel/proc.js';
 import { encodeSiginfo } from '../src/kernel/sig.js';
 import { Sleep } from '../src/kernel/sleepq.js';
@@ -317,6 +317,15 @@ export const lifecycleSyscalls: SyscallDescriptor[] = [
     handler(k, path, argp, envp) {
       execve1(k.machine, k.proc, path, argp, envp);
       throw new Errno(EJUSTRETURN); // the registers are the new image's
+    },
+  },
+  {
+    number: 465, name: 'fexecve', class: 'process', support: partial('static NetBSD ELF programs, as execve'),
+    args: [{ name: 'fd', type: 'fd' }, { name: 'argp', type: 'ptr' }, { name: 'envp', type: 'ptr' }],
+    handler(k, fd, argp, envp) {
+      // sys_fexecve → execve1 with no path and the descriptor (kern_exec.c 1.518).
+      execRun(k.machine, k.proc, execLoadFd(k.proc, fd, argp, envp));
+      throw new Errno(EJUSTRETURN);
     },
   },
   { number: 81, name: 'getpgrp', class: 'process', support: full, args: [], handler: (k) => k.proc.pgid },

@@ -19,7 +19,8 @@ import type { Proc } from './proc.js';
 import { defaultSigaction } from './sig.js';
 import type { ExitStatus } from './signal.js';
 import { Sleep } from './sleepq.js';
-import { cwdOf, forkCwd, resolveForExec } from './vfs.js';
+import { cwdOf, forkCwd, guestPathOf, resolveForExec, rootOf } from './vfs.js';
+import { VnodeFile } from './vnode.js';
 import { vnodeObject } from './vnpager.js';
 
 /** The registers a fork copies (the whole user-visible CPU state of the LWP). */
@@ -163,6 +164,25 @@ export function execLoad(p: Proc, pathp: number, argvp: number, envpp: number): 
   if (file === '') throw new Errno(ENOENT);
   const hostFile = resolveForExec(p, file);
   const guestPath = path.posix.resolve(cwdOf(p).cwd, file);
+  return checkExec(p, file, hostFile, guestPath, argvp, envpp);
+}
+
+/**
+ * execve_loadvm for fexecve (ep_xfd): check_exec takes the descriptor's vnode (fd_getvnode:
+ * EBADF, EINVAL for a file that is no vnode) and its name (exec_resolvename), then checks it as
+ * execve does: a directory, device or terminal is not a regular file (EACCES). p_comm and
+ * p_path come from that name.
+ */
+export function execLoadFd(p: Proc, fd: number, argvp: number, envpp: number): ExecPackage {
+  const fp = p.fd.get(fd);
+  if (fp.type !== 'vnode') throw new Errno(EINVAL);
+  if (!(fp instanceof VnodeFile) || fp.isDir) throw new Errno(EACCES);
+  const guestPath = guestPathOf(rootOf(p), fp.hostPath) ?? fp.guestPath;
+  return checkExec(p, guestPath, fp.hostPath, guestPath, argvp, envpp);
+}
+
+/** check_exec on the host file, then copyinargs. */
+function checkExec(p: Proc, file: string, hostFile: string, guestPath: string, argvp: number, envpp: number): ExecPackage {
   let image: Buffer;
   try {
     const st = fs.statSync(hostFile);

@@ -243,6 +243,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     },
   },
   execve: { args: { path: str, argp: stringArray, envp: envArray } },
+  fexecve: { args: { argp: stringArray, envp: envArray } },
   posix_spawn: {
     args: {
       pid: structOut(4, (d) => ({ text: `[${d.getInt32(0, true)}]`, value: d.getInt32(0, true) }), (c) => ok(c) && c.result === 0),
