@@ -2,7 +2,7 @@
 // ____sigtimedwait50, __sigaltstack14, kill, getcontext, setcontext (sys/kern/sys_sig.c, kern_sig.c).
 
 import {
-  EAGAIN, ECANCELED, EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER,
+  EAGAIN, ECANCELED, EINTR, EINVAL, EJUSTRETURN, EPERM, ESRCH, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_USER, SI_QUEUE,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { Sleep, WaitQueue } from '../src/kernel/sleepq.js';
@@ -134,6 +134,41 @@ function encodeStack(st: SigAltStack): Uint8Array {
 /** The wait channel of sigsuspend: only a signal ends it. */
 const SIGSUSPEND = new WaitQueue('pause');
 
+/** sizeof(struct _ksiginfo) (sys/sys/siginfo.h): 16 bytes, then the _reason union (80). */
+const KSIGINFO_SIZE = 96;
+
+/**
+ * kill1 (sys/kern/sys_sig.c): a signal number outside 0..NSIG-1 is EINVAL; towards another
+ * process the siginfo must be the caller's own (its pid and effective uid, SI_USER or SI_QUEUE:
+ * EPERM otherwise). pid > 0 is one process (a zombie: success, as IEEE Std 1003.1 asks; none:
+ * ESRCH), 0 the caller's group, -1 every process the caller may signal but init and itself, < -1
+ * the group -pid (killpg1). The caller may signal a process when it is root or a real or
+ * effective uid matches (EPERM when none may be). Signal 0 only checks.
+ */
+function kill1(k: SysCtx, pid: number, si: SigInfo): number {
+  const p = k.proc;
+  if (si.signo < 0 || si.signo >= NSIG) throw new Errno(EINVAL);
+  if (pid !== p.pid) {
+    if (si.pid !== p.pid || si.uid !== p.cred.euid) throw new Errno(EPERM);
+    if (si.code !== SI_USER && si.code !== SI_QUEUE) throw new Errno(EPERM);
+  }
+  const all = [...k.machine.procs.values()].filter((q) => !q.exited);
+  if (pid > 0 && all.every((q) => q.pid !== pid)) {
+    if (k.machine.procs.has(pid)) return 0; // a zombie
+    throw new Errno(ESRCH);
+  }
+  const targets = pid > 0 ? all.filter((q) => q.pid === pid)
+    : pid === 0 ? all.filter((q) => q.pgid === p.pgid)
+    : pid === -1 ? all.filter((q) => q !== p)
+    : all.filter((q) => q.pgid === -pid);
+  if (targets.length === 0) throw new Errno(ESRCH);
+  const allowed = targets.filter((q) => p.cred.euid === 0 || p.cred.uid === q.cred.uid || p.cred.euid === q.cred.uid);
+  if (allowed.length === 0) throw new Errno(EPERM);
+  if (si.signo === 0) return 0;
+  for (const q of allowed) q.psignal(si.signo, { ...si });
+  return 0;
+}
+
 export const signalSyscalls: SyscallDescriptor[] = [
   {
     number: 340, name: '__sigaction_sigtramp', class: 'signal', support: full,
@@ -216,23 +251,23 @@ export const signalSyscalls: SyscallDescriptor[] = [
   {
     number: 37, name: 'kill', class: 'signal', support: full,
     args: [{ name: 'pid', type: 'int' }, { name: 'signum', type: 'int' }],
-    handler(k, pid, signum) {
-      // sys_kill / killpg1 (kern_sig.c): pid > 0 one process, 0 the caller's group, -1 every
-      // process the caller may signal but init and itself, < -1 the group -pid. Signal 0 only checks.
-      const p = k.proc;
-      if (signum < 0 || signum >= NSIG) throw new Errno(EINVAL);
-      const all = [...k.machine.procs.values()].filter((q) => !q.exited);
-      const targets = pid > 0 ? all.filter((q) => q.pid === pid)
-        : pid === 0 ? all.filter((q) => q.pgid === p.pgid)
-        : pid === -1 ? all.filter((q) => q !== p)
-        : all.filter((q) => q.pgid === -pid);
-      if (targets.length === 0) throw new Errno(ESRCH);
-      // kauth: root may signal anyone; others only processes with a matching real or effective uid.
-      const allowed = targets.filter((q) => p.cred.euid === 0 || p.cred.uid === q.cred.uid || p.cred.euid === q.cred.uid);
-      if (allowed.length === 0) throw new Errno(EPERM);
-      if (signum === 0) return 0;
-      for (const q of allowed) q.psignal(signum, { code: SI_USER, pid: p.pid, uid: p.cred.uid });
-      return 0;
+    // sys_kill: a siginfo of SI_USER from the caller's pid and effective uid (kauth_cred_geteuid,
+    // as killpg and _lwp_kill fill it), then kill1.
+    handler: (k, pid, signum) => kill1(k, pid, { signo: signum, code: SI_USER, pid: k.proc.pid, uid: k.proc.cred.euid }),
+  },
+  {
+    number: 245, name: 'sigqueueinfo', class: 'signal', support: full,
+    args: [{ name: 'pid', type: 'int' }, { name: 'info', type: 'ptr' }],
+    handler(k, pid, info) {
+      // sys_sigqueueinfo: the caller's siginfo (_ksiginfo: signo, code, errno, then _rt's pid,
+      // uid and value; 96 bytes, the union's largest member being _syscall's 80) copied in, then
+      // kill1 — which lets a process claim any of it only towards itself.
+      const b = k.proc.vm.read(info, KSIGINFO_SIZE);
+      const d = new DataView(b.buffer, b.byteOffset, KSIGINFO_SIZE);
+      return kill1(k, pid, {
+        signo: d.getInt32(0, true), code: d.getInt32(4, true), errno: d.getInt32(8, true),
+        pid: d.getInt32(16, true), uid: d.getUint32(20, true), sigval: d.getBigUint64(24, true),
+      });
     },
   },
   {

@@ -539,6 +539,7 @@ export const SS_ALLBITS = 0x0005;
 export const MINSIGSTKSZ = 8192;
 // si_code values (sys/sys/siginfo.h)
 export const SI_USER = 0;
+export const SI_QUEUE = -1;
 export const SI_LWP = -5;
 export const SI_NOINFO = 32767;
 export const SEGV_MAPERR = 1;

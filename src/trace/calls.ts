@@ -277,6 +277,15 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
 
   // signals
   kill: { args: { pid: num, signum: sig } },
+  sigqueueinfo: {
+    args: {
+      pid: num,
+      info: structIn(96, (d) => ({
+        text: `{si_signo=${signalText(d.getInt32(0, true))}, si_code=${d.getInt32(4, true)}, si_pid=${d.getInt32(16, true)}, si_uid=${d.getUint32(20, true)}, si_value=${hex(d.getBigUint64(24, true))}}`,
+        value: d.getInt32(0, true),
+      })),
+    },
+  },
   __sigaction_sigtramp: { args: { signum: sig, nsa: structIn(32, sigaction), osa: structOut(32, sigaction), tramp: opaque, vers: num } },
   __sigprocmask14: { args: { how: enumOf(SIGPROCMASK_HOW), set: sigsetIn, oset: structOut(16, sigset) } },
   __sigpending14: { args: { set: structOut(16, sigset) } },
