@@ -5,7 +5,7 @@
 import {
   EAGAIN, EINVAL, EISCONN, EPROTOTYPE, EMSGSIZE, ENOPROTOOPT, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EPIPE, EDOM, ENOBUFS, EWOULDBLOCK,
   FD_CLOEXEC, FNONBLOCK, FNOSIGPIPE, IOV_MAX, LOCAL_CREDS, LOCAL_PEEREID, LOCAL_CONNWAIT,
-  MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL,
+  MMSGHDR_SIZE, MSG_CMSG_CLOEXEC, MSG_CTRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_OOB, MSG_PEEK, MSG_TRUNC, MSG_WAITALL, MSG_WAITFORONE,
   SCM_CREDS, SCM_RIGHTS, SHUT_RD, SHUT_RDWR, SIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM, SOCK_NONBLOCK,
   SOCK_NOSIGPIPE, SOL_LOCAL, SOL_SOCKET, SOMAXCONN, SO_ACCEPTCONN, SO_BROADCAST, SO_DEBUG, SO_DONTROUTE,
   SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_NOSIGPIPE, SO_OOBINLINE, SO_RCVBUF, SO_RCVLOWAT, SO_RCVTIMEO,
@@ -21,6 +21,7 @@ import {
   sockaddrUn, socketpair, socreate,
 } from '../src/kernel/uipc.js';
 import { Uio } from '../src/kernel/uio.js';
+import { realtimeNs } from '../src/kernel/itimer.js';
 import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import type { Proc } from '../src/kernel/proc.js';
 
@@ -393,6 +394,65 @@ function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: n
   return fd;
 }
 
+/** sys_recvmsg's work for the msghdr at `msgp`: the received length and flags. */
+function recvmsg1(k: SysCtx, s: number, msgp: number, flags: number): { n: number; flags: number } {
+  const m = readMsghdr(k, msgp);
+  getsock(k, s);
+  if ((m.iovlen >>> 0) > IOV_MAX) throw new Errno(EMSGSIZE);
+  const uio = Uio.fromIovecs(k.proc.vm, m.iov, m.iovlen, 'read');
+  const r = recvit(k, s, uio, flags, m.control, m.controllen);
+  let namelen = 0;
+  if (r.from && m.name !== 0) {
+    namelen = Math.min(m.namelen, r.from.length);
+    k.proc.vm.write(m.name, r.from.subarray(0, namelen));
+  }
+  setMsgOut(k, msgp, namelen, r.controllen, r.flags);
+  return { n: r.n, flags: r.flags };
+}
+
+/** A sendmmsg/recvmmsg in progress: the datagrams done (interruptSyscall's count) and the current one's own state. */
+interface MmsgState {
+  done: number;
+  inner: unknown;
+  deadline?: number;
+}
+
+/**
+ * The loop of sys_sendmmsg / sys_recvmmsg (uipc_syscalls.c): each mmsghdr in turn (at most 1024)
+ * through sendmsg's or recvmsg's work, its msg_len written back, stopping at the first error.
+ * The count done is the result when it is not 0 (the error is then dropped, as so_error keeps it
+ * on NetBSD); a sleep keeps the count, so the call goes on where it was.
+ */
+function mmsgLoop(k: SysCtx, mmsg: number, vlen: number, one: (hdr: number, i: number) => number | undefined, stopAfter: (st: MmsgState) => boolean = () => false): number {
+  const p = k.proc;
+  const st = (p.restartState as MmsgState | undefined) ?? { done: 0, inner: undefined };
+  const n = Math.min(vlen >>> 0, 1024);
+  try {
+    while (st.done < n) {
+      const hdr = mmsg + st.done * MMSGHDR_SIZE;
+      k.proc.vm.read(hdr, MMSGHDR_SIZE); // copyin of the mmsghdr (EFAULT)
+      p.restartState = st.inner;
+      const len = one(hdr, st.done);
+      st.inner = undefined;
+      if (len === undefined) break;
+      k.proc.vm.write(hdr + 48, u32(len)); // copyout of msg_len
+      st.done++;
+      if (stopAfter(st)) break;
+    }
+  } catch (e) {
+    if (e instanceof Sleep) {
+      st.inner = p.restartState;
+      p.restartState = st;
+      throw e;
+    }
+    p.restartState = undefined;
+    if (st.done > 0 && e instanceof Errno) return st.done;
+    throw e;
+  }
+  p.restartState = undefined;
+  return st.done;
+}
+
 function setMsgOut(k: SysCtx, msgp: number, namelen: number, controllen: number, flags: number): void {
   const vm = k.proc.vm;
   vm.write(msgp + 8, u32(namelen));
@@ -500,19 +560,48 @@ export const socketSyscalls: SyscallDescriptor[] = [
   {
     number: 27, name: 'recvmsg', class: 'socket', support: full,
     args: [{ name: 's', type: 'fd' }, { name: 'msg', type: 'ptr' }, { name: 'flags', type: 'int' }],
-    handler(k, s, msgp, flags) {
-      const m = readMsghdr(k, msgp);
+    handler: (k, s, msgp, flags) => recvmsg1(k, s, msgp, flags).n,
+  },
+  {
+    number: 476, name: 'sendmmsg', class: 'socket', support: partial('as sendmsg; an error after some datagrams were sent is not kept in so_error for the next call'),
+    args: [{ name: 's', type: 'fd' }, { name: 'mmsg', type: 'ptr' }, { name: 'vlen', type: 'uint' }, { name: 'flags', type: 'uint' }],
+    handler(k, s, mmsg, vlen, flags) {
+      // sys_sendmmsg: the socket first (EBADF, ENOTSOCK), then each datagram as sendmsg sends it.
       getsock(k, s);
-      if ((m.iovlen >>> 0) > IOV_MAX) throw new Errno(EMSGSIZE);
-      const uio = Uio.fromIovecs(k.proc.vm, m.iov, m.iovlen, 'read');
-      const r = recvit(k, s, uio, flags, m.control, m.controllen);
-      let namelen = 0;
-      if (r.from && m.name !== 0) {
-        namelen = Math.min(m.namelen, r.from.length);
-        k.proc.vm.write(m.name, r.from.subarray(0, namelen));
+      return mmsgLoop(k, mmsg, vlen, (hdr) => {
+        const m = readMsghdr(k, hdr);
+        return sendit(k, s, m.iov, m.iovlen, undefined, flags, m.name, m.namelen, m.control, m.controllen);
+      });
+    },
+  },
+  {
+    number: 475, name: 'recvmmsg', class: 'socket', support: partial('as recvmsg; an error after some datagrams were received is not kept in so_error for the next call'),
+    args: [{ name: 's', type: 'fd' }, { name: 'mmsg', type: 'ptr' }, { name: 'vlen', type: 'uint' }, { name: 'flags', type: 'uint' }, { name: 'timeout', type: 'ptr' }],
+    handler(k, s, mmsg, vlen, flags, timeout) {
+      // sys_recvmmsg: the timeout copied in and made absolute (it is only looked at after each
+      // datagram: a wait for the next is not cut short, as NetBSD's recvmmsg(2) BUGS says), the
+      // socket, then each datagram as recvmsg takes it; EAGAIN after the first is the end;
+      // MSG_OOB data ends the call; MSG_WAITFORONE turns MSG_DONTWAIT on after the first.
+      const p = k.proc;
+      const resumed = p.restartState as MmsgState | undefined;
+      const nowMs = (): number => Number(realtimeNs(k.machine) / 1_000_000n);
+      let deadline = resumed?.deadline;
+      if (timeout !== 0 && !resumed) {
+        const b = p.vm.read(timeout, 16);
+        const d = new DataView(b.buffer, b.byteOffset, 16);
+        deadline = nowMs() + Number(d.getBigInt64(0, true)) * 1000 + Number(d.getBigInt64(8, true)) / 1e6;
       }
-      setMsgOut(k, msgp, namelen, r.controllen, r.flags);
-      return r.n;
+      getsock(k, s);
+      if (!resumed) p.restartState = { done: 0, inner: undefined, deadline };
+      return mmsgLoop(k, mmsg, vlen, (hdr, i) => {
+        const f = (i > 0 && flags & MSG_WAITFORONE ? flags | MSG_DONTWAIT : flags) & ~MSG_WAITFORONE;
+        try {
+          return recvmsg1(k, s, hdr, f).n; // local sockets carry no MSG_OOB data to end the call
+        } catch (e) {
+          if (i > 0 && e instanceof Errno && (e.errno === EAGAIN || e.errno === EWOULDBLOCK)) return undefined;
+          throw e;
+        }
+      }, (st) => st.deadline !== undefined && nowMs() - st.deadline >= 1000); // timespecsub(now, ts): now.tv_sec > 0
     },
   },
   {

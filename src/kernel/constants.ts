@@ -199,6 +199,10 @@ export const MSG_WAITALL = 0x40;
 export const MSG_DONTWAIT = 0x80;
 export const MSG_NOSIGNAL = 0x400;
 export const MSG_CMSG_CLOEXEC = 0x800;
+/** recvmmsg: wait for the first message only (sys/sys/socket.h: MSG_NBIO is 0x1000). */
+export const MSG_WAITFORONE = 0x2000;
+/** struct mmsghdr: a msghdr (48 bytes), then unsigned int msg_len, padded to 8. */
+export const MMSGHDR_SIZE = 56;
 // Control message types (sys/sys/socket.h).
 export const SCM_RIGHTS = 0x1;
 /** SCM_CREDS carries struct sockcred (sys/sys/socket.h 1.131.4.1); 0x4 is the retired SCM_OCREDS. */

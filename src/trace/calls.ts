@@ -407,6 +407,11 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   shutdown: { args: { how: enumOf(SHUT_NAMES) } },
   sendmsg: { args: { msg: (c, v) => msghdr(c, v, false), flags: flagsOf(MSG_NAMES) } },
   recvmsg: { args: { msg: { out: true, fmt: (c, v) => (ok(c) ? msghdr(c, v, true) : { text: ptrText(v) }) }, flags: flagsOf(MSG_NAMES) } },
+  // the vector of struct mmsghdr: its first header, as sendmsg/recvmsg show one
+  sendmmsg: { args: { mmsg: (c, v) => msghdr(c, v, false), vlen: num, flags: flagsOf(MSG_NAMES) } },
+  recvmmsg: {
+    args: { mmsg: { out: true, fmt: (c, v) => (ok(c) && c.result! > 0 ? msghdr(c, v, true) : { text: ptrText(v) }) }, vlen: num, flags: flagsOf(MSG_NAMES), timeout: timespecIn },
+  },
   sendto: { args: { buf: bufIn('len'), len: num, flags: flagsOf(MSG_NAMES), to: sockaddrIn('tolen'), tolen: num } },
   recvfrom: { args: { buf: bufOut, len: num, flags: flagsOf(MSG_NAMES), from: sockaddrOut('fromlenaddr'), fromlenaddr: lenInOut(4) } },
   getpeername: { args: { asa: sockaddrOut('alen'), alen: lenInOut(4) } },
