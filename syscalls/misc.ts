@@ -1,6 +1,7 @@
 // Small calls the Go runtime and os package use: __getrusage50, getgroups, getpriority and
-// setpriority (sys/kern/kern_resource.c, kern_prot.c).
+// setpriority (sys/kern/kern_resource.c, kern_prot.c); uuidgen (sys/kern/kern_uuid.c).
 
+import * as crypto from 'node:crypto';
 import {
   EACCES, EINVAL, EPERM, ESRCH, NZERO, PRIO_MAX, PRIO_MIN, PRIO_PGRP, PRIO_PROCESS, PRIO_USER, RUSAGE_CHILDREN,
   RUSAGE_SELF, RUSAGE_SIZE,
@@ -50,7 +51,28 @@ function putTimeval(dv: DataView, off: number, ms: number): void {
   dv.setInt32(off + 8, us % 1_000_000, true);
 }
 
+/** sizeof(struct uuid) (sys/sys/uuid.h): time_low, time_mid, time_hi_and_version, clock_seq_hi_and_reserved, clock_seq_low, node[6]. */
+const UUID_SIZE = 16;
+
 export const miscSyscalls: SyscallDescriptor[] = [
+  {
+    number: 355, name: 'uuidgen', class: 'misc', support: full,
+    args: [{ name: 'store', type: 'ptr' }, { name: 'count', type: 'int' }],
+    handler(k, store, count) {
+      // sys_uuidgen (kern_uuid.c 1.20): 1..2048 UUIDs (EINVAL otherwise), each random with the
+      // version 4 and the variant bits set (uuid_generate), copied out one at a time: an EFAULT
+      // part way leaves the ones before it written.
+      if (count < 1 || count > 2048) throw new Errno(EINVAL);
+      for (let i = 0; i < count; i++) {
+        const u = crypto.randomBytes(UUID_SIZE);
+        const hv = u.readUInt16LE(6);
+        u.writeUInt16LE((hv & ~0xf000) | 0x4000, 6); // time_hi_and_version: version 4
+        u[8] = (u[8]! & ~0x40) | 0x80; // clock_seq_hi_and_reserved: the DCE variant
+        k.proc.vm.write(store + i * UUID_SIZE, u);
+      }
+      return 0;
+    },
+  },
   {
     number: 79, name: 'getgroups', class: 'process', support: full,
     args: [{ name: 'gidsetsize', type: 'int' }, { name: 'gidset', type: 'ptr' }],

@@ -277,6 +277,17 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
 
   // signals
   kill: { args: { pid: num, signum: sig } },
+  uuidgen: {
+    args: {
+      // the first UUID, as uuid_snprintf writes it
+      store: structOut(16, (d, c) => {
+        const h = (o: number, n: number): string => Array.from({ length: n }, (_, i) => d.getUint8(o + i).toString(16).padStart(2, '0')).join('');
+        const text = `${d.getUint32(0, true).toString(16).padStart(8, '0')}-${d.getUint16(4, true).toString(16).padStart(4, '0')}-${d.getUint16(6, true).toString(16).padStart(4, '0')}-${h(8, 2)}-${h(10, 6)}`;
+        return { text: `[${text}${arg(c, 'count') > 1 ? ', ...' : ''}]`, value: text };
+      }),
+      count: num,
+    },
+  },
   sigqueueinfo: {
     args: {
       pid: num,
