@@ -581,7 +581,8 @@ export const socketSyscalls: SyscallDescriptor[] = [
       // sys_recvmmsg: the timeout copied in and made absolute (it is only looked at after each
       // datagram: a wait for the next is not cut short, as NetBSD's recvmmsg(2) BUGS says), the
       // socket, then each datagram as recvmsg takes it; EAGAIN after the first is the end;
-      // MSG_OOB data ends the call; MSG_WAITFORONE turns MSG_DONTWAIT on after the first.
+      // MSG_WAITFORONE turns MSG_DONTWAIT on after the first (MSG_OOB data, which ends the loop
+      // on NetBSD, never comes from a local socket).
       const p = k.proc;
       const resumed = p.restartState as MmsgState | undefined;
       const nowMs = (): number => Number(realtimeNs(k.machine) / 1_000_000n);
