@@ -761,6 +761,12 @@ export const fileSyscalls: SyscallDescriptor[] = [
     handler: (k, fd, path, mode, flag) => doChmod(k, fd, path, mode, flag),
   },
   {
+    number: 274, name: 'lchmod', class: 'file', support: partial('on a symbolic link EOPNOTSUPP (the host, Linux, keeps no modes for links); other files as chmod'),
+    args: [PATH, MODE],
+    // sys_lchmod → do_sys_chmodat(l, AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW) (vfs_syscalls.c).
+    handler: (k, path, mode) => doChmod(k, AT_FDCWD, path, mode, AT_SYMLINK_NOFOLLOW),
+  },
+  {
     number: 420, name: '__utimes50', class: 'file', support: full,
     args: [PATH, { name: 'tptr', type: 'ptr' }],
     handler: (k, path, tptr) => utimesPath(k, AT_FDCWD, path, tptr, true, true),

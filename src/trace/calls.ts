@@ -385,6 +385,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   symlink: { args: { path: str, link: str } },
   symlinkat: { args: { path1: str, fd: atFd, path2: str } },
   chmod: { args: { path: str, mode: octal } },
+  lchmod: { args: { path: str, mode: octal } },
   fchmod: { args: { mode: octal } },
   fchmodat: { args: { fd: atFd, path: str, mode: octal, flag: atFlags } },
   chown: { args: { path: str, uid: ownerId, gid: ownerId } },
