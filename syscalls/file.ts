@@ -495,6 +495,19 @@ function doStatvfs(k: SysCtx, hostPath: string, buf: number, old: boolean): numb
   return 0;
 }
 
+/**
+ * do_sys_getvfsstat (vfs_syscalls.c): the mount list as statvfs entries, as many as fit in
+ * bufsize (none with a NULL buf, which asks for the count); the result is the count, or the
+ * number written when buf was too small for all. nbemu's guest has one mount, its "/".
+ */
+function getvfsstat1(k: SysCtx, buf: number, bufsize: number, old: boolean): number {
+  const entry = old ? 2256 : STATVFS_SIZE;
+  const maxcount = Math.floor(bufsize / entry);
+  const count = 1;
+  if (buf !== 0 && maxcount > 0) k.proc.vm.write(buf, encodeStatvfs(rootOf(k.proc), old));
+  return buf !== 0 && count > maxcount ? maxcount : count;
+}
+
 function fdStatvfsPath(k: SysCtx, fd: number): string {
   const fp = getvnode(k, fd);
   if (fp instanceof VnodeFile) return fp.hostPath;
@@ -956,6 +969,16 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 358, name: 'fstatvfs1', class: 'file', support: partial('compat (struct statvfs90); as __statvfs190'),
     args: [FD, { name: 'buf', type: 'ptr' }, { name: 'flags', type: 'int' }],
     handler: (k, fd, buf) => doStatvfs(k, fdStatvfsPath(k, fd), buf, true),
+  },
+  {
+    number: 483, name: '__getvfsstat90', class: 'file', support: partial('one file system, the guest\'s "/", as __statvfs190 reports it'),
+    args: [{ name: 'buf', type: 'ptr' }, { name: 'bufsize', type: 'size' }, { name: 'flags', type: 'int' }],
+    handler: (k, buf, bufsize) => getvfsstat1(k, buf, bufsize, false),
+  },
+  {
+    number: 356, name: 'getvfsstat', class: 'file', support: partial('compat (struct statvfs90); as __getvfsstat90'),
+    args: [{ name: 'buf', type: 'ptr' }, { name: 'bufsize', type: 'size' }, { name: 'flags', type: 'int' }],
+    handler: (k, buf, bufsize) => getvfsstat1(k, buf, bufsize, true),
   },
   {
     number: 131, name: 'flock', class: 'file', support: partial('locks are shared among nbemu\'s processes only, not with host processes'),

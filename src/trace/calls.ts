@@ -403,6 +403,9 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   truncate: { args: { path: str, PAD: pad, length: num } },
   ftruncate: { args: { PAD: pad, length: num } },
   __statvfs190: { args: { path: str, buf: structOut(statvfsSize(false), statvfs(false)), flags: enumOf(ST_NAMES) } },
+  // the first entry, as statvfs shows one (a NULL buf asks for the count)
+  __getvfsstat90: { args: { buf: structOut(statvfsSize(false), statvfs(false), (c) => ok(c) && c.result! > 0), bufsize: num, flags: enumOf(ST_NAMES) } },
+  getvfsstat: { args: { buf: structOut(statvfsSize(true), statvfs(true), (c) => ok(c) && c.result! > 0), bufsize: num, flags: enumOf(ST_NAMES) } },
   __fstatvfs190: { args: { buf: structOut(statvfsSize(false), statvfs(false)), flags: enumOf(ST_NAMES) } },
   statvfs1: { args: { path: str, buf: structOut(statvfsSize(true), statvfs(true)), flags: enumOf(ST_NAMES) } },
   fstatvfs1: { args: { buf: structOut(statvfsSize(true), statvfs(true)), flags: enumOf(ST_NAMES) } },
