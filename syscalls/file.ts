@@ -336,7 +336,7 @@ function doUnlink(k: SysCtx, fdat: number, pathp: number, flags: number): number
 }
 
 /** do_sys_renameat (vfs_syscalls.c 1.500). */
-function doRename(k: SysCtx, fromfd: number, fromp: number, tofd: number, top: number): number {
+function doRename(k: SysCtx, fromfd: number, fromp: number, tofd: number, top: number, retain = false): number {
   const from = pathArg(k, fromp);
   const to = pathArg(k, top);
   const f = existing(namei(k.proc, startDir(k, fromfd, from), from, false));
@@ -351,8 +351,9 @@ function doRename(k: SysCtx, fromfd: number, fromp: number, tofd: number, top: n
   }
   if (f.guest === t.parent || t.parent.startsWith(`${f.guest}/`)) throw new Errno(EINVAL);
   if (t.st && t.st.dev === f.st!.dev && t.st.ino === f.st!.ino) {
-    // BSD rename of one file to another of its names: the source name goes (retain == 0).
-    if (f.guest !== t.guest) host(() => hostfs.unlinkSync(f.host));
+    // One file renamed to another of its names: BSD rename removes the source name (retain 0);
+    // __posix_rename leaves both (retain 1), as POSIX asks.
+    if (f.guest !== t.guest && !retain) host(() => hostfs.unlinkSync(f.host));
     return 0;
   }
   try {
@@ -693,6 +694,12 @@ export const fileSyscalls: SyscallDescriptor[] = [
     number: 128, name: 'rename', class: 'file', support: full,
     args: [{ name: 'from', type: 'ptr' }, { name: 'to', type: 'ptr' }],
     handler: (k, from, to) => doRename(k, AT_FDCWD, from, AT_FDCWD, to),
+  },
+  {
+    number: 270, name: '__posix_rename', class: 'file', support: full,
+    args: [{ name: 'from', type: 'ptr' }, { name: 'to', type: 'ptr' }],
+    // sys___posix_rename → do_sys_renameat(..., retain = 1) (vfs_syscalls.c).
+    handler: (k, from, to) => doRename(k, AT_FDCWD, from, AT_FDCWD, to, true),
   },
   {
     number: 458, name: 'renameat', class: 'file', support: full,

@@ -379,6 +379,7 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   unlink: { args: { path: str } },
   unlinkat: { args: { fd: atFd, path: str, flag: atFlags } },
   rename: { args: { from: str, to: str } },
+  __posix_rename: { args: { from: str, to: str } },
   renameat: { args: { fromfd: atFd, from: str, tofd: atFd, to: str } },
   link: { args: { path: str, link: str } },
   linkat: { args: { fd1: atFd, name1: str, fd2: atFd, name2: str, flags: atFlags } },
