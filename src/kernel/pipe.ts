@@ -2,6 +2,7 @@
 // end. Reads return what is there (end-of-file once the writer is gone and the buffer empty);
 // writes of at most PIPE_BUF bytes are atomic; writing with no reader is EPIPE (and SIGPIPE).
 
+import { CHUNK_SIZE, giveChunk, takeChunk } from './chunks.js';
 import {
   EAGAIN, EPASSTHROUGH, EPIPE, FIOASYNC, FIOGETOWN, FIONBIO, FIONREAD, FIONSPACE, FIONWRITE, FIOSETOWN, FREAD, FWRITE,
   PIPE_BUF, PIPE_SIZE, POLL_ERR, POLL_HUP, POLL_IN, POLL_OUT, POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM,
@@ -16,8 +17,16 @@ import type { Uio } from './uio.js';
 
 let nextIno = 1;
 
+/** Bytes written and not yet read: [off, end) of a pooled chunk (src/kernel/chunks.ts). */
+interface PipeChunk {
+  buf: Uint8Array;
+  off: number;
+  end: number;
+}
+
 export class Pipe {
-  readonly chunks: Uint8Array[] = [];
+  /** The buffer, as the chunks the writes filled; each goes back to the pool once read. */
+  private readonly chunks: PipeChunk[] = [];
   cc = 0;
   readers = 0;
   writers = 0;
@@ -46,10 +55,10 @@ export class Pipe {
     uio.check(Math.min(uio.resid, this.cc));
     while (uio.resid > 0 && this.chunks.length) {
       const c = this.chunks[0]!;
-      const take = Math.min(uio.resid, c.length);
-      uio.copyout(c.subarray(0, take));
-      if (take === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(take);
+      const take = Math.min(uio.resid, c.end - c.off);
+      uio.copyout(c.buf.subarray(c.off, c.off + take));
+      c.off += take;
+      if (c.off === c.end) giveChunk(this.chunks.shift()!.buf);
       this.cc -= take;
       n += take;
     }
@@ -69,7 +78,17 @@ export class Pipe {
       throw new Sleep(this.writeq);
     }
     const n = Math.min(resid, this.space);
-    this.chunks.push(uio.copyin(n));
+    // Into pooled chunks, no allocation per write (a fresh buffer each time was the cost of a
+    // busy pipe, as it was for stream sockets). The whole range is checked first, so an EFAULT
+    // queues nothing, as before.
+    uio.check(n);
+    for (let done = 0; done < n; ) {
+      const m = Math.min(n - done, CHUNK_SIZE);
+      const buf = takeChunk(m);
+      uio.copyinTo(buf, m);
+      this.chunks.push({ buf, off: 0, end: m });
+      done += m;
+    }
     this.cc += n;
     this.readq.wakeup();
     if (this.rdOwner.async) this.rdOwner.notify(POLL_IN, POLLIN | POLLRDNORM); // pipeselwakeup
