@@ -63,6 +63,9 @@ interface NanoSleepState {
   clock: number;
   /** The clock value the sleep ends at (ns). */
   endNs: bigint;
+  /** The clock at the start, and whether rqtp was absolute (CLOCK_REALTIME after a step). */
+  startNs: bigint;
+  abstime: boolean;
   rmtp: number;
   /**
    * Read by the scheduler when a signal ends the sleep: a call that "already did something"
@@ -101,6 +104,8 @@ function nanosleep1(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp:
       deadline: performance.now() + Number(rel) / 1e6,
       clock,
       endNs: start + rel,
+      startNs: start,
+      abstime: (flags & TIMER_ABSTIME) !== 0,
       rmtp,
       sigwatch: undefined as unknown as NanoSleepState['sigwatch'],
     };
@@ -147,6 +152,14 @@ function remaining(k: SysCtx, st: NanoSleepState): bigint {
   } catch {
     return 0n; // the process whose CPU clock it was has gone
   }
+  if (st.clock === CLOCK_REALTIME && k.machine.timeofday.changed) {
+    // nanosleep1 after each wake on a clock that was stepped or slewed: an absolute sleep goes
+    // on until the clock reaches the time; a relative one counts the clock's time since the
+    // start, from nothing again if the clock was wound back before the start.
+    if (!st.abstime && now < st.startNs) return st.endNs - st.startNs;
+    const left = st.endNs - now;
+    return left > 0n ? left : 0n;
+  }
   if (st.clock === CLOCK_REALTIME || st.clock === CLOCK_MONOTONIC) {
     // Both tick with the host's monotonic clock; the scheduler's deadline is the authority.
     const ms = st.deadline - performance.now();
@@ -180,7 +193,7 @@ function sleepCall(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp: 
   return error;
 }
 
-const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME timers and sleeps armed before a step keep their deadline (NetBSD re-arms absolute ones)');
+const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME sleeps follow a step, but POSIX timers and _lwp_park deadlines armed before it keep theirs (NetBSD re-arms absolute timers)');
 
 /**
  * settime1 (kern_time.c 1.214): a time before the epoch or past 2^36 s is EINVAL, then

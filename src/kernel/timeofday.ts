@@ -46,6 +46,9 @@ export class TimeOfDay {
     return slewApplied(this.adjUs, secs);
   }
 
+  /** Has the clock been stepped or slewed (then CLOCK_REALTIME no longer ticks with the host's monotonic clock)? */
+  changed = false;
+
   /** nanotime(): the guest's CLOCK_REALTIME in ns since the epoch. */
   nowNs(): bigint {
     const applied = this.appliedUs();
@@ -54,6 +57,7 @@ export class TimeOfDay {
 
   /** tc_setclock: the clock reads `ns` from now on (any slew still in progress goes on). */
   set(ns: bigint): void {
+    this.changed = true;
     this.offsetNs += ns - this.nowNs();
   }
 
@@ -65,6 +69,7 @@ export class TimeOfDay {
     const applied = this.appliedUs();
     const remaining = this.adjUs - applied;
     if (delta) {
+      this.changed = true;
       // what was slewed so far becomes part of the stepped offset
       this.offsetNs += BigInt(Math.round(applied * 1000));
       const usec = Math.max(-999_999, Math.min(999_999, delta.usec));
