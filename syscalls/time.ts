@@ -10,8 +10,8 @@ import {
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import {
-  checkTimerId, clockGettime, getitimer, itimerfix, itimespecfix, setitimer, timerCreate, timerDelete, timerGetoverrun,
-  timerGettime, timerSettime, type ItimerSpec, type ItimerVal, type SigEvent,
+  checkTimerId, clockGettime, getitimer, itimerfix, itimespecfix, realtimeChanged, setitimer, timerCreate, timerDelete,
+  timerGetoverrun, timerGettime, timerSettime, type ItimerSpec, type ItimerVal, type SigEvent,
 } from '../src/kernel/itimer.js';
 import type { Proc } from '../src/kernel/proc.js';
 import { Sleep, type Sleeper } from '../src/kernel/sleepq.js';
@@ -193,7 +193,7 @@ function sleepCall(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp: 
   return error;
 }
 
-const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME sleeps follow a step, but POSIX timers and _lwp_park deadlines armed before it keep theirs (NetBSD re-arms absolute timers)');
+const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME sleeps and absolute POSIX timers follow a step; _lwp_park deadlines armed before it keep theirs');
 
 /**
  * settime1 (kern_time.c 1.214): a time before the epoch or past 2^36 s is EINVAL, then
@@ -203,6 +203,7 @@ function settime1(k: SysCtx, sec: bigint, nsec: number): void {
   if (sec < 0n || sec > 1n << 36n) throw new Errno(EINVAL);
   if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
   k.machine.timeofday.set(sec * 1_000_000_000n + BigInt(nsec));
+  realtimeChanged(k.machine); // the armed absolute CLOCK_REALTIME timers follow the clock
 }
 
 export const timeSyscalls: SyscallDescriptor[] = [

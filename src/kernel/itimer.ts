@@ -93,6 +93,8 @@ interface ITimer {
   intervalUs: number;
   /** REAL / MONOTONIC: the performance.now() deadline; undefined when disarmed. */
   deadline: number | undefined;
+  /** A CLOCK_REALTIME timer armed with TIMER_ABSTIME: its expiry on the guest's clock (ns), so a step of the clock moves the deadline. */
+  absRealNs?: bigint | undefined;
   /** VIRTUAL / PROF: the CPU time still to run, 0 when disarmed, and the CPU ms it counts from. */
   valueUs: number;
   cpuAt: number;
@@ -152,7 +154,24 @@ function realExpire(m: Machine, p: Proc, it: ITimer): void {
     it.overruns += Math.floor(late / interval);
     it.deadline = now + ((late + interval - 1e-3) % interval);
   }
+  if (it.absRealNs !== undefined) it.absRealNs = realtimeNs(m) + BigInt(Math.round((it.deadline - now) * 1e6));
   armReal(m, p, it);
+}
+
+/**
+ * settime1's notice to the CLOCK_REALTIME timers (itimer_realtime_changed_notify, kern_time.c):
+ * the absolute ones expire when the stepped clock reaches their time, as POSIX asks of armed
+ * absolute timers; relative ones keep their interval.
+ */
+export function realtimeChanged(m: Machine): void {
+  for (const p of m.procs.values()) {
+    if (p.exited) continue;
+    for (const it of timersOf.get(p) ?? []) {
+      if (!it || it.absRealNs === undefined || it.deadline === undefined) continue;
+      it.deadline = performance.now() + Number(it.absRealNs - realtimeNs(m)) / 1e6;
+      armReal(m, p, it);
+    }
+  }
 }
 
 function armReal(m: Machine, p: Proc, it: ITimer): void {
@@ -347,6 +366,7 @@ export function timerSettime(m: Machine, p: Proc, id: number, v: ItimerSpec, abs
       const relNs = abstime ? v.valueNs - clockNowNs(m, it.which) : v.valueNs;
       it.deadline = performance.now() + Number(relNs) / 1e6; // in the past: fires at once
     }
+    it.absRealNs = abstime && it.which === CLOCK_REALTIME && v.valueNs !== 0n ? v.valueNs : undefined;
     armReal(m, p, it);
   }
   return old;
