@@ -193,7 +193,7 @@ function sleepCall(k: SysCtx, clock: number, flags: number, rqtp: number, rmtp: 
   return error;
 }
 
-const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME sleeps and absolute POSIX timers follow a step; _lwp_park deadlines armed before it keep theirs');
+const TIME_SET = partial('the guest\'s clock is stepped or slewed, never the host\'s; file times still come from the host\'s clock; CLOCK_REALTIME sleeps and absolute POSIX timers follow a step (a park keeps the tick count it started with, as on NetBSD)');
 
 /**
  * settime1 (kern_time.c 1.214): a time before the epoch or past 2^36 s is EINVAL, then
