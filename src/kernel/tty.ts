@@ -49,10 +49,10 @@ const sigismasked = (p: Proc, sig: number): boolean => (p.sig.mask & (1n << BigI
  * Job control at the terminal (sys/kern/tty.c ttread, ttwrite, ttioctl): a process of the
  * terminal's session outside its foreground group (isbackground) that reads — or writes with
  * TOSTOP set, or changes the terminal's state — has SIGTTIN/SIGTTOU sent to its whole group and
- * tries again after it (ttypause). A read with
- * SIGTTIN blocked or ignored, by a vfork child (PL_PPWAIT) or from an orphaned group fails with
- * EIO; a write from an orphaned group too, while one with SIGTTOU blocked or ignored just goes
- * ahead, as does an ioctl in any of those cases. `fd` is the host terminal's descriptor.
+ * tries again after it (ttypause). A read with SIGTTIN blocked or ignored, by a vfork child
+ * (PL_PPWAIT) or from an orphaned group fails with EIO; a write from an orphaned group too,
+ * while one with SIGTTOU blocked or ignored just goes ahead, as does an ioctl in any of those
+ * cases. `fd` is the host terminal's descriptor.
  */
 export function ttyJobControl(k: IoctlCtx, fd: number, op: 'read' | 'write' | 'ioctl'): void {
   const o = k.machine.ctty;
