@@ -298,7 +298,7 @@ function doMkfifo(k: SysCtx, fdat: number, pathp: number, mode: number): number 
  * device, bad-block and whiteout nodes are not made on the host (EOPNOTSUPP); any other type,
  * S_IFIFO included (that is mkfifo's), is EINVAL.
  */
-function doMknod(k: SysCtx, fdat: number, pathp: number, mode: number): number {
+function doMknod(k: SysCtx, fdat: number, pathp: number, mode: number, dev: number): number {
   if (k.proc.cred.euid !== 0) throw new Errno(EPERM);
   const r = lookupAt(k, fdat, pathp, false);
   if (r.st || r.dev || r.link !== undefined) throw new Errno(EEXIST);
@@ -309,6 +309,8 @@ function doMknod(k: SysCtx, fdat: number, pathp: number, mode: number): number {
     host(() => hostfs.chmodSync(r.host, m));
     return 0;
   }
+  // A device or bad-block node with va_rdev VNOVAL (-1) is EINVAL before VOP_MKNOD is asked.
+  if ((type === S_IFCHR || type === S_IFBLK || type === S_IFMT) && dev === -1) throw new Errno(EINVAL);
   if (type === S_IFCHR || type === S_IFBLK || type === S_IFMT || type === S_IFWHT) throw new Errno(EOPNOTSUPP);
   throw new Errno(EINVAL);
 }
@@ -666,14 +668,14 @@ export const fileSyscalls: SyscallDescriptor[] = [
   {
     number: 450, name: '__mknod50', class: 'file', support: partial('regular files only: device, bad-block and whiteout nodes answer EOPNOTSUPP (they are not made on the host)'),
     args: [PATH, MODE, { name: 'dev', type: 'long' }],
-    handler: (k, path, mode) => doMknod(k, AT_FDCWD, path, mode),
+    handler: (k, path, mode, dev) => doMknod(k, AT_FDCWD, path, mode, dev),
   },
   {
     // syscalls.master since dev_t became 64-bit: mknodat(int fd, const char *path, mode_t mode,
     // int PAD, dev_t dev) (the comment in vfs_syscalls.c sys_mknodat).
     number: 460, name: 'mknodat', class: 'file', support: partial('as __mknod50'),
     args: [FD, PATH, MODE, PAD, { name: 'dev', type: 'long' }],
-    handler: (k, fd, path, mode) => doMknod(k, fd, path, mode),
+    handler: (k, fd, path, mode, _pad, dev) => doMknod(k, fd, path, mode, dev),
   },
   {
     number: 137, name: 'rmdir', class: 'file', support: full,
