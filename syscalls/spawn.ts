@@ -211,8 +211,8 @@ function posixSpawn(k: SysCtx, pidp: number, path: number, fa: number, attrp: nu
     spawnFileActions(ck, actions);
     execRun(m, child, pkg);
   } catch (e) {
-    if (!(e instanceof Errno)) throw e;
     m.exit1(child, { kind: 'exited', code: 127 }); // spawn_return: exit1(l, 127, 0)
+    if (!(e instanceof Errno)) throw e; // an internal error: the child is not left half made
     if (waits) return e.errno;
   }
   if (!child.exited) m.setRunnable(child.curlwp);
