@@ -185,8 +185,14 @@ export class Machine implements Scheduler {
     const pgid = this.ctty!.pgid;
     const group = [...this.procs.values()].filter((p) => !p.exited && p.pgid === pgid);
     if (group.length === 0 || !group.every((p) => p.status === 'stopped')) return;
-    process.kill(process.pid, 'SIGSTOP'); // returns once the host continues nbemu
-    for (const p of group) if (!p.exited) p.psignal(SIGCONT);
+    if (hostio.hostJobStop()) {
+      for (const p of group) if (!p.exited) p.psignal(SIGCONT); // returned once the host continued nbemu
+      return;
+    }
+    // The host discarded the stop: nbemu's group there is orphaned (no shell would continue it),
+    // where NetBSD discards tty stop signals too (kern_sig.c kpsignal2, pg_jobc == 0). The group
+    // goes on as if it had never stopped: no SIGCONT, nothing for wait4's WCONTINUED.
+    for (const p of group) if (!p.exited) this.resumeQuietly(p);
   }
 
   /**
@@ -767,6 +773,14 @@ export class Machine implements Scheduler {
   }
 
   /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
+  /** A stop undone without SIGCONT (jobControl): the process runs on as if never stopped. */
+  private resumeQuietly(p: Proc): void {
+    if (p.status !== 'stopped') return;
+    p.status = 'active';
+    p.stopReported = true; // nothing for wait4's WUNTRACED either
+    for (const l of p.lwps.values()) if (l.state === 'runnable' && !l.suspended) this.setRunnable(l);
+  }
+
   continueProc(p: Proc): void {
     if (p.status !== 'stopped') return;
     p.status = 'active';

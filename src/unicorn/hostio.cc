@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <pthread.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -48,6 +50,43 @@ Napi::Value HostSignalsInstall(const Napi::CallbackInfo& info) {
 // hostSignalsTake() → the mask of host signals caught since the last call (bit n: signal n).
 Napi::Value HostSignalsTake(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), g_hostSignals.exchange(0, std::memory_order_relaxed));
+}
+
+// hostJobStop() → whether nbemu was stopped (and has been continued). A Ctrl-Z that stopped the
+// guest's whole foreground group stops nbemu by the host's own default action for SIGTSTP, so
+// the host applies its rules as for a native program: in an orphaned process group (no member
+// has a parent in another group of the session: no shell to continue it) the stop is discarded
+// and this returns at once with false. The SIGCONT that ends a stop is caught meanwhile, which
+// tells the two apart; it may be taken by another thread, so a discarded stop is only concluded
+// after a short wait for it.
+std::atomic<bool> g_continued{false};
+void OnContinued(int) { g_continued.store(true, std::memory_order_relaxed); }
+
+Napi::Value HostJobStop(const Napi::CallbackInfo& info) {
+  struct sigaction dfl, cont, oldTstp, oldCont;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  memset(&cont, 0, sizeof cont);
+  cont.sa_handler = OnContinued;
+  sigemptyset(&cont.sa_mask);
+  sigset_t both, oldMask;
+  sigemptyset(&both);
+  sigaddset(&both, SIGTSTP);
+  sigaddset(&both, SIGCONT);
+  g_continued.store(false, std::memory_order_relaxed);
+  sigaction(SIGCONT, &cont, &oldCont);
+  sigaction(SIGTSTP, &dfl, &oldTstp);
+  pthread_sigmask(SIG_UNBLOCK, &both, &oldMask);
+  raise(SIGTSTP);  // a stop takes effect before raise returns; it returns when continued
+  for (int i = 0; i < 50 && !g_continued.load(std::memory_order_relaxed); i++) {
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, nullptr);
+  }
+  pthread_sigmask(SIG_SETMASK, &oldMask, nullptr);
+  sigaction(SIGTSTP, &oldTstp, nullptr);
+  sigaction(SIGCONT, &oldCont, nullptr);
+  return Napi::Boolean::New(info.Env(), g_continued.load(std::memory_order_relaxed));
 }
 
 struct FlagMap {
@@ -291,5 +330,6 @@ void RegisterHostIo(Napi::Env env, Napi::Object exports) {
   o.Set("fdNread", Napi::Function::New(env, FdNread, "fdNread"));
   o.Set("hostSignalsInstall", Napi::Function::New(env, HostSignalsInstall, "hostSignalsInstall"));
   o.Set("hostSignalsTake", Napi::Function::New(env, HostSignalsTake, "hostSignalsTake"));
+  o.Set("hostJobStop", Napi::Function::New(env, HostJobStop, "hostJobStop"));
   exports.Set("hostio", o);
 }

@@ -174,6 +174,11 @@ export interface HostIo {
   hostSignalsInstall(signals: number[]): void;
   /** The host signals caught since the last call, as a bit mask (bit n: signal n). */
   hostSignalsTake(): number;
+  /**
+   * Stop nbemu with the host's default action for SIGTSTP (discarded, as for a native program,
+   * in an orphaned process group); true when it stopped and has been continued.
+   */
+  hostJobStop(): boolean;
 }
 
 function findPackageRoot(start: string): string {
