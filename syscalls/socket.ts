@@ -10,12 +10,13 @@ import {
   SOCK_NOSIGPIPE, SOL_LOCAL, SOL_SOCKET, SOMAXCONN, SO_ACCEPTCONN, SO_BROADCAST, SO_DEBUG, SO_DONTROUTE,
   SO_ERROR, SO_KEEPALIVE, SO_LINGER, SO_NOSIGPIPE, SO_OOBINLINE, SO_RCVBUF, SO_RCVLOWAT, SO_RCVTIMEO,
   SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SO_SNDLOWAT, SO_SNDTIMEO, SO_TIMESTAMP, SO_TYPE, SO_USELOOPBACK,
-  SS_ISCONNECTED, SS_CANTRCVMORE,
+  SS_ISCONNECTED, SS_CANTRCVMORE, ECONNREFUSED, EINPROGRESS, IPPROTO_IP, IP_MULTICAST_LOOP, IP_MULTICAST_TTL,
 } from '../src/kernel/constants.js';
 import { Errno } from '../src/kernel/errno.js';
 import { SIGSET_SIZE, readSigset, sigsuspendSetup, sigsuspendTeardown } from '../src/kernel/sig.js';
 import { Sleep } from '../src/kernel/sleepq.js';
 import { SocketFile, type Control, type PeerCred, type Socket } from '../src/kernel/socket.js';
+import { InetSocket, parseSockaddrIn, type InetSockaddr } from '../src/kernel/inet.js';
 import {
   bindLocal, credOf, creationFlags, externalizeRights, internalizeRights, lookupLocal, readSockaddrUn,
   sockaddrUn, socketpair, socreate,
@@ -167,6 +168,16 @@ function sosetopt(so: Socket, file: SocketFile, level: number, name: number, val
 }
 
 /**
+ * An IP, IPv6 or TCP option's value: an int; the IPv4 multicast TTL and loop options also take
+ * a single byte (ip_setmoptions). Another size is EINVAL.
+ */
+function inetOptionValue(level: number, name: number, val: Uint8Array): number {
+  if (val.length === 1 && level === IPPROTO_IP && (name === IP_MULTICAST_TTL || name === IP_MULTICAST_LOOP)) return val[0]!;
+  if (val.length !== 4) throw new Errno(EINVAL);
+  return new DataView(val.buffer, val.byteOffset, 4).getInt32(0, true);
+}
+
+/**
  * A send or receive that would sleep with SO_SNDTIMEO / SO_RCVTIMEO set sleeps only until the
  * timeout; then it returns what it has moved, or EWOULDBLOCK (sbwait's EWOULDBLOCK).
  */
@@ -180,6 +191,18 @@ function withTimeout<T>(p: Proc, timeoutMs: number, fn: () => T): T {
     if (p.timedOut && performance.now() >= st.deadline) throw new Errno(EWOULDBLOCK);
     throw new Sleep(e.queues, st.deadline, e.mode);
   }
+}
+
+/** sockargs for an inet socket's name: over 255 bytes is EINVAL, then the copyin (EFAULT). */
+function readInetName(p: Proc, name: number, namelen: number): InetSockaddr {
+  if (namelen > 255) throw new Errno(EINVAL);
+  return parseSockaddrIn(p.vm.read(name, namelen).slice());
+}
+
+/** A socket's own address (getsockname) or its peer's. */
+function nameOf(so: Socket, peer: boolean): Uint8Array {
+  if (so instanceof InetSocket) return peer ? so.peername() : so.sockname();
+  return sockaddrUn(peer ? so.peer?.addrBytes : so.addrBytes);
 }
 
 /** Copy a sockaddr out to (asa, alen): min(len, sa_len) bytes, then the length copied. */
@@ -198,7 +221,7 @@ function copyoutAddr(k: SysCtx, addr: Uint8Array, asa: number, alen: number): vo
 function copyoutSockname(k: SysCtx, fd: number, asa: number, alen: number, peer: boolean): number {
   const { so } = getsock(k, fd);
   if (peer && !(so.state & SS_ISCONNECTED)) throw new Errno(ENOTCONN);
-  copyoutAddr(k, sockaddrUn(peer ? so.peer?.addrBytes : so.addrBytes), asa, alen);
+  copyoutAddr(k, nameOf(so, peer), asa, alen);
   return 0;
 }
 
@@ -254,7 +277,10 @@ function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | u
     if (controllen < CMSG_HDR) throw new Errno(EINVAL);
     control = p.vm.read(controlp, controllen).slice();
   }
-  const to = name !== 0 ? lookupLocal(p, k.machine.localNames, readSockaddrUn(p, name, namelen).path) : undefined;
+  const inet = so instanceof InetSocket ? so : undefined;
+  // TCP's tcp_send takes no address; UDP checks its own (udp_output), a local socket's is looked up.
+  const toAddr = inet && name !== 0 && !inet.tcp ? readInetName(p, name, namelen) : undefined;
+  const to = !inet && name !== 0 ? lookupLocal(p, k.machine.localNames, readSockaddrUn(p, name, namelen).path) : undefined;
   const fds = control ? parseRights(control) : [];
   let internalize = control ? (): Control => internalizeRights(p, k.machine.files, fds) : undefined;
   const nonblock = file.nonblocking || (flags & MSG_DONTWAIT) !== 0;
@@ -262,7 +288,7 @@ function sendit(k: SysCtx, s: number, iovp: number, iovcnt: number, buf: Uio | u
   uio.skip(st.done);
   try {
     do {
-      st.done += withTimeout(p, so.sndtimeo, () => so.send(uio, nonblock, internalize, to, credOf(p)));
+      st.done += withTimeout(p, so.sndtimeo, () => (inet ? inet.send(uio, nonblock, internalize, undefined, credOf(p), toAddr) : so.send(uio, nonblock, internalize, to, credOf(p))));
       internalize = undefined; // the control data goes with the first part only
     } while (uio.resid > 0 && !nonblock && so.type !== SOCK_DGRAM);
     return st.done;
@@ -353,7 +379,7 @@ function recvit(k: SysCtx, s: number, uio: Uio, flags: number, controlp: number,
     p.vm.write(controlp + written, c);
     written += cmsgAlign(c.length);
   }
-  const from = so.type === SOCK_DGRAM ? sockaddrUn(r.from) : undefined;
+  const from = so.type !== SOCK_DGRAM ? undefined : so instanceof InetSocket ? r.from : sockaddrUn(r.from);
   written = Math.min(written, controllen);
   return { n: st.done, flags: outFlags, controllen: written, from };
 }
@@ -385,13 +411,40 @@ function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: n
     const cf = creationFlags(flags ?? 0);
     const inherited = flags === undefined ? file.flag & (FNONBLOCK | FNOSIGPIPE) : cf.fflag;
     p.fd.affix(fd, new SocketFile(k.machine.files, conn, inherited), cf.fdflags);
-    if (name !== 0) copyoutAddr(k, sockaddrUn(conn.peer?.addrBytes), name, anamelen);
+    if (name !== 0) copyoutAddr(k, conn instanceof InetSocket ? conn.peername() : sockaddrUn(conn.peer?.addrBytes), name, anamelen);
   } catch (e) {
     if (mask !== undefined && !(e instanceof Sleep)) sigsuspendTeardown(p);
     throw e;
   }
   if (mask !== undefined) sigsuspendTeardown(p);
   return fd;
+}
+
+/**
+ * do_sys_connect for an inet socket: the name (sockargs), then soconnect (a listener is
+ * EOPNOTSUPP; a connected TCP socket EISCONN, a connected UDP one is disconnected first) and
+ * the protocol. A non-blocking TCP connect returns EINPROGRESS, as the handshake has not run
+ * when tcp_connect returns even on loopback; its outcome is SO_ERROR (ECONNREFUSED) and the
+ * socket's readiness. A blocking one returns the outcome, taking so_error with it.
+ */
+function connectInet(k: SysCtx, so: InetSocket, file: SocketFile, name: number, namelen: number): number {
+  const p = k.proc;
+  const sa = readInetName(p, name, namelen);
+  if (so.listening) throw new Errno(EOPNOTSUPP);
+  if (!so.tcp) {
+    so.connectUdp(sa, p.cred.euid);
+    return 0;
+  }
+  try {
+    so.connectTcp(sa, credOf(p), p.cred.euid);
+  } catch (e) {
+    if (!(e instanceof Errno) || e.errno !== ECONNREFUSED) throw e;
+    if (file.nonblocking) throw new Errno(EINPROGRESS); // the refusal is so_error, for later
+    so.error = 0;
+    throw e;
+  }
+  if (file.nonblocking) throw new Errno(EINPROGRESS);
+  return 0;
 }
 
 /** sys_recvmsg's work for the msghdr at `msgp`: the received length and flags. */
@@ -462,9 +515,9 @@ function setMsgOut(k: SysCtx, msgp: number, namelen: number, controllen: number,
 
 export const socketSyscalls: SyscallDescriptor[] = [
   {
-    number: 394, name: '__socket30', class: 'socket', support: partial('PF_LOCAL only: nbemu has no network stack, so inet sockets fail with EAFNOSUPPORT'),
+    number: 394, name: '__socket30', class: 'socket', support: partial('PF_LOCAL, and TCP and UDP over a loopback network inside the machine (127.0.0.1 and ::1 only); no raw or routing sockets'),
     args: [{ name: 'domain', type: 'int' }, { name: 'type', type: 'int' }, { name: 'protocol', type: 'int' }],
-    handler: (k, domain, type, protocol) => socreate(k.proc, k.machine.files, domain, type, protocol),
+    handler: (k, domain, type, protocol) => socreate(k.proc, k.machine.files, k.machine.inet, domain, type, protocol),
   },
   {
     number: 135, name: 'socketpair', class: 'socket', support: full,
@@ -485,11 +538,12 @@ export const socketSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 104, name: 'bind', class: 'socket', support: partial('the name is a socket file on the host (or an empty regular file where the host path is too long for the host\'s sun_path); only nbemu\'s processes can connect to it'),
+    number: 104, name: 'bind', class: 'socket', support: partial('a local name is a socket file on the host (or an empty regular file where the host path is too long for the host\'s sun_path), an inet one a port of the machine\'s loopback network; only nbemu\'s processes can connect to either'),
     args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'namelen', type: 'uint' }],
     handler(k, s, name, namelen) {
       const { so } = getsock(k, s);
-      bindLocal(k.proc, k.machine.localNames, so, readSockaddrUn(k.proc, name, namelen));
+      if (so instanceof InetSocket) so.bind(readInetName(k.proc, name, namelen), k.proc.cred.euid);
+      else bindLocal(k.proc, k.machine.localNames, so, readSockaddrUn(k.proc, name, namelen));
       return 0;
     },
   },
@@ -499,6 +553,14 @@ export const socketSyscalls: SyscallDescriptor[] = [
     handler(k, s, backlog) {
       // solisten → uipc_listen: datagram sockets can't listen; an unbound socket is EINVAL.
       const { so } = getsock(k, s);
+      if (so instanceof InetSocket) {
+        // solisten: a connected socket first (EINVAL), then the protocol: udp has no listen.
+        if (so.state & SS_ISCONNECTED) throw new Errno(EINVAL);
+        if (so.type === SOCK_DGRAM) throw new Errno(EOPNOTSUPP);
+        so.listen(backlog, SOMAXCONN, k.proc.cred.euid);
+        so.cred = credOf(k.proc);
+        return 0;
+      }
       if (so.type === SOCK_DGRAM) throw new Errno(EOPNOTSUPP);
       if (so.addr === undefined || (so.state & SS_ISCONNECTED)) throw new Errno(EINVAL);
       so.listening = true;
@@ -511,7 +573,8 @@ export const socketSyscalls: SyscallDescriptor[] = [
     number: 98, name: 'connect', class: 'socket', support: full,
     args: [{ name: 's', type: 'fd' }, { name: 'name', type: 'ptr' }, { name: 'namelen', type: 'uint' }],
     handler(k, s, name, namelen) {
-      const { so } = getsock(k, s);
+      const { so, file } = getsock(k, s);
+      if (so instanceof InetSocket) return connectInet(k, so, file, name, namelen);
       if (so.listening) throw new Errno(EOPNOTSUPP);
       const { path } = readSockaddrUn(k.proc, name, namelen);
       if (so.type !== SOCK_DGRAM && so.state & SS_ISCONNECTED) throw new Errno(EISCONN);
@@ -639,7 +702,7 @@ export const socketSyscalls: SyscallDescriptor[] = [
       const valsize = val !== 0 ? vm.readU32(avalsize) : 0;
       const { so, file } = getsock(k, s);
       so.options = file.flag & FNOSIGPIPE ? so.options | SO_NOSIGPIPE : so.options & ~SO_NOSIGPIPE;
-      const value = sogetopt(so, level, name);
+      const value = so instanceof InetSocket && level !== SOL_SOCKET ? u32(so.getopt(level, name)) : sogetopt(so, level, name);
       if (valsize > 0) {
         const len = Math.min(valsize, value.length);
         vm.write(val, value.subarray(0, len));
@@ -657,7 +720,8 @@ export const socketSyscalls: SyscallDescriptor[] = [
       if (valsize > 2048) throw new Errno(EINVAL);
       const { so, file } = getsock(k, s);
       const bytes = Uint8Array.from(valsize > 0 ? k.proc.vm.read(val, valsize) : new Uint8Array(0));
-      sosetopt(so, file, level, name, bytes);
+      if (so instanceof InetSocket && level !== SOL_SOCKET) so.setopt(level, name, inetOptionValue(level, name, bytes));
+      else sosetopt(so, file, level, name, bytes);
       return 0;
     },
   },

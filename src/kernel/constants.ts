@@ -52,12 +52,16 @@ export const EOPNOTSUPP = 45;
 export const EPFNOSUPPORT = 46;
 export const EAFNOSUPPORT = 47;
 export const EADDRINUSE = 48;
+export const EADDRNOTAVAIL = 49;
+export const ENETUNREACH = 51;
+export const ECONNABORTED = 53;
 export const ECONNRESET = 54;
 export const ENOBUFS = 55;
 export const EISCONN = 56;
 export const ENOTCONN = 57;
 export const ETIMEDOUT = 60;
 export const ECONNREFUSED = 61;
+export const EHOSTUNREACH = 65;
 export const ELOOP = 62;
 export const ENAMETOOLONG = 63;
 export const ENOTEMPTY = 66;
@@ -124,12 +128,16 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   46: ['EPFNOSUPPORT', 'Protocol family not supported'],
   47: ['EAFNOSUPPORT', 'Address family not supported by protocol family'],
   48: ['EADDRINUSE', 'Address already in use'],
+  49: ['EADDRNOTAVAIL', "Can't assign requested address"],
+  51: ['ENETUNREACH', 'Network is unreachable'],
+  53: ['ECONNABORTED', 'Software caused connection abort'],
   54: ['ECONNRESET', 'Connection reset by peer'],
   55: ['ENOBUFS', 'No buffer space available'],
   56: ['EISCONN', 'Socket is already connected'],
   57: ['ENOTCONN', 'Socket is not connected'],
   60: ['ETIMEDOUT', 'Connection timed out'],
   61: ['ECONNREFUSED', 'Connection refused'],
+  65: ['EHOSTUNREACH', 'No route to host'],
   62: ['ELOOP', 'Too many levels of symbolic links'],
   63: ['ENAMETOOLONG', 'File name too long'],
   66: ['ENOTEMPTY', 'Directory not empty'],
@@ -231,6 +239,70 @@ export const UNPST_SENDSPACE = PIPSIZ; // stream and seqpacket
 export const UNPST_RECVSPACE = PIPSIZ;
 export const UNPDG_SENDSPACE = 2 * 1024; // "really max datagram size"
 export const UNPDG_RECVSPACE = 4 * 1024;
+
+// ---- Internet sockets: sys/netinet/in.h, tcp.h, in_pcb.c, tcp_usrreq.c, udp_usrreq.c ----------
+export const IPPROTO_IP = 0;
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_IPV6 = 41;
+export const IPPROTO_ICMPV6 = 58;
+/** sizeof(struct sockaddr_in): sin_len, sin_family, sin_port, sin_addr, sin_zero[8]. */
+export const SOCKADDR_IN_SIZE = 16;
+/** sizeof(struct sockaddr_in6): sin6_len, family, port, flowinfo, addr[16], scope_id. */
+export const SOCKADDR_IN6_SIZE = 28;
+/** IPPORT_RESERVED: binding below it needs privilege; the anonymous (ephemeral) range. */
+export const IPPORT_RESERVED = 1024;
+export const IPPORT_ANONMIN = 49152;
+export const IPPORT_ANONMAX = 65535;
+// IPPROTO_IP options (netinet/in.h)
+export const IP_OPTIONS = 1;
+export const IP_HDRINCL = 2;
+export const IP_TOS = 3;
+export const IP_TTL = 4;
+export const IP_RECVOPTS = 5;
+export const IP_MULTICAST_IF = 9;
+export const IP_MULTICAST_TTL = 10;
+export const IP_MULTICAST_LOOP = 11;
+export const IP_ADD_MEMBERSHIP = 12;
+export const IP_DROP_MEMBERSHIP = 13;
+export const IP_PORTRANGE = 19;
+export const IP_RECVIF = 20;
+export const IP_RECVTTL = 23;
+export const IP_MINTTL = 24;
+export const IP_PKTINFO = 25;
+export const IP_RECVPKTINFO = 26;
+/** ip_defttl (netinet/ip_input.c: IPDEFTTL). */
+export const IPDEFTTL = 64;
+// IPPROTO_IPV6 options (netinet6/in6.h)
+export const IPV6_UNICAST_HOPS = 4;
+export const IPV6_MULTICAST_IF = 9;
+export const IPV6_MULTICAST_HOPS = 10;
+export const IPV6_MULTICAST_LOOP = 11;
+export const IPV6_JOIN_GROUP = 12;
+export const IPV6_LEAVE_GROUP = 13;
+export const IPV6_PORTRANGE = 14;
+export const IPV6_V6ONLY = 27;
+export const IPV6_RECVPKTINFO = 36;
+export const IPV6_RECVHOPLIMIT = 37;
+export const IPV6_TCLASS = 61;
+// IPPROTO_TCP options (netinet/tcp.h)
+export const TCP_NODELAY = 1;
+export const TCP_MAXSEG = 2;
+export const TCP_KEEPIDLE = 3;
+export const TCP_NOPUSH = 4;
+export const TCP_KEEPINTVL = 5;
+export const TCP_KEEPCNT = 6;
+export const TCP_KEEPINIT = 7;
+export const TCP_INFO = 9;
+export const TCP_MD5SIG = 0x10;
+export const TCP_CONGCTL = 0x20;
+/** tcp_sendspace, tcp_recvspace (netinet/tcp_usrreq.c: TCP_SENDSPACE, TCP_RECVSPACE 1024*32). */
+export const TCP_SENDSPACE = 32 * 1024;
+export const TCP_RECVSPACE = 32 * 1024;
+/** udp_sendspace (9216: the largest datagram) and udp_recvspace (netinet/udp_usrreq.c). */
+export const UDP_SENDSPACE = 9216;
+export const UDP_RECVSPACE = 40 * (1024 + SOCKADDR_IN6_SIZE);
 
 // ---- File status flags: sys/sys/fcntl.h --------------------------------------------------
 export const O_RDONLY = 0x0;

@@ -3,6 +3,7 @@
 // sys/arch/amd64/amd64/trap.c). One crossing into the engine per syscall: TrapCpu.run() returns
 // a trap record in shared memory, the handler's result goes back the same way.
 
+import { newInetTables, type InetTables } from './inet.js';
 import { TimeOfDay } from './timeofday.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -96,6 +97,8 @@ export class Machine implements Scheduler {
   readonly timeofday = new TimeOfDay();
   /** The local-socket namespace: bound paths (absolute) and their sockets (the vnode's v_socket). */
   readonly localNames: LocalNames = newLocalNames();
+  /** The loopback network's TCP and UDP control blocks (inet.ts). */
+  readonly inet: InetTables = newInetTables();
   /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */
   readonly fifos: Fifos = new Map();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */

@@ -3,7 +3,7 @@
 // (sys/kern/uipc_syscalls.c 1.180 makesocket, sys_socketpair). See docs/netbsd-semantics.md §2.
 
 import {
-  ACCESSPERMS, AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EADDRINUSE, EEXIST, ENOTSOCK, EAFNOSUPPORT, ECONNREFUSED, EINVAL, ENOENT, SUN_PATH_OFFSET, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
+  ACCESSPERMS, EACCES, AF_INET, AF_INET6, AF_LOCAL, AF_ROUTE, EADDRINUSE, EEXIST, ENOTSOCK, EAFNOSUPPORT, ECONNREFUSED, EINVAL, ENOENT, SUN_PATH_OFFSET, EAGAIN, EMFILE, EMSGSIZE, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, UNP_RIGHTS_RATIO,
   FD_CLOEXEC, FD_CLOFORK, FNONBLOCK, FNOSIGPIPE, SOCK_CLOEXEC, SOCK_CLOFORK, SOCK_DGRAM,
   SOCK_FLAGS_MASK, SOCK_NONBLOCK, SOCK_NOSIGPIPE, SOCK_RAW, SOCK_STREAM,
 } from './constants.js';
@@ -15,6 +15,7 @@ import * as nodePath from 'node:path';
 import { cwdOf, host, hostErrno, namei } from './vfs.js';
 import { LOCAL_TYPES, Socket, SocketFile, type Control, type PeerCred } from './socket.js';
 import type { FileTable } from './file.js';
+import { InetSocket, type InetTables } from './inet.js';
 
 /** A protosw entry: (type, protocol) and whether its pr_connect2 can join two sockets. */
 interface Protosw {
@@ -151,19 +152,21 @@ export function externalizeRights(p: Proc, c: Control, keep: number, fdflags: nu
 
 /**
  * fsocreate (uipc_socket.c): unlike socketpair, the descriptor comes first (EMFILE, ENFILE),
- * then the protocol lookup; a failure there releases the descriptor. Only PF_LOCAL sockets can
- * be made: nbemu has no network stack, so the inet families answer EAFNOSUPPORT.
+ * then the protocol lookup; a failure there releases the descriptor. PF_LOCAL sockets, and TCP
+ * and UDP over the loopback network (inet.ts); raw IP sockets need privilege (rip_attach:
+ * EACCES) and are not there even for root (EPROTONOSUPPORT), nor is the routing socket.
  */
-export function socreate(p: Proc, files: FileTable, domain: number, type: number, protocol: number): number {
+export function socreate(p: Proc, files: FileTable, inet: InetTables, domain: number, type: number, protocol: number): number {
   const flags = (type & SOCK_FLAGS_MASK) >>> 0;
   const bare = (type & ~SOCK_FLAGS_MASK) >>> 0;
   const fd = p.fd.allocForNewFile();
-  if (domain !== AF_LOCAL) {
-    findProtocol(domain, bare, protocol); // the errno NetBSD gives for a bad type or protocol
-    throw new Errno(EAFNOSUPPORT);
-  }
-  findProtocol(domain, bare, protocol);
-  const so = new Socket(bare);
+  findProtocol(domain, bare, protocol); // the errno NetBSD gives for a bad domain, type or protocol
+  let so: Socket;
+  if (domain === AF_LOCAL) so = new Socket(bare);
+  else if ((domain === AF_INET || domain === AF_INET6) && (bare === SOCK_STREAM || bare === SOCK_DGRAM)) {
+    so = new InetSocket(bare, domain, bare === SOCK_STREAM ? inet.tcp : inet.udp);
+  } else if (domain === AF_INET || domain === AF_INET6) throw new Errno(p.cred.euid !== 0 ? EACCES : EPROTONOSUPPORT);
+  else throw new Errno(EAFNOSUPPORT);
   so.cred = credOf(p);
   const { fdflags, fflag } = creationFlags(flags);
   p.fd.affix(fd, new SocketFile(files, so, fflag), fdflags);
