@@ -6,7 +6,7 @@
 // The curated set below passes reliably and runs in seconds; docs/go-stdlib.md has the results
 // for the wider set and why the rest fail. Tests that fail for reasons NetBSD itself would share
 // on this host (they run /usr/bin/... programs, which are Linux binaries here: ENOEXEC) or that
-// need what nbemu leaves out (inet sockets, ptrace) are skipped by name, each with its reason.
+// need what nbemu leaves out (interface lists, raw IP, ptrace) are skipped by name, each with its reason.
 //
 // The Go toolchain is required: the suite fails (it does not skip) when `go` is not on PATH.
 import { mkdirSync } from 'node:fs';
@@ -23,7 +23,8 @@ interface GoPackage {
 }
 
 const LINUX_BINARY = 'runs a host program (/usr/bin/..., /bin/sh): a Linux binary, ENOEXEC under nbemu';
-const NO_INET = 'listens on tcp 127.0.0.1: nbemu has no inet sockets (EAFNOSUPPORT)';
+const NO_IFLIST = 'lists the network interfaces: sysctl NET_RT_IFLIST, which nbemu does not have';
+const NO_RAW_IP = 'opens a raw IP socket (ip4:icmp, ip:tcp), which nbemu does not have';
 
 const PACKAGES: GoPackage[] = [
   { pkg: 'context', why: 'timers and goroutines on several LWPs' },
@@ -45,13 +46,24 @@ const PACKAGES: GoPackage[] = [
   {
     pkg: 'os/exec',
     why: 'fork, exec of the test binary itself, pipes to children, credentials, process groups',
-    skip: { TestExtraFiles: NO_INET, TestExtraFilesRace: NO_INET },
+    skip: { TestExtraFiles: `${LINUX_BINARY} (go build)` },
   },
   {
     pkg: 'os/signal',
     why: 'signal delivery, masks, SIGCONT, children re-running the test binary (fork + exec)',
     skip: { TestDetectNohup: LINUX_BINARY, TestNohup: LINUX_BINARY },
   },
+  {
+    pkg: 'net',
+    why: 'TCP and UDP on 127.0.0.1 and ::1, dual-stack listeners, deadlines on the kqueue poller, unix sockets',
+    skip: {
+      TestInterfaces: NO_IFLIST, TestInterfaceAddrs: NO_IFLIST, TestInterfaceUnicastAddrs: NO_IFLIST, TestInterfaceMulticastAddrs: NO_IFLIST,
+      TestIPConnLocalName: NO_RAW_IP, TestIPConnRemoteName: NO_RAW_IP, TestIPConnSpecificMethods: NO_RAW_IP,
+    },
+  },
+  { pkg: 'net/rpc', why: 'RPC servers and clients over TCP and HTTP on loopback' },
+  { pkg: 'net/http/httptest', why: 'HTTP servers on 127.0.0.1, TLS over them' },
+  { pkg: 'log/syslog', why: 'syslog to TCP, UDP and unix-domain servers in the same process' },
   {
     pkg: 'syscall',
     why: 'fcntl record locks across processes, descriptor passing, exec, mmap, getdents',
@@ -77,7 +89,7 @@ function binaryOf(pkg: string): string {
 }
 
 /** Run a test binary under nbemu from the package's directory. */
-async function runTest(pkg: string, args: string[]): Promise<{ status: number | null; out: string }> {
+async function runTest(pkg: string, args: string[]): Promise<{ status: number | null; out: string; stdout: string }> {
   const dir = join(goroot, 'src', pkg);
   const r = await spawnAsync(process.execPath, [resolve(root, 'bin', 'nbemu.js'), binaryOf(pkg), ...args], {
     cwd: dir,
@@ -85,7 +97,7 @@ async function runTest(pkg: string, args: string[]): Promise<{ status: number | 
     timeoutMs: RUN_TIMEOUT_MS,
   });
   if (r.error) throw r.error;
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  return { status: r.status, out: `${r.stdout}${r.stderr}`, stdout: String(r.stdout) };
 }
 
 /** -test.run for every top-level test but the skipped ones (Go 1.19 has no -test.skip). */
@@ -125,7 +137,7 @@ describe('Go standard-library tests (netbsd/amd64) under nbemu', () => {
       const r = await runTest(p.pkg, ['-test.short', `-test.timeout=${RUN_TIMEOUT_MS / 1000 - 10}s`, ...(await runPattern(p))]);
       const tail = r.out.split('\n').slice(-60).join('\n');
       expect(r.status, `${p.pkg} exited with ${r.status}\n${tail}`).toBe(0);
-      const lines = r.out.trimEnd().split('\n');
+      const lines = r.stdout.trimEnd().split('\n'); // the package's log lines go to stderr
       expect(lines[lines.length - 1], `${p.pkg}: no final PASS line\n${tail}`).toBe('PASS');
     }, RUN_TIMEOUT_MS + 10_000);
   }

@@ -100,7 +100,7 @@ const IP_OPTION_DEFAULTS = new Map<number, number>([
 ]);
 const IPV6_OPTION_DEFAULTS = new Map<number, number>([
   [IPV6_UNICAST_HOPS, -1], [IPV6_MULTICAST_HOPS, 1], [IPV6_MULTICAST_LOOP, 1], [IPV6_MULTICAST_IF, 0], [IPV6_PORTRANGE, 0],
-  [IPV6_RECVPKTINFO, 0], [IPV6_RECVHOPLIMIT, 0], [IPV6_TCLASS, -1],
+  [IPV6_RECVPKTINFO, 0], [IPV6_RECVHOPLIMIT, 0], [IPV6_TCLASS, -1], [IPV6_V6ONLY, 1],
 ]);
 /** tcp_ctloutput: TCP_KEEP* in seconds (tcp_timer.h: 2 hours idle, 75 s interval and init, 8 probes). */
 const TCP_OPTION_DEFAULTS = new Map<number, number>([
@@ -151,22 +151,29 @@ export class InetSocket extends Socket {
     if (sa.family !== this.family) throw new Errno(EAFNOSUPPORT);
   }
 
-  /** A v4 socket, or a v6 one that is not IPv6-only, speaks to (and for) IPv4 addresses. */
-  private coversV4(): boolean {
-    return this.family === AF_INET || !this.v6only;
+  /**
+   * Which of the two protocols' addresses a block with local address `laddr` answers for: an
+   * AF_INET one IPv4's; an AF_INET6 one IPv6's unless bound to a v4-mapped address, and IPv4's
+   * too when not IPv6-only and bound to the wildcard or a mapped address (in6_pcbbind_port and
+   * in6_pcblookup_* look up the IPv4 blocks for those).
+   */
+  private speaks(laddr: Addr): { v4: boolean; v6: boolean } {
+    if (this.family === AF_INET) return { v4: true, v6: false };
+    return { v4: !this.v6only && (isNull(laddr) || isMapped(laddr)), v6: !isMapped(laddr) };
   }
 
   /** in_pcblookup_port / in6_pcblookup_port: another block on `port` that `laddr` would clash with. */
-  private lookupPort(family: number, laddr: Addr, port: number, lookupWildcard: boolean): InetSocket | undefined {
+  private lookupPort(laddr: Addr, port: number, lookupWildcard: boolean): InetSocket | undefined {
     let match: InetSocket | undefined;
     let matchwild = 3;
-    const v4 = family === AF_INET || isMapped(laddr);
+    const me = this.speaks(laddr);
     for (const t of this.table.pcbs) {
       if (t === this || t.lport !== port || t.detached) continue;
-      if (v4 ? !t.coversV4() : t.family === AF_INET) continue;
+      const them = t.speaks(t.laddr);
+      if (!(me.v4 && them.v4) && !(me.v6 && them.v6)) continue;
       // wildcards counted as in_pcblookup_port: a connected block is one, a null address on
       // either side (not both) is one, two different addresses do not clash.
-      let wildcard = isNull(t.faddr) && t.fport === 0 ? 0 : 1;
+      let wildcard = t.fport === 0 ? 0 : 1;
       if (isNull(t.laddr)) {
         if (!isNull(laddr)) wildcard++;
       } else if (isNull(laddr)) wildcard++;
@@ -179,6 +186,12 @@ export class InetSocket extends Socket {
       }
     }
     return match;
+  }
+
+  /** A block that answers for packets to `dst`: its family speaks dst's protocol. */
+  private static answers(t: InetSocket, dst: Addr): boolean {
+    const them = t.speaks(t.laddr);
+    return isMapped(dst) ? them.v4 : them.v6;
   }
 
   /**
@@ -205,7 +218,7 @@ export class InetSocket extends Socket {
       } else if (!isNull(laddr) && !isLocal(laddr)) throw new Errno(EADDRNOTAVAIL);
       if (lport !== 0) {
         if (lport < IPPORT_RESERVED && euid !== 0) throw new Errno(EACCES);
-        const t = this.lookupPort(this.family, laddr, lport, wild);
+        const t = this.lookupPort(laddr, lport, wild);
         if (t && (reuseport & t.options) === 0) throw new Errno(EADDRINUSE);
       }
     }
@@ -215,7 +228,7 @@ export class InetSocket extends Socket {
       let found = 0;
       for (let cnt = IPPORT_ANONMAX - IPPORT_ANONMIN + 1; cnt > 0; cnt--, port--) {
         if (port < IPPORT_ANONMIN || port > IPPORT_ANONMAX) port = IPPORT_ANONMAX;
-        if (!this.lookupPort(this.family, laddr, port, true)) {
+        if (!this.lookupPort(laddr, port, true)) {
           found = port;
           break;
         }
@@ -296,10 +309,8 @@ export class InetSocket extends Socket {
 
   private findListener(dst: Addr, port: number): InetSocket | undefined {
     let wildcard: InetSocket | undefined;
-    const v4 = isMapped(dst);
     for (const t of this.table.pcbs) {
-      if (!t.listening || t.lport !== port || t.detached) continue;
-      if (v4 ? !t.coversV4() : t.family === AF_INET) continue;
+      if (!t.listening || t.lport !== port || t.detached || !InetSocket.answers(t, dst)) continue;
       if (same(t.laddr, dst)) return t;
       if (isNull(t.laddr)) wildcard ??= t;
     }
@@ -398,10 +409,8 @@ export class InetSocket extends Socket {
   private findReceiver(dst: Addr, dport: number, src: Addr, sport: number): InetSocket | undefined {
     let best: InetSocket | undefined;
     let bestWild = 3;
-    const v4 = isMapped(dst);
     for (const t of this.table.pcbs) {
-      if (t.lport !== dport || t.detached) continue;
-      if (v4 ? !t.coversV4() : t.family === AF_INET) continue;
+      if (t.lport !== dport || t.detached || !InetSocket.answers(t, dst)) continue;
       let wild = 0;
       if (isNull(t.laddr)) wild++;
       else if (!same(t.laddr, dst)) continue;
@@ -432,20 +441,20 @@ export class InetSocket extends Socket {
    */
   getopt(level: number, name: number): number {
     const table = this.optionTable(level);
-    if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) return this.v6only ? 1 : 0;
     if (!table?.has(name)) throw new Errno(ENOPROTOOPT);
+    if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) return this.v6only ? 1 : 0;
     return this.ipopts.get(level * 0x10000 + name) ?? table.get(name)!;
   }
 
   setopt(level: number, name: number, value: number): void {
     const table = this.optionTable(level);
+    if (!table?.has(name)) throw new Errno(ENOPROTOOPT);
     if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) {
       // ip6_ctloutput: only before bind(2)
       if (this.lport !== 0 || !isNull(this.laddr)) throw new Errno(EINVAL);
       this.v6only = value !== 0;
       return;
     }
-    if (!table?.has(name)) throw new Errno(ENOPROTOOPT);
     if (level === IPPROTO_TCP && (name === TCP_KEEPIDLE || name === TCP_KEEPINTVL || name === TCP_KEEPCNT || name === TCP_KEEPINIT || name === TCP_MAXSEG) && value <= 0) throw new Errno(EINVAL);
     if (level === IPPROTO_IP && name === IP_TTL && (value < 0 || value > 255)) throw new Errno(EINVAL);
     if (level === IPPROTO_IPV6 && (name === IPV6_UNICAST_HOPS || name === IPV6_MULTICAST_HOPS) && (value < -1 || value > 255)) throw new Errno(EINVAL);
