@@ -51,6 +51,16 @@ describe('--trace', () => {
     expect(t.slice(-2)).toEqual(['[pid 2] exit(0) = ?', '[pid 2] +++ exited with 0 +++']);
   });
 
+  it('decodes inet names: sockaddr_in and sockaddr_in6 (:: runs, v4-mapped), inet errno names', () => {
+    const r = nbemu(['--trace=bind,connect', fixture('sock_inet')]);
+    expect(r.status, r.stderr).toBe(0);
+    const t = lines(r.stderr);
+    expect(t).toContain('[pid 2] bind(3, {sin_len=16, sin_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("10.1.2.3")}, 16) = -1 EADDRNOTAVAIL (Can\'t assign requested address)');
+    expect(t.some((l) => /connect\(\d+, \{sin_len=16, sin_family=AF_INET, sin_port=htons\(80\), sin_addr=inet_addr\("10\.1\.2\.3"\)\}, 16\) = -1 ENETUNREACH \(Network is unreachable\)$/.test(l))).toBe(true);
+    expect(t.some((l) => /bind\(\d+, \{sin6_len=28, sin6_family=AF_INET6, sin6_port=htons\(0\), sin6_addr="::ffff:127\.0\.0\.1"\}, 28\) = -1 EADDRNOTAVAIL/.test(l))).toBe(true);
+    expect(t.some((l) => /bind\(\d+, \{sin6_len=28, sin6_family=AF_INET6, sin6_port=htons\(0\), sin6_addr="::1"\}, 28\) = 0$/.test(l))).toBe(true);
+  });
+
   it('shows the strace example line: SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC and [3, 4]', () => {
     const t = lines(nbemu(['--trace=socket', fixture('sockopt')]).stderr);
     expect(t).toContain('[pid 2] socketpair(AF_LOCAL, SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC, 0, [3, 4]) = 0');

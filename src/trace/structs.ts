@@ -31,7 +31,32 @@ export function sockaddrText(b: Uint8Array): Decoded {
     const addr = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
     return { text: `{sin_len=${b[0]}, sin_family=AF_INET, sin_port=htons(${port}), sin_addr=inet_addr("${addr}")}`, value: { ...value, sin_port: port, sin_addr: addr } };
   }
+  if (fam === C.AF_INET6 && b.length >= 24) {
+    const port = (b[2]! << 8) | b[3]!;
+    const addr = inet6Text(b.subarray(8, 24));
+    return { text: `{sin6_len=${b[0]}, sin6_family=AF_INET6, sin6_port=htons(${port}), sin6_addr="${addr}"}`, value: { ...value, sin6_port: port, sin6_addr: addr } };
+  }
   return { text: `{sa_len=${b[0]}, sa_family=${enumText(fam, AF_NAMES)}, sa_data=${escapeBytes(b.subarray(2), 32)}}`, value };
+}
+
+/** An in6_addr as text (RFC 5952: the longest run of zero groups as ::, v4-mapped as ::ffff:a.b.c.d). */
+function inet6Text(a: Uint8Array): string {
+  if (a.subarray(0, 10).every((x) => x === 0) && a[10] === 0xff && a[11] === 0xff) return `::ffff:${a[12]}.${a[13]}.${a[14]}.${a[15]}`;
+  const groups = Array.from({ length: 8 }, (_, i) => (a[2 * i]! << 8) | a[2 * i + 1]!);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hexs = groups.map((g) => g.toString(16));
+  if (best < 0) return hexs.join(':');
+  return `${hexs.slice(0, best).join(':')}::${hexs.slice(best + bestLen).join(':')}`;
 }
 
 const SOCKADDR_MAX = 255;
