@@ -13,7 +13,7 @@ import {
   IPV6_UNICAST_HOPS, IPV6_V6ONLY, IP_MINTTL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_PKTINFO, IP_PORTRANGE, IP_RECVIF,
   IP_RECVPKTINFO, IP_RECVTTL, IP_TOS, IP_TTL, IPV6_PORTRANGE, MCLBYTES, SOCKADDR_IN6_SIZE, SOCKADDR_IN_SIZE,
   SOCK_STREAM, SO_REUSEADDR, SO_REUSEPORT, SS_CANTRCVMORE, SS_CANTSENDMORE, SS_ISCONNECTED, TCP_KEEPCNT, TCP_KEEPIDLE,
-  TCP_KEEPINIT, TCP_KEEPINTVL, TCP_MAXSEG, TCP_NODELAY, TCP_NOPUSH, TCP_RECVSPACE, TCP_SENDSPACE, UDP_RECVSPACE, UDP_SENDSPACE,
+  TCP_KEEPINIT, TCP_KEEPINTVL, TCP_MAXSEG, TCP_NODELAY, TCP_RECVSPACE, TCP_SENDSPACE, UDP_RECVSPACE, UDP_SENDSPACE,
 } from './constants.js';
 import { Errno } from './errno.js';
 import { Socket, type Control, type PeerCred } from './socket.js';
@@ -102,9 +102,15 @@ const IPV6_OPTION_DEFAULTS = new Map<number, number>([
   [IPV6_UNICAST_HOPS, -1], [IPV6_MULTICAST_HOPS, 1], [IPV6_MULTICAST_LOOP, 1], [IPV6_MULTICAST_IF, 0], [IPV6_PORTRANGE, 0],
   [IPV6_RECVPKTINFO, 0], [IPV6_RECVHOPLIMIT, 0], [IPV6_TCLASS, -1], [IPV6_V6ONLY, 1],
 ]);
-/** tcp_ctloutput: TCP_KEEP* in seconds (tcp_timer.h: 2 hours idle, 75 s interval and init, 8 probes). */
+/**
+ * tcp_ctloutput (tcp_usrreq.c 1.209): TCP_NODELAY (read back as the TF_NODELAY flag, 4),
+ * TCP_MAXSEG (t_peermss, tcp_mssdflt 536 at first; set only to 1..t_peermss), and the keepalive
+ * times, which can be set (> 0) but not read. The rest is ENOPROTOOPT.
+ */
+const TF_NODELAY = 0x4;
+const TCP_SET_ONLY = new Set([TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_KEEPINIT]);
 const TCP_OPTION_DEFAULTS = new Map<number, number>([
-  [TCP_NODELAY, 0], [TCP_NOPUSH, 0], [TCP_MAXSEG, 536], [TCP_KEEPIDLE, 7200], [TCP_KEEPINTVL, 75], [TCP_KEEPCNT, 8], [TCP_KEEPINIT, 75],
+  [TCP_NODELAY, 0], [TCP_MAXSEG, 536], [TCP_KEEPIDLE, 14400], [TCP_KEEPINTVL, 150], [TCP_KEEPCNT, 8], [TCP_KEEPINIT, 150],
 ]);
 
 export class InetSocket extends Socket {
@@ -373,7 +379,11 @@ export class InetSocket extends Socket {
       this.snd.wakeup();
       return n;
     }
-    if (this.tcp) return super.send(uio, nonblock, internalize, to, sender);
+    if (this.tcp) {
+      // tcp_send: control data (SCM_RIGHTS) is EINVAL, once sosend's own checks have passed
+      if (internalize && !(this.state & SS_CANTSENDMORE) && !this.error && this.state & SS_ISCONNECTED) throw new Errno(EINVAL);
+      return super.send(uio, nonblock, internalize, to, sender);
+    }
     const resid = uio.resid;
     if (this.state & SS_CANTSENDMORE) return super.send(uio, nonblock); // EPIPE
     if (this.error) return super.send(uio, nonblock); // the pending so_error
@@ -438,15 +448,19 @@ export class InetSocket extends Socket {
   /**
    * tcp_ctloutput / ip_ctloutput / ip6_ctloutput get: TCP options at IPPROTO_TCP (TCP sockets),
    * IP options at IPPROTO_IP (AF_INET), IPv6 ones at IPPROTO_IPV6 (AF_INET6); else ENOPROTOOPT.
+   * A TCP socket whose control block is gone answers ECONNRESET at any of these levels.
    */
   getopt(level: number, name: number): number {
+    if (this.tcp && this.detached) throw new Errno(ECONNRESET);
     const table = this.optionTable(level);
-    if (!table?.has(name)) throw new Errno(ENOPROTOOPT);
+    if (!table?.has(name) || (level === IPPROTO_TCP && TCP_SET_ONLY.has(name))) throw new Errno(ENOPROTOOPT);
     if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) return this.v6only ? 1 : 0;
-    return this.ipopts.get(level * 0x10000 + name) ?? table.get(name)!;
+    const v = this.ipopts.get(level * 0x10000 + name) ?? table.get(name)!;
+    return level === IPPROTO_TCP && name === TCP_NODELAY ? (v ? TF_NODELAY : 0) : v;
   }
 
   setopt(level: number, name: number, value: number): void {
+    if (this.tcp && this.detached) throw new Errno(ECONNRESET);
     const table = this.optionTable(level);
     if (!table?.has(name)) throw new Errno(ENOPROTOOPT);
     if (level === IPPROTO_IPV6 && name === IPV6_V6ONLY) {
@@ -455,11 +469,14 @@ export class InetSocket extends Socket {
       this.v6only = value !== 0;
       return;
     }
-    if (level === IPPROTO_TCP && (name === TCP_KEEPIDLE || name === TCP_KEEPINTVL || name === TCP_KEEPCNT || name === TCP_KEEPINIT || name === TCP_MAXSEG) && value <= 0) throw new Errno(EINVAL);
+    if (level === IPPROTO_TCP) {
+      // the keepalive times are u_int: "> 0" refuses 0 only; TCP_MAXSEG only lowers t_peermss
+      if (TCP_SET_ONLY.has(name) && value === 0) throw new Errno(EINVAL);
+      if (name === TCP_MAXSEG && (value <= 0 || value > this.getopt(IPPROTO_TCP, TCP_MAXSEG))) throw new Errno(EINVAL);
+    }
     if (level === IPPROTO_IP && name === IP_TTL && (value < 0 || value > 255)) throw new Errno(EINVAL);
     if (level === IPPROTO_IPV6 && (name === IPV6_UNICAST_HOPS || name === IPV6_MULTICAST_HOPS) && (value < -1 || value > 255)) throw new Errno(EINVAL);
-    const normalised = level === IPPROTO_TCP && (name === TCP_NODELAY || name === TCP_NOPUSH) ? (value ? 1 : 0) : value;
-    this.ipopts.set(level * 0x10000 + name, normalised);
+    this.ipopts.set(level * 0x10000 + name, level === IPPROTO_TCP && name === TCP_NODELAY ? (value ? 1 : 0) : value);
   }
 
   private optionTable(level: number): Map<number, number> | undefined {
