@@ -49,6 +49,11 @@ export interface InetSockaddr {
   len: number;
 }
 
+/** 2 × tcp_msl_loop (PR_SLOWHZ slow ticks, one second): TIME_WAIT on loopback, in ms. */
+const TCP_TIME_WAIT_LOOP_MS = 2 * 1000;
+/** t_maxidle = t_keepcnt × t_keepintvl (8 × 75 s): how long FIN_WAIT_2 waits for the peer's FIN. */
+const TCP_FIN_WAIT_2_IDLE_MS = 8 * 75 * 1000;
+
 /** The table of one protocol's control blocks (tcbtable, udbtable) and its last anonymous port. */
 export class InetTable {
   readonly pcbs = new Set<InetSocket>();
@@ -125,6 +130,13 @@ export class InetSocket extends Socket {
   detached = false;
   /** TCP: the peer closed its socket (we had its FIN); what we send now meets an RST. */
   peerClosed = false;
+  /**
+   * TCP, closed first (the active close): the block outlives the socket in FIN_WAIT_2 until the
+   * peer closes too, then in TIME_WAIT for 2 MSL; until `lingersUntil` (performance.now() ms) it
+   * still holds its address and port. `finWaiting` is the peer's link to such a block.
+   */
+  lingersUntil: number | undefined;
+  finWaiting: InetSocket | undefined;
   private readonly ipopts = new Map<number, number>();
 
   constructor(
@@ -146,6 +158,14 @@ export class InetSocket extends Socket {
 
   get tcp(): boolean {
     return this.type === SOCK_STREAM;
+  }
+
+  /** Whether block `t` still holds its addresses: open, or lingering after an active close. */
+  private static holds(t: InetSocket, now: number): boolean {
+    if (!t.detached) return true;
+    if (t.lingersUntil !== undefined && now < t.lingersUntil) return true;
+    t.table.pcbs.delete(t); // the 2MSL (or FIN_WAIT_2 idle) timer has run out: tcp_close
+    return false;
   }
 
   /**
@@ -173,8 +193,9 @@ export class InetSocket extends Socket {
     let match: InetSocket | undefined;
     let matchwild = 3;
     const me = this.speaks(laddr);
+    const now = performance.now();
     for (const t of this.table.pcbs) {
-      if (t === this || t.lport !== port || t.detached) continue;
+      if (t === this || t.lport !== port || !InetSocket.holds(t, now)) continue;
       const them = t.speaks(t.laddr);
       if (!(me.v4 && them.v4) && !(me.v6 && them.v6)) continue;
       // wildcards counted as in_pcblookup_port: a connected block is one, a null address on
@@ -264,9 +285,10 @@ export class InetSocket extends Socket {
 
   /** The local end of a connection: the source address, and an anonymous port if unbound. */
   private connectLocal(src: Addr, dst: Addr, port: number, euid: number): void {
+    const now = performance.now();
     for (const t of this.table.pcbs) {
-      // in_pcblookup_connect: the same four-tuple exists already
-      if (t !== this && !t.detached && t.fport === port && same(t.faddr, dst) && t.lport === this.lport && this.lport !== 0 && same(t.laddr, src)) throw new Errno(EADDRINUSE);
+      // in_pcblookup_connect: the same four-tuple exists already (a TIME_WAIT block too)
+      if (t !== this && InetSocket.holds(t, now) && t.fport === port && same(t.faddr, dst) && t.lport === this.lport && this.lport !== 0 && same(t.laddr, src)) throw new Errno(EADDRINUSE);
     }
     if (this.lport === 0) this.bind(undefined, euid);
     this.laddr = src;
@@ -487,12 +509,17 @@ export class InetSocket extends Socket {
   }
 
   /**
-   * soclose → tcp_disconnect: the peer gets a FIN (it reads end-of-file, and stays connected:
-   * CLOSE_WAIT); with SO_LINGER and a zero time an RST instead (tcp_drop: ECONNRESET). Unread
-   * data is flushed either way (sbflush), not answered with an RST.
+   * soclose → tcp_disconnect1 (tcp_usrreq.c 1.209): the peer gets a FIN (it reads end-of-file,
+   * and stays connected: CLOSE_WAIT); with SO_LINGER and a zero time an RST instead (tcp_drop:
+   * ECONNRESET). Unread data is flushed either way (sbflush), not answered with an RST. The side
+   * that closes first keeps its block: FIN_WAIT_2 until the peer closes (at most t_maxidle,
+   * keepcnt × keepintvl = 600 s, tcp_usrclosed), then TIME_WAIT for 2 × tcp_msl_loop = 2 s
+   * (tcp_subr.c 1.264: loopback connections' MSL is PR_SLOWHZ, one second).
    */
   override close(): void {
+    const now = performance.now();
     const peer = this.tcp ? (this.peer as InetSocket | undefined) : undefined;
+    let lingers = false;
     if (peer && peer.peer === this) {
       this.peer = undefined;
       peer.peer = undefined;
@@ -500,13 +527,22 @@ export class InetSocket extends Socket {
       else {
         peer.state |= SS_CANTRCVMORE;
         peer.peerClosed = true;
+        if (!this.peerClosed) {
+          lingers = true;
+          this.lingersUntil = now + TCP_FIN_WAIT_2_IDLE_MS;
+          peer.finWaiting = this;
+        }
       }
       peer.rcv.wakeup();
       peer.snd.wakeup();
     }
+    // Our FIN answers the peer's: the peer, which closed first, goes to TIME_WAIT now.
+    const first = this.finWaiting;
+    if (first?.lingersUntil !== undefined) first.lingersUntil = Math.min(first.lingersUntil, now + TCP_TIME_WAIT_LOOP_MS);
+    this.finWaiting = undefined;
     super.close();
     this.detached = true;
-    this.table.pcbs.delete(this);
+    if (!lingers) this.table.pcbs.delete(this);
   }
 
   /** An RST arrived (tcp_input → tcp_drop(ECONNRESET) → soisdisconnected). */
