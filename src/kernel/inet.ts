@@ -188,11 +188,18 @@ export class InetSocket extends Socket {
     return { v4: !this.v6only && (isNull(laddr) || isMapped(laddr)), v6: !isMapped(laddr) };
   }
 
-  /** in_pcblookup_port / in6_pcblookup_port: another block on `port` that `laddr` would clash with. */
+  /**
+   * in_pcblookup_port / in6pcb_lookup_local (in6_pcb.c 1.177): another block on `port` that
+   * `laddr` would clash with. An IPv4 name is looked up among the IPv4 blocks and the IPv6 ones
+   * that answer for IPv4 (inpcb_bind_port checks both, as does in6pcb_bind_port for a v4-mapped
+   * name); any other IPv6 name among the IPv6 blocks alone — so a dual-stack `[::]` binds beside
+   * an IPv4 block on its port, while an IPv4 bind beside a dual-stack `[::]` clashes.
+   */
   private lookupPort(laddr: Addr, port: number, lookupWildcard: boolean): InetSocket | undefined {
     let match: InetSocket | undefined;
     let matchwild = 3;
-    const me = this.speaks(laddr);
+    const v4 = this.family === AF_INET || isMapped(laddr);
+    const me = { v4, v6: !v4 };
     const now = performance.now();
     for (const t of this.table.pcbs) {
       if (t === this || t.lport !== port || !InetSocket.holds(t, now)) continue;
@@ -239,7 +246,7 @@ export class InetSocket extends Socket {
       this.checkName(sa);
       laddr = sa.addr;
       lport = sa.port;
-      if (this.family === AF_INET6 && isMapped(laddr) && this.v6only) throw new Errno(EADDRNOTAVAIL); // in6_pcbbind_addr
+      if (this.family === AF_INET6 && isMapped(laddr) && this.v6only) throw new Errno(EINVAL); // in6pcb_bind_addr
       if (isMulticast(laddr)) {
         if (this.options & SO_REUSEADDR) reuseport = SO_REUSEADDR | SO_REUSEPORT;
       } else if (!isNull(laddr) && !isLocal(laddr)) throw new Errno(EADDRNOTAVAIL);
@@ -277,8 +284,14 @@ export class InetSocket extends Socket {
     this.checkName(sa);
     if (sa.port === 0) throw new Errno(EADDRNOTAVAIL);
     let dst = sa.addr;
+    if (this.family === AF_INET6) {
+      // in6pcb_connect: no multicast for TCP; a v4-mapped destination needs a socket that is
+      // not IPv6-only and not bound to an IPv6 address, an IPv6 one a socket not bound to a
+      // v4-mapped address (EINVAL)
+      if (dst[0] === 0xff && this.tcp) throw new Errno(EADDRNOTAVAIL);
+      if (isMapped(dst) ? this.v6only || (!isNull(this.laddr) && !isMapped(this.laddr)) : isMapped(this.laddr)) throw new Errno(EINVAL);
+    }
     if (isNull(dst)) dst = this.family === AF_INET ? V4_LOOPBACK : V6_LOOPBACK;
-    if (this.family === AF_INET6 && isMapped(dst) && this.v6only) throw new Errno(ENETUNREACH);
     if (!isLocal(dst)) throw new Errno(ENETUNREACH);
     return { dst, src: isNull(this.laddr) ? dst : this.laddr };
   }
@@ -335,14 +348,25 @@ export class InetSocket extends Socket {
     listener.rcv.wakeup(); // sorwakeup on the listener: accept, poll and kevent see it
   }
 
+  /**
+   * tcp_input's lookups for the SYN: for IPv4 the IPv4 blocks first (in_pcblookup_bind: the
+   * exact address, then the wildcard), then the IPv6 ones that answer for IPv4 (the v4-mapped
+   * address, then `::`: in6pcb_lookup_bound); for IPv6 the IPv6 blocks.
+   */
   private findListener(dst: Addr, port: number): InetSocket | undefined {
-    let wildcard: InetSocket | undefined;
+    let best: InetSocket | undefined;
+    let bestRank = 4;
     for (const t of this.table.pcbs) {
       if (!t.listening || t.lport !== port || t.detached || !InetSocket.answers(t, dst)) continue;
-      if (same(t.laddr, dst)) return t;
-      if (isNull(t.laddr)) wildcard ??= t;
+      const exact = same(t.laddr, dst);
+      if (!exact && !isNull(t.laddr)) continue;
+      const rank = (t.family === AF_INET6 && isMapped(dst) ? 2 : 0) + (exact ? 0 : 1);
+      if (rank < bestRank) {
+        best = t;
+        bestRank = rank;
+      }
     }
-    return wildcard;
+    return best;
   }
 
   /** tcp_drop: the connection fails with `error` and its control block goes. */
@@ -440,10 +464,10 @@ export class InetSocket extends Socket {
 
   private findReceiver(dst: Addr, dport: number, src: Addr, sport: number): InetSocket | undefined {
     let best: InetSocket | undefined;
-    let bestWild = 3;
+    let bestWild = 5;
     for (const t of this.table.pcbs) {
       if (t.lport !== dport || t.detached || !InetSocket.answers(t, dst)) continue;
-      let wild = 0;
+      let wild = t.family === AF_INET6 && isMapped(dst) ? 2 : 0; // udp4_input: IPv4 blocks before IPv6 ones
       if (isNull(t.laddr)) wild++;
       else if (!same(t.laddr, dst)) continue;
       if (t.state & SS_ISCONNECTED) {
