@@ -5,6 +5,7 @@ import type { SyscallDescriptor, SyscallTable } from '../src/kernel/syscall.js';
 import { eventSyscalls } from './event.js';
 import { fdSyscalls } from './fd.js';
 import { fileSyscalls } from './file.js';
+import { ipcSyscalls } from './ipc.js';
 import { kqueueSyscalls } from './kqueue.js';
 import { lwpSyscalls } from './lwp.js';
 import { memorySyscalls } from './memory.js';
@@ -28,6 +29,7 @@ export const ALL_SYSCALLS: readonly SyscallDescriptor[] = [
   ...kqueueSyscalls,
   ...socketSyscalls,
   ...memorySyscalls,
+  ...ipcSyscalls,
   ...miscSyscalls,
   ...lwpSyscalls,
   ...timeSyscalls,

@@ -304,6 +304,35 @@ export const TCP_RECVSPACE = 32 * 1024;
 export const UDP_SENDSPACE = 9216;
 export const UDP_RECVSPACE = 40 * (1024 + SOCKADDR_IN6_SIZE);
 
+// ---- System V shared memory: sys/sys/ipc.h, sys/sys/shm.h, sys/kern/sysv_shm.c 1.141 ----------
+export const IPC_R = 0o400; // read permission (the same bits as S_IRUSR)
+export const IPC_W = 0o200;
+export const IPC_M = 0o10000; // change the control info
+export const IPC_CREAT = 0o1000;
+export const IPC_EXCL = 0o2000;
+export const IPC_NOWAIT = 0o4000;
+export const IPC_PRIVATE = 0;
+export const IPC_RMID = 0;
+export const IPC_SET = 1;
+export const IPC_STAT = 2;
+export const SHM_LOCK = 3;
+export const SHM_UNLOCK = 4;
+export const SHM_RDONLY = 0o10000;
+export const SHM_RND = 0o20000;
+/** SHMLBA: the attach address granularity; one page on amd64. */
+export const SHMLBA = 4096;
+/** shm_perm.mode's kernel bits (sysv_shm.c). */
+export const SHMSEG_FREE = 0x0200;
+export const SHMSEG_REMOVED = 0x0400;
+export const SHMSEG_ALLOCATED = 0x0800;
+export const SHMSEG_WIRED = 0x4000;
+/** shminfo defaults (sys/conf/param.c SHMMNI, SHMSEG; shmmin 1). */
+export const SHMMNI = 128;
+export const SHMSEG = 128;
+export const SHMMIN = 1;
+/** sizeof(struct shmid_ds) on LP64: ipc_perm (32), segsz, lpid, cpid, nattch, atime, dtime, ctime, _shm_internal. */
+export const SHMID_DS_SIZE = 88;
+
 // ---- File status flags: sys/sys/fcntl.h --------------------------------------------------
 export const O_RDONLY = 0x0;
 export const O_WRONLY = 0x1;

@@ -52,6 +52,7 @@ export function fork1(m: Machine, parent: Proc, shareVm = false): Proc {
   child.limits = parent.limits.map((l) => ({ ...l }));
   if (shareVm) parent.vm.shareInto(child.vm); // __vfork14: FORK_SHAREVM
   else parent.vm.forkInto(child.vm);
+  m.shm.fork(parent.vm, child.vm, shareVm); // uvmspace_fork → shmfork
   for (const reg of CPU_REGS) child.uc.reg_write(reg, parent.uc.reg_read(reg));
   child.lwpPrivate = parent.lwpPrivate;
   child.path = parent.path;

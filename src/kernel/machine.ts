@@ -3,6 +3,9 @@
 // sys/arch/amd64/amd64/trap.c). One crossing into the engine per syscall: TrapCpu.run() returns
 // a trap record in shared memory, the handler's result goes back the same way.
 
+import { ShmTable } from './sysvshm.js';
+import { realtimeNs } from './itimer.js';
+import { physmemPages } from './proc.js';
 import { newInetTables, type InetTables } from './inet.js';
 import { TimeOfDay } from './timeofday.js';
 import * as fs from 'node:fs';
@@ -99,6 +102,8 @@ export class Machine implements Scheduler {
   readonly localNames: LocalNames = newLocalNames();
   /** The loopback network's TCP and UDP control blocks (inet.ts). */
   readonly inet: InetTables = newInetTables();
+  /** System V shared memory segments (sysvshm.ts); times in the guest's realtime seconds. */
+  readonly shm = new ShmTable(physmemPages(), () => Number(realtimeNs(this) / 1_000_000_000n));
   /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */
   readonly fifos: Fifos = new Map();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */

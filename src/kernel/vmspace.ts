@@ -418,10 +418,14 @@ export class VmSpace {
     }
   }
 
+  /** Called once when the address space goes, before its mappings (sysvshm.ts: shmexit). */
+  onDestroy: (() => void) | undefined;
+
   /** The address space goes (exec, exit): shared file mappings' stores go to their files. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.onDestroy?.();
     for (const r of this.regions) {
       if (!r.vobj) continue;
       if (r.shared) r.vobj.writebackQuietly(r.foff, r.end - r.start);

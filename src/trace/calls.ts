@@ -17,7 +17,7 @@ import {
 import {
   AF_NAMES, AT_FLAG_NAMES, CTL_NAMES, CTL_SECOND, FCNTL_NAMES, FD_FLAG_NAMES, IDTYPE_NAMES, ITIMER_NAMES, LOCK_NAMES,
   LWPCTL_NAMES, LWP_CREATE_NAMES, MADV_NAMES, MAP_INHERIT_NAMES, MSG_NAMES, MS_NAMES, PRIO_NAMES, PROT_NAMES, RLIMIT_NAMES,
-  RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
+  RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, IPC_FLAG_NAMES, SHMAT_NAMES, SHMCTL_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
   WAIT_OPTION_NAMES, accessModeText, atFdText, clockText, enumText, errnoText, flagsText, mapFlagsText, oFlagsText, octalText,
   modeText, openFlagsText, sockTypeText, sockoptText, ioctlText, PC_NAMES, signalText,
 } from './names.js';
@@ -457,6 +457,17 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     stack: [{ name: 'pos', type: 'long' }],
   },
   munmap: { args: { ...addrLen } },
+  // System V shared memory: shmget's flags as IPC_CREAT|IPC_EXCL|0600, shmat's address in hex
+  shmget: {
+    args: {
+      key: (_c, v) => ({ text: hex(v), value: v }),
+      size: num,
+      shmflg: (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v }),
+    },
+  },
+  shmat: { args: { shmid: num, shmaddr: (_c, v) => ({ text: ptrText(v), value: v }), shmflg: flagsOf(SHMAT_NAMES) }, ret: hexRet },
+  shmdt: { args: { shmaddr: (_c, v) => ({ text: ptrText(v), value: v }) } },
+  __shmctl50: { args: { shmid: num, cmd: enumOf(SHMCTL_NAMES), buf: (_c, v) => ({ text: ptrText(v), value: v }) } },
   mprotect: { args: { ...addrLen, prot: flagsOf(PROT_NAMES) } },
   madvise: { args: { ...addrLen, behav: enumOf(MADV_NAMES) } },
   mincore: {

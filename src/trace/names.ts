@@ -199,6 +199,13 @@ export const POLL_NAMES: FlagTable = [
 ];
 
 /** madvise, msync, minherit (sys/sys/mman.h). */
+/** shmget's flags besides the permission bits; shmat's; shmctl's commands (sys/sys/ipc.h, shm.h). */
+export const IPC_FLAG_NAMES: FlagTable = [[C.IPC_CREAT, 'IPC_CREAT'], [C.IPC_EXCL, 'IPC_EXCL'], [C.IPC_NOWAIT, 'IPC_NOWAIT']];
+export const SHMAT_NAMES: FlagTable = [[C.SHM_RDONLY, 'SHM_RDONLY'], [C.SHM_RND, 'SHM_RND']];
+export const SHMCTL_NAMES = enumOf([
+  [C.IPC_RMID, 'IPC_RMID'], [C.IPC_SET, 'IPC_SET'], [C.IPC_STAT, 'IPC_STAT'], [C.SHM_LOCK, 'SHM_LOCK'], [C.SHM_UNLOCK, 'SHM_UNLOCK'],
+]);
+
 export const MADV_NAMES = enumOf([
   [C.MADV_NORMAL, 'MADV_NORMAL'], [C.MADV_RANDOM, 'MADV_RANDOM'], [C.MADV_SEQUENTIAL, 'MADV_SEQUENTIAL'], [C.MADV_WILLNEED, 'MADV_WILLNEED'],
   [C.MADV_DONTNEED, 'MADV_DONTNEED'], [C.MADV_SPACEAVAIL, 'MADV_SPACEAVAIL'], [C.MADV_FREE, 'MADV_FREE'],
