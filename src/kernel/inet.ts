@@ -1,10 +1,13 @@
 // Internet sockets on the machine's loopback network: TCP and UDP over lo0, which has 127.0.0.1
 // and ::1 and nothing else (no other interface, no route out). Protocol control blocks follow
-// sys/netinet/in_pcb.c (in_pcbbind, in_pcblookup_port, in_pcbconnect) and netinet6/in6_pcb.c,
-// the protocols tcp_usrreq.c and udp_usrreq.c; the generic socket layer (buffers, sosend,
-// soreceive, soclose, readiness) is the local domain's (socket.ts), as NetBSD shares
+// sys/netinet/in_pcb.c 1.119 (in_pcbbind, in_pcblookup_port, in_pcbconnect) and
+// netinet6/in6_pcb.c 1.177 (in6pcb_bind_addr/_port, in6pcb_connect, in6pcb_lookup_*), the
+// protocols tcp_usrreq.c 1.209 (tcp_connect, tcp_listen, tcp_disconnect1, tcp_ctloutput),
+// tcp_subr.c 1.264 (TIME_WAIT on loopback) and udp_usrreq.c; the generic socket layer (buffers,
+// sosend, soreceive, soclose, readiness) is the local domain's (socket.ts), as NetBSD shares
 // uipc_socket.c between them. A connection is made at once, as on loopback, where the handshake
-// runs in the same softint as the connect; data moves between the two sockets' buffers.
+// runs in a softint right after the connect; data moves between the two sockets' buffers.
+// docs/netbsd-semantics.md has the rules read and what was followed from memory.
 
 import {
   AF_INET, AF_INET6, EACCES, ECONNRESET, SO_LINGER, EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, ECONNREFUSED, EINVAL, EISCONN, EMSGSIZE,
