@@ -5,7 +5,7 @@
 // inherited shared by fork.
 
 import {
-  ACCESSPERMS, EACCES, EEXIST, EINVAL, EMFILE, ENOENT, ENOMEM, ENOSPC, EPERM, IPC_CREAT, IPC_EXCL, IPC_M, IPC_PRIVATE, IPC_R,
+  ACCESSPERMS, EEXIST, EINVAL, EMFILE, ENOENT, ENOMEM, ENOSPC, EPERM, IPC_CREAT, IPC_EXCL, IPC_M, IPC_PRIVATE, IPC_R,
   IPC_RMID, IPC_SET, IPC_STAT, IPC_W, MAP_INHERIT_SHARE, PAGE_SIZE, PROT_READ, PROT_WRITE, SHMID_DS_SIZE, SHMLBA, SHMMIN, SHMMNI,
   SHMSEG, SHMSEG_ALLOCATED, SHMSEG_FREE, SHMSEG_REMOVED, SHMSEG_WIRED, SHM_LOCK, SHM_RDONLY, SHM_RND, SHM_UNLOCK,
   VM_MAXUSER_ADDRESS,
@@ -13,17 +13,7 @@ import {
 import { Errno } from './errno.js';
 import type { Proc } from './proc.js';
 import { allocate, roundPage, type VmSpace } from './vmspace.js';
-
-/** struct ipc_perm (sys/sys/ipc.h): owner, creator, mode (with the kernel's SHMSEG_* bits), _seq, _key. */
-interface IpcPerm {
-  uid: number;
-  gid: number;
-  cuid: number;
-  cgid: number;
-  mode: number;
-  seq: number;
-  key: bigint;
-}
+import { IPCID_TO_IX, IPCID_TO_SEQ, IXSEQ_TO_IPCID, encodeIpcPerm, ipcperm, type IpcPerm } from './sysvipc.js';
 
 /** struct shmid_ds, and _shm_internal: the segment's memory. */
 interface ShmSegment {
@@ -42,36 +32,6 @@ interface ShmSegment {
 interface ShmMapEntry {
   va: number;
   shmid: number;
-}
-
-const IXSEQ_TO_IPCID = (ix: number, seq: number): number => ((ix & 0xffff) | (seq << 16)) >>> 0;
-const IPCID_TO_IX = (id: number): number => id & 0xffff;
-const IPCID_TO_SEQ = (id: number): number => (id >>> 16) & 0xffff;
-
-/** The kernel's credentials the checks use. */
-export interface IpcCred {
-  euid: number;
-  egid: number;
-  groups?: number[] | undefined;
-}
-
-/**
- * ipcperm (sysv_ipc.c): root may do anything; IPC_M is the owner's or creator's alone (EPERM);
- * otherwise the owner (or creator), group, or other bits must grant what is asked (EACCES).
- */
-function ipcperm(cred: IpcCred, perm: IpcPerm, mode: number): void {
-  if (cred.euid === 0) return;
-  if (mode === IPC_M) {
-    if (cred.euid === perm.uid || cred.euid === perm.cuid) return;
-    throw new Errno(EPERM);
-  }
-  let shift = 6;
-  if (cred.euid !== perm.uid && cred.euid !== perm.cuid) {
-    const member = (g: number): boolean => cred.egid === g || (cred.groups?.includes(g) ?? false);
-    shift = member(perm.gid) || member(perm.cgid) ? 3 : 0;
-  }
-  const want = (((mode & IPC_R) ? 4 : 0) | ((mode & IPC_W) ? 2 : 0)) << shift;
-  if ((perm.mode & want) !== want) throw new Errno(EACCES);
 }
 
 /** The machine's segments (shmsegs) and limits (shminfo). */
@@ -261,13 +221,7 @@ export class ShmTable {
   private encode(s: ShmSegment): Uint8Array {
     const b = new Uint8Array(SHMID_DS_SIZE);
     const dv = new DataView(b.buffer);
-    dv.setUint32(0, s.perm.uid, true);
-    dv.setUint32(4, s.perm.gid, true);
-    dv.setUint32(8, s.perm.cuid, true);
-    dv.setUint32(12, s.perm.cgid, true);
-    dv.setUint32(16, s.perm.mode & 0o777, true);
-    dv.setUint16(20, s.perm.seq, true);
-    dv.setBigInt64(24, s.perm.key, true);
+    b.set(encodeIpcPerm(s.perm));
     dv.setBigUint64(32, BigInt(s.segsz), true);
     dv.setInt32(40, s.lpid, true);
     dv.setInt32(44, s.cpid, true);
