@@ -1,8 +1,10 @@
-// System V shared memory: shmget, shmat, shmdt, __shmctl50 (sys/kern/sysv_shm.c 1.141); the
-// segments and attachments are src/kernel/sysvshm.ts.
+// System V shared memory: shmget, shmat, shmdt, __shmctl50 (sys/kern/sysv_shm.c 1.141), and
+// semaphores: semget, semop, semconfig, ____semctl50 (sys/kern/sysv_sem.c 1.94); the segments,
+// sets and undo lists are src/kernel/sysvshm.ts and sysvsem.ts.
 
-import { IPC_SET, IPC_STAT, SHMID_DS_SIZE } from '../src/kernel/constants.js';
+import { GETALL, IPC_SET, IPC_STAT, SEMID_DS_SIZE, SETALL, SETVAL, SHMID_DS_SIZE } from '../src/kernel/constants.js';
 import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { checkNsops, type SemBuf, type SemctlIo } from '../src/kernel/sysvsem.js';
 
 export const ipcSyscalls: SyscallDescriptor[] = [
   {
@@ -33,6 +35,56 @@ export const ipcSyscalls: SyscallDescriptor[] = [
       const stat = k.machine.shm.ctl(k.proc, shmid, cmd, set);
       if (cmd === IPC_STAT && stat) k.proc.vm.write(buf, stat);
       return 0;
+    },
+  },
+  {
+    number: 221, name: 'semget', class: 'memory', support: partial('kern.ipc.sem* cannot be read or tuned'),
+    args: [{ name: 'key', type: 'long' }, { name: 'nsems', type: 'int' }, { name: 'semflg', type: 'int' }],
+    handler: (k, key, nsems, semflg) => k.machine.sem.get(k.proc, key, nsems, semflg),
+  },
+  {
+    number: 222, name: 'semop', class: 'memory', support: full,
+    args: [{ name: 'semid', type: 'int' }, { name: 'sops', type: 'ptr' }, { name: 'nsops', type: 'size' }],
+    handler(k, semid, sops, nsops) {
+      // sys_semop: E2BIG past semopm, then the struct sembuf array (6 bytes each) copied in
+      checkNsops(nsops);
+      const b = k.proc.vm.read(sops, nsops * 6);
+      const dv = new DataView(b.buffer, b.byteOffset, b.length);
+      const ops: SemBuf[] = [];
+      for (let i = 0; i < nsops; i++) ops.push({ num: dv.getUint16(i * 6, true), op: dv.getInt16(i * 6 + 2, true), flg: dv.getInt16(i * 6 + 4, true) });
+      k.machine.sem.op(k.proc, semid, ops);
+      return 0;
+    },
+  },
+  {
+    number: 223, name: 'semconfig', class: 'memory', support: full,
+    args: [{ name: 'flag', type: 'int' }],
+    handler: () => 0, // sys_semconfig: "Placebo."
+  },
+  {
+    number: 442, name: '____semctl50', class: 'memory', support: full,
+    args: [{ name: 'semid', type: 'int' }, { name: 'semnum', type: 'int' }, { name: 'cmd', type: 'int' }, { name: 'arg', type: 'ptr' }],
+    handler(k, semid, semnum, cmd, arg) {
+      // sys_____semctl50: for IPC_SET, IPC_STAT, GETALL, SETVAL and SETALL the union __semun is
+      // copied in first (EFAULT), and IPC_SET's semid_ds from its buf; IPC_STAT's copyout is last.
+      const vm = k.proc.vm;
+      const io: SemctlIo = {};
+      let ptr = 0;
+      if (cmd === IPC_SET || cmd === IPC_STAT || cmd === GETALL || cmd === SETVAL || cmd === SETALL) {
+        const u = vm.read(arg, 8);
+        const dv = new DataView(u.buffer, u.byteOffset, 8);
+        ptr = Number(dv.getBigUint64(0, true));
+        io.val = dv.getInt32(0, true);
+        if (cmd === IPC_SET) io.setBuf = vm.read(ptr, SEMID_DS_SIZE).slice();
+        io.getU16 = (i) => {
+          const h = vm.read(ptr + i * 2, 2);
+          return h[0]! | (h[1]! << 8);
+        };
+        io.putU16 = (i, v) => vm.write(ptr + i * 2, Uint8Array.of(v & 0xff, v >> 8));
+      }
+      const r = k.machine.sem.ctl(k.proc, semid, semnum, cmd, io);
+      if (cmd === IPC_STAT && io.stat) vm.write(ptr, io.stat);
+      return r;
     },
   },
 ];

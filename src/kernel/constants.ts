@@ -72,6 +72,7 @@ export const ENOSYS = 78;
 export const EFTYPE = 79;
 export const EOVERFLOW = 84;
 export const ENOTSUP = 86;
+export const EIDRM = 82;
 export const ECANCELED = 87;
 // Kernel-internal pseudo errors (sys/sys/errno.h, #ifdef _KERNEL): never reach the guest.
 export const ERESTART = -3;
@@ -147,6 +148,7 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   78: ['ENOSYS', 'Function not implemented'],
   79: ['EFTYPE', 'Inappropriate file type or format'],
   84: ['EOVERFLOW', 'Value too large to be stored in data type'],
+  82: ['EIDRM', 'Identifier removed'],
   86: ['ENOTSUP', 'Not supported'],
   87: ['ECANCELED', 'Operation canceled'],
 };
@@ -332,6 +334,29 @@ export const SHMSEG = 128;
 export const SHMMIN = 1;
 /** sizeof(struct shmid_ds) on LP64: ipc_perm (32), segsz, lpid, cpid, nattch, atime, dtime, ctime, _shm_internal. */
 export const SHMID_DS_SIZE = 88;
+
+// ---- System V semaphores: sys/sys/sem.h, sys/kern/sysv_sem.c 1.94 -----------------------------
+export const GETNCNT = 3;
+export const GETPID = 4;
+export const GETVAL = 5;
+export const GETALL = 6;
+export const GETZCNT = 7;
+export const SETVAL = 8;
+export const SETALL = 9;
+export const SEM_UNDO = 0o10000;
+/** sem_perm.mode: the set is allocated. */
+export const SEM_ALLOC = 0o1000;
+/** seminfo defaults (sys/sys/sem.h): ids, semaphores, undo entries per process, undo structures,
+ * semaphores per id, operations per semop, the largest value. */
+export const SEMMNI = 10;
+export const SEMMNS = 60;
+export const SEMUME = 10;
+export const SEMMNU = 30;
+export const SEMMSL = SEMMNS;
+export const SEMOPM = 100;
+export const SEMVMX = 32767;
+/** sizeof(struct semid_ds) on LP64: ipc_perm (32), sem_nsems, sem_otime, sem_ctime, _sem_base. */
+export const SEMID_DS_SIZE = 64;
 
 // ---- File status flags: sys/sys/fcntl.h --------------------------------------------------
 export const O_RDONLY = 0x0;

@@ -4,6 +4,7 @@
 // a trap record in shared memory, the handler's result goes back the same way.
 
 import { ShmTable } from './sysvshm.js';
+import { SemTable } from './sysvsem.js';
 import { realtimeNs } from './itimer.js';
 import { physmemPages } from './proc.js';
 import { newInetTables, type InetTables } from './inet.js';
@@ -104,6 +105,8 @@ export class Machine implements Scheduler {
   readonly inet: InetTables = newInetTables();
   /** System V shared memory segments (sysvshm.ts); times in the guest's realtime seconds. */
   readonly shm = new ShmTable(physmemPages(), () => Number(realtimeNs(this) / 1_000_000_000n));
+  /** System V semaphore sets (sysvsem.ts). */
+  readonly sem = new SemTable(() => Number(realtimeNs(this) / 1_000_000_000n));
   /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */
   readonly fifos: Fifos = new Map();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
@@ -808,6 +811,7 @@ export class Machine implements Scheduler {
   exit1(p: Proc, status: ExitStatus): void {
     if (p.exited) return;
     this.hooks?.exit?.(p, status);
+    this.sem.exit(p); // semexit, an exithook: the SEM_UNDO adjustments
     if (p.vforkParent) releaseVforkParent(p); // before the address space goes
     p.release(status);
     for (const l of p.lwps.values()) {

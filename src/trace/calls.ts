@@ -17,7 +17,7 @@ import {
 import {
   AF_NAMES, AT_FLAG_NAMES, CTL_NAMES, CTL_SECOND, FCNTL_NAMES, FD_FLAG_NAMES, IDTYPE_NAMES, ITIMER_NAMES, LOCK_NAMES,
   LWPCTL_NAMES, LWP_CREATE_NAMES, MADV_NAMES, MAP_INHERIT_NAMES, MSG_NAMES, MS_NAMES, PRIO_NAMES, PROT_NAMES, RLIMIT_NAMES,
-  RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, IPC_FLAG_NAMES, SHMAT_NAMES, SHMCTL_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
+  RUSAGE_NAMES, SEEK_NAMES, SHUT_NAMES, IPC_FLAG_NAMES, SHMAT_NAMES, SHMCTL_NAMES, SEMCTL_NAMES, SEM_FLAG_NAMES, SIGPROCMASK_HOW, SOCK_FLAG_NAMES, SOL_NAMES, ST_NAMES, SYSARCH_OPS, TIMER_FLAG_NAMES,
   WAIT_OPTION_NAMES, accessModeText, atFdText, clockText, enumText, errnoText, flagsText, mapFlagsText, oFlagsText, octalText,
   modeText, openFlagsText, sockTypeText, sockoptText, ioctlText, PC_NAMES, signalText,
 } from './names.js';
@@ -467,6 +467,30 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   },
   shmat: { args: { shmid: num, shmaddr: (_c, v) => ({ text: ptrText(v), value: v }), shmflg: flagsOf(SHMAT_NAMES) }, ret: hexRet },
   shmdt: { args: { shmaddr: (_c, v) => ({ text: ptrText(v), value: v }) } },
+  semget: {
+    args: {
+      key: (_c, v) => ({ text: hex(v), value: v }),
+      nsems: num,
+      semflg: (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v }),
+    },
+  },
+  semop: {
+    args: {
+      semid: num,
+      // struct sembuf[nsops]: {sem_num, sem_op, sem_flg}
+      sops: (c, v) => {
+        const n = Math.min(arg(c, 'nsops'), 8);
+        const b = v !== 0 ? mem(c, v, n * 6) : undefined;
+        if (!b) return { text: ptrText(v), value: v };
+        const d = new DataView(b.buffer, b.byteOffset, b.length);
+        const ops = Array.from({ length: n }, (_, i) => `{${d.getUint16(i * 6, true)}, ${d.getInt16(i * 6 + 2, true)}, ${flagsText(d.getInt16(i * 6 + 4, true), SEM_FLAG_NAMES)}}`);
+        return { text: `[${ops.join(', ')}${arg(c, 'nsops') > n ? ', ...' : ''}]`, value: v };
+      },
+      nsops: num,
+    },
+  },
+  semconfig: { args: { flag: num } },
+  ____semctl50: { args: { semid: num, semnum: num, cmd: enumOf(SEMCTL_NAMES), arg: (_c, v) => ({ text: ptrText(v), value: v }) } },
   __shmctl50: { args: { shmid: num, cmd: enumOf(SHMCTL_NAMES), buf: (_c, v) => ({ text: ptrText(v), value: v }) } },
   mprotect: { args: { ...addrLen, prot: flagsOf(PROT_NAMES) } },
   madvise: { args: { ...addrLen, behav: enumOf(MADV_NAMES) } },
