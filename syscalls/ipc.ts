@@ -1,8 +1,9 @@
-// System V shared memory: shmget, shmat, shmdt, __shmctl50 (sys/kern/sysv_shm.c 1.141), and
-// semaphores: semget, semop, semconfig, ____semctl50 (sys/kern/sysv_sem.c 1.94); the segments,
-// sets and undo lists are src/kernel/sysvshm.ts and sysvsem.ts.
+// System V shared memory: shmget, shmat, shmdt, __shmctl50 (sys/kern/sysv_shm.c 1.141);
+// semaphores: semget, semop, semconfig, ____semctl50 (sys/kern/sysv_sem.c 1.94); message queues:
+// msgget, msgsnd, msgrcv, __msgctl50 (sys/kern/sysv_msg.c 1.69). The segments, sets, undo lists
+// and queues are src/kernel/sysvshm.ts, sysvsem.ts and sysvmsg.ts.
 
-import { GETALL, IPC_SET, IPC_STAT, SEMID_DS_SIZE, SETALL, SETVAL, SHMID_DS_SIZE } from '../src/kernel/constants.js';
+import { GETALL, IPC_SET, IPC_STAT, MSQID_DS_SIZE, SEMID_DS_SIZE, SETALL, SETVAL, SHMID_DS_SIZE } from '../src/kernel/constants.js';
 import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { checkNsops, type SemBuf, type SemctlIo } from '../src/kernel/sysvsem.js';
 
@@ -85,6 +86,49 @@ export const ipcSyscalls: SyscallDescriptor[] = [
       const r = k.machine.sem.ctl(k.proc, semid, semnum, cmd, io);
       if (cmd === IPC_STAT && io.stat) vm.write(ptr, io.stat);
       return r;
+    },
+  },
+  {
+    number: 225, name: 'msgget', class: 'memory', support: partial('kern.ipc.msg* cannot be read or tuned'),
+    args: [{ name: 'key', type: 'long' }, { name: 'msgflg', type: 'int' }],
+    handler: (k, key, msgflg) => k.machine.msg.get(k.proc, key, msgflg),
+  },
+  {
+    number: 226, name: 'msgsnd', class: 'memory', support: full,
+    args: [{ name: 'msqid', type: 'int' }, { name: 'msgp', type: 'ptr' }, { name: 'msgsz', type: 'size' }, { name: 'msgflg', type: 'int' }],
+    handler(k, msqid, msgp, msgsz, msgflg) {
+      const vm = k.proc.vm;
+      // struct { long mtype; char mtext[msgsz]; }: the type, then the body (copyin each)
+      k.machine.msg.send(k.proc, msqid, msgsz, msgflg, (n) => {
+        const t = vm.read(msgp, 8);
+        const type = new DataView(t.buffer, t.byteOffset, 8).getBigInt64(0, true);
+        return { type, data: type < 1n ? new Uint8Array(0) : vm.read(msgp + 8, n).slice() };
+      });
+      return 0;
+    },
+  },
+  {
+    number: 227, name: 'msgrcv', class: 'memory', support: full,
+    args: [{ name: 'msqid', type: 'int' }, { name: 'msgp', type: 'ptr' }, { name: 'msgsz', type: 'size' }, { name: 'msgtyp', type: 'long' }, { name: 'msgflg', type: 'int' }],
+    handler(k, msqid, msgp, msgsz, msgtyp, msgflg) {
+      const vm = k.proc.vm;
+      return k.machine.msg.receive(k.proc, msqid, msgsz, BigInt(msgtyp), msgflg, (m, n) => {
+        const t = new Uint8Array(8);
+        new DataView(t.buffer).setBigInt64(0, m.type, true);
+        vm.write(msgp, t);
+        vm.write(msgp + 8, m.data.subarray(0, n));
+      });
+    },
+  },
+  {
+    number: 444, name: '__msgctl50', class: 'memory', support: full,
+    args: [{ name: 'msqid', type: 'int' }, { name: 'cmd', type: 'int' }, { name: 'buf', type: 'ptr' }],
+    handler(k, msqid, cmd, buf) {
+      // sys___msgctl50: IPC_SET's msqid_ds copied in first; IPC_STAT's copied out last
+      const set = cmd === IPC_SET ? k.proc.vm.read(buf, MSQID_DS_SIZE).slice() : undefined;
+      const stat = k.machine.msg.ctl(k.proc, msqid, cmd, set);
+      if (cmd === IPC_STAT && stat) k.proc.vm.write(buf, stat);
+      return 0;
     },
   },
 ];

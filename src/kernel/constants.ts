@@ -73,6 +73,7 @@ export const EFTYPE = 79;
 export const EOVERFLOW = 84;
 export const ENOTSUP = 86;
 export const EIDRM = 82;
+export const ENOMSG = 83;
 export const ECANCELED = 87;
 // Kernel-internal pseudo errors (sys/sys/errno.h, #ifdef _KERNEL): never reach the guest.
 export const ERESTART = -3;
@@ -149,6 +150,7 @@ export const ERRNO_NAMES: Record<number, [string, string]> = {
   79: ['EFTYPE', 'Inappropriate file type or format'],
   84: ['EOVERFLOW', 'Value too large to be stored in data type'],
   82: ['EIDRM', 'Identifier removed'],
+  83: ['ENOMSG', 'No message of desired type'],
   86: ['ENOTSUP', 'Not supported'],
   87: ['ECANCELED', 'Operation canceled'],
 };
@@ -357,6 +359,19 @@ export const SEMOPM = 100;
 export const SEMVMX = 32767;
 /** sizeof(struct semid_ds) on LP64: ipc_perm (32), sem_nsems, sem_otime, sem_ctime, _sem_base. */
 export const SEMID_DS_SIZE = 64;
+
+// ---- System V message queues: sys/sys/msg.h, sys/kern/sysv_msg.c 1.69 -------------------------
+export const MSG_NOERROR = 0o10000;
+/** msg_perm.mode: a sender waiting for room holds the queue (later senders wait behind it). */
+export const MSG_LOCKED = 0o4000;
+/** msginfo defaults (sys/sys/msg.h): queues, bytes per queue, segment size and count, headers. */
+export const MSGMNI = 40;
+export const MSGMNB = 2048;
+export const MSGSSZ = 8;
+export const MSGSEG = 2048;
+export const MSGTQL = 40;
+/** sizeof(struct msqid_ds) on LP64: ipc_perm (32), qnum, qbytes, lspid, lrpid, stime, rtime, ctime, first, last, cbytes. */
+export const MSQID_DS_SIZE = 104;
 
 // ---- File status flags: sys/sys/fcntl.h --------------------------------------------------
 export const O_RDONLY = 0x0;

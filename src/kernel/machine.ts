@@ -5,6 +5,7 @@
 
 import { ShmTable } from './sysvshm.js';
 import { SemTable } from './sysvsem.js';
+import { MsgTable } from './sysvmsg.js';
 import { realtimeNs } from './itimer.js';
 import { physmemPages } from './proc.js';
 import { newInetTables, type InetTables } from './inet.js';
@@ -105,7 +106,8 @@ export class Machine implements Scheduler {
   readonly inet: InetTables = newInetTables();
   /** System V shared memory segments (sysvshm.ts); times in the guest's realtime seconds. */
   readonly shm = new ShmTable(physmemPages(), () => Number(realtimeNs(this) / 1_000_000_000n));
-  /** System V semaphore sets (sysvsem.ts). */
+  /** System V semaphore sets (sysvsem.ts) and message queues (sysvmsg.ts). */
+  readonly msg = new MsgTable(() => Number(realtimeNs(this) / 1_000_000_000n));
   readonly sem = new SemTable(() => Number(realtimeNs(this) / 1_000_000_000n));
   /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */
   readonly fifos: Fifos = new Map();

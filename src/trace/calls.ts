@@ -490,6 +490,15 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     },
   },
   semconfig: { args: { flag: num } },
+  msgget: {
+    args: {
+      key: (_c, v) => ({ text: hex(v), value: v }),
+      msgflg: (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v }),
+    },
+  },
+  msgsnd: { args: { msqid: num, msgp: (_c, v) => ({ text: ptrText(v), value: v }), msgsz: num, msgflg: flagsOf(IPC_FLAG_NAMES) } },
+  msgrcv: { args: { msqid: num, msgp: (_c, v) => ({ text: ptrText(v), value: v }), msgsz: num, msgtyp: num, msgflg: flagsOf([...IPC_FLAG_NAMES, [C.MSG_NOERROR, 'MSG_NOERROR']]) } },
+  __msgctl50: { args: { msqid: num, cmd: enumOf(SHMCTL_NAMES), buf: (_c, v) => ({ text: ptrText(v), value: v }) } },
   ____semctl50: { args: { semid: num, semnum: num, cmd: enumOf(SEMCTL_NAMES), arg: (_c, v) => ({ text: ptrText(v), value: v }) } },
   __shmctl50: { args: { shmid: num, cmd: enumOf(SHMCTL_NAMES), buf: (_c, v) => ({ text: ptrText(v), value: v }) } },
   mprotect: { args: { ...addrLen, prot: flagsOf(PROT_NAMES) } },
