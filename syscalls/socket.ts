@@ -193,9 +193,9 @@ function withTimeout<T>(p: Proc, timeoutMs: number, fn: () => T): T {
   }
 }
 
-/** sockargs for an inet socket's name: over 255 bytes is EINVAL, then the copyin (EFAULT). */
+/** sockargs_sb for an inet socket's name: over 255 bytes or 2 at most is EINVAL, then the copyin (EFAULT). */
 function readInetName(p: Proc, name: number, namelen: number): InetSockaddr {
-  if (namelen > 255) throw new Errno(EINVAL);
+  if (namelen > 255 || namelen <= 2) throw new Errno(EINVAL);
   return parseSockaddrIn(p.vm.read(name, namelen).slice());
 }
 

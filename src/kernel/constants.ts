@@ -306,7 +306,7 @@ export const TCP_SENDSPACE = 32 * 1024;
 export const TCP_RECVSPACE = 32 * 1024;
 /** udp_sendspace (9216: the largest datagram) and udp_recvspace (netinet/udp_usrreq.c). */
 export const UDP_SENDSPACE = 9216;
-export const UDP_RECVSPACE = 40 * (1024 + SOCKADDR_IN6_SIZE);
+export const UDP_RECVSPACE = 40 * (1024 + SOCKADDR_IN_SIZE); // udp_usrreq.c 1.258: sizeof(struct sockaddr_in)
 
 // ---- System V shared memory: sys/sys/ipc.h, sys/sys/shm.h, sys/kern/sysv_shm.c 1.141 ----------
 export const IPC_R = 0o400; // read permission (the same bits as S_IRUSR)

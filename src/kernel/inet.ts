@@ -11,7 +11,7 @@
 
 import {
   AF_INET, AF_INET6, EACCES, ECONNRESET, SO_LINGER, EADDRINUSE, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, ECONNREFUSED, EINVAL, EISCONN, EMSGSIZE,
-  ENETUNREACH, ENOPROTOOPT, EOPNOTSUPP, IPDEFTTL, IPPORT_ANONMAX, IPPORT_ANONMIN, IPPORT_RESERVED, IPPROTO_IP, IPPROTO_IPV6,
+  EHOSTUNREACH, ENOPROTOOPT, EOPNOTSUPP, IPDEFTTL, IPPORT_ANONMAX, IPPORT_ANONMIN, IPPORT_RESERVED, IPPROTO_IP, IPPROTO_IPV6,
   IPPROTO_TCP, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_RECVHOPLIMIT, IPV6_RECVPKTINFO, IPV6_TCLASS,
   IPV6_UNICAST_HOPS, IPV6_V6ONLY, IP_MINTTL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_PKTINFO, IP_PORTRANGE, IP_RECVIF,
   IP_RECVPKTINFO, IP_RECVTTL, IP_TOS, IP_TTL, IPV6_PORTRANGE, MCLBYTES, SOCKADDR_IN6_SIZE, SOCKADDR_IN_SIZE,
@@ -60,7 +60,11 @@ const TCP_FIN_WAIT_2_IDLE_MS = 8 * 75 * 1000;
 /** The table of one protocol's control blocks (tcbtable, udbtable) and its last anonymous port. */
 export class InetTable {
   readonly pcbs = new Set<InetSocket>();
-  lastport = IPPORT_ANONMAX; // in_pcbinit: inpt_lastport = anonportmax
+  /**
+   * portalgo.c's algo_bsd: a counter per protocol and family, counting down from anonportmax
+   * (its first port is 65535), for IPv4 and IPv6 apart.
+   */
+  readonly lastport = new Map<number, number>([[AF_INET, IPPORT_ANONMAX + 1], [AF_INET6, IPPORT_ANONMAX + 1]]);
 }
 
 export interface InetTables {
@@ -261,7 +265,7 @@ export class InetSocket extends Socket {
     }
     if (lport === 0) {
       const t = this.table;
-      let port = t.lastport - 1;
+      let port = t.lastport.get(this.family)! - 1;
       let found = 0;
       for (let cnt = IPPORT_ANONMAX - IPPORT_ANONMIN + 1; cnt > 0; cnt--, port--) {
         if (port < IPPORT_ANONMIN || port > IPPORT_ANONMAX) port = IPPORT_ANONMAX;
@@ -271,7 +275,7 @@ export class InetSocket extends Socket {
         }
       }
       if (found === 0) throw new Errno(EAGAIN);
-      t.lastport = found;
+      t.lastport.set(this.family, found);
       lport = found;
     }
     this.laddr = laddr;
@@ -279,23 +283,24 @@ export class InetSocket extends Socket {
   }
 
   /**
-   * in_pcbconnect / in6_pcbconnect's address part: port 0 is EADDRNOTAVAIL, the wildcard
-   * destination means this host (lo0's address), and with no interface but lo0 there is no
-   * route anywhere else (ENETUNREACH). Returns the destination and the source address to use.
+   * in_pcbconnect / in6pcb_connect's address part: port 0 is EADDRNOTAVAIL, so is a multicast
+   * destination for TCP; the wildcard destination means this host (lo0's address). With no
+   * interface but lo0 there is no route anywhere else: an unbound socket finds no source
+   * address (in_selectsrc: EADDRNOTAVAIL), a bound one no route (ip_output: EHOSTUNREACH).
+   * Returns the destination and the source address to use.
    */
   private route(sa: InetSockaddr): { dst: Addr; src: Addr } {
     this.checkName(sa);
     if (sa.port === 0) throw new Errno(EADDRNOTAVAIL);
     let dst = sa.addr;
+    if (this.tcp && isMulticast(dst)) throw new Errno(EADDRNOTAVAIL);
     if (this.family === AF_INET6) {
-      // in6pcb_connect: no multicast for TCP; a v4-mapped destination needs a socket that is
-      // not IPv6-only and not bound to an IPv6 address, an IPv6 one a socket not bound to a
-      // v4-mapped address (EINVAL)
-      if (dst[0] === 0xff && this.tcp) throw new Errno(EADDRNOTAVAIL);
+      // in6pcb_connect: a v4-mapped destination needs a socket that is not IPv6-only and not
+      // bound to an IPv6 address, an IPv6 one a socket not bound to a v4-mapped address (EINVAL)
       if (isMapped(dst) ? this.v6only || (!isNull(this.laddr) && !isMapped(this.laddr)) : isMapped(this.laddr)) throw new Errno(EINVAL);
     }
     if (isNull(dst)) dst = this.family === AF_INET ? V4_LOOPBACK : V6_LOOPBACK;
-    if (!isLocal(dst)) throw new Errno(ENETUNREACH);
+    if (!isLocal(dst)) throw new Errno(isNull(this.laddr) ? EADDRNOTAVAIL : EHOSTUNREACH);
     return { dst, src: isNull(this.laddr) ? dst : this.laddr };
   }
 
@@ -444,7 +449,14 @@ export class InetSocket extends Socket {
     let dport = this.fport;
     let src = this.laddr;
     if (toAddr) {
-      const r = this.route(toAddr);
+      let r: { dst: Addr; src: Addr };
+      try {
+        r = this.route(toAddr);
+      } catch (e) {
+        // an unconnected datagram has no source selected before ip_output finds no route
+        if (e instanceof Errno && e.errno === EADDRNOTAVAIL && toAddr.port !== 0 && !isMulticast(toAddr.addr)) throw new Errno(EHOSTUNREACH);
+        throw e;
+      }
       if (this.lport === 0) this.bind(undefined, sender?.euid ?? 0);
       dst = r.dst;
       dport = toAddr.port;
