@@ -9,7 +9,7 @@ import { checkNsops, type SemBuf, type SemctlIo } from '../src/kernel/sysvsem.js
 
 export const ipcSyscalls: SyscallDescriptor[] = [
   {
-    number: 231, name: 'shmget', class: 'memory', support: partial('_SHM_RMLINGER is ignored; kern.ipc.shm* cannot be read or tuned'),
+    number: 231, name: 'shmget', class: 'memory', support: partial('_SHM_RMLINGER is ignored; kern.ipc.shm* can be read, not tuned'),
     args: [{ name: 'key', type: 'long' }, { name: 'size', type: 'size' }, { name: 'shmflg', type: 'int' }],
     handler: (k, key, size, shmflg) => k.machine.shm.get(k.proc, BigInt(key), size, shmflg),
   },
@@ -39,7 +39,7 @@ export const ipcSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 221, name: 'semget', class: 'memory', support: partial('kern.ipc.sem* cannot be read or tuned'),
+    number: 221, name: 'semget', class: 'memory', support: partial('kern.ipc.sem* can be read, not tuned'),
     args: [{ name: 'key', type: 'long' }, { name: 'nsems', type: 'int' }, { name: 'semflg', type: 'int' }],
     handler: (k, key, nsems, semflg) => k.machine.sem.get(k.proc, key, nsems, semflg),
   },
@@ -89,7 +89,7 @@ export const ipcSyscalls: SyscallDescriptor[] = [
     },
   },
   {
-    number: 225, name: 'msgget', class: 'memory', support: partial('kern.ipc.msg* cannot be read or tuned'),
+    number: 225, name: 'msgget', class: 'memory', support: partial('kern.ipc.msg* can be read, not tuned'),
     args: [{ name: 'key', type: 'long' }, { name: 'msgflg', type: 'int' }],
     handler: (k, key, msgflg) => k.machine.msg.get(k.proc, key, msgflg),
   },

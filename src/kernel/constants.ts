@@ -609,6 +609,18 @@ export const KERN_VERSION = 4;
 export const KERN_MAXFILES = 7;
 export const KERN_HOSTNAME = 10;
 export const KERN_ARND = 81;
+/** kern.ipc (sys/sys/sysctl.h KERN_SYSVIPC) and its fixed children (KERN_SYSVIPC_*). */
+export const KERN_SYSVIPC = 82;
+export const KERN_SYSVIPC_MSG = 2;
+export const KERN_SYSVIPC_SEM = 3;
+export const KERN_SYSVIPC_SHM = 4;
+export const KERN_SYSVIPC_SHMMAX = 5;
+export const KERN_SYSVIPC_SHMMNI = 6;
+export const KERN_SYSVIPC_SHMSEG = 7;
+export const KERN_SYSVIPC_SHMMAXPGS = 8;
+export const KERN_SYSVIPC_SHMUSEPHYS = 9;
+/** sysctl_createv's CTL_CREATE numbers start at CREATE_BASE (kern_sysctl.c). */
+export const CREATE_BASE = 1024;
 export const HW_MACHINE = 1;
 export const HW_NCPU = 3;
 export const HW_PAGESIZE = 7;

@@ -14,6 +14,8 @@ import {
   CTLTYPE_INT, CTLTYPE_NODE, CTLTYPE_QUAD, CTLTYPE_STRING, CTLTYPE_STRUCT, CTL_CREATE, CTL_CREATESYM, CTL_DESTROY,
   CTL_HW, CTL_KERN, CTL_MMAP, CTL_QUERY, E2BIG, EFAULT, EINVAL, ENOENT, ENOSPC, ENOTDIR, EOPNOTSUPP, EPERM, ESRCH,
   HW_MACHINE, HW_MACHINE_ARCH, HW_NCPU, HW_NCPUONLINE, HW_PAGESIZE, HW_PHYSMEM64, KERN_ARND, KERN_HOSTNAME,
+  KERN_SYSVIPC, KERN_SYSVIPC_MSG, KERN_SYSVIPC_SEM, KERN_SYSVIPC_SHM, KERN_SYSVIPC_SHMMAX, KERN_SYSVIPC_SHMMNI, KERN_SYSVIPC_SHMSEG,
+  KERN_SYSVIPC_SHMMAXPGS, KERN_SYSVIPC_SHMUSEPHYS, CREATE_BASE, SHMMNI, SHMSEG, SEMMNI, SEMMNS, SEMMNU, MSGMNI, MSGSEG,
   KERN_MAXFILES, KERN_OSRELEASE, KERN_OSREV, KERN_OSTYPE, KERN_PROC_ARGS, KERN_PROC_ARGV, KERN_PROC_ENV,
   KERN_PROC_NARGV, KERN_PROC_NENV, KERN_PROC_PATHNAME, KERN_VERSION, MACHINE, MACHINE_ARCH, MAXHOSTNAMELEN,
   MAXPATHLEN, NETBSD_VERSION, OSRELEASE, OSTYPE, PAGE_SIZE, SYSCTLNODE_SIZE, SYSCTL_NAMELEN, SYSCTL_TYPEMASK,
@@ -204,6 +206,24 @@ const ROOT: SNode = node(0, '(root)', [
     }),
     node(KERN_PROC_ARGS, 'proc_args', [], { func: procArgs }),
     leaf(KERN_ARND, 'arandom', CTLTYPE_STRUCT, undefined, { func: arnd }),
+    // kern.ipc: sysv_ipc.c's fixed nodes (sysv_shm.c 1.141's shm*), then the ones sysv_sem.c and
+    // sysv_msg.c make with CTL_CREATE (numbers from CREATE_BASE in creation order: unverified).
+    // NetBSD lets root tune them (a reallocation); here they can only be read.
+    node(KERN_SYSVIPC, 'ipc', [
+      immediate(KERN_SYSVIPC_MSG, 'sysvmsg', 1),
+      immediate(KERN_SYSVIPC_SEM, 'sysvsem', 1),
+      immediate(KERN_SYSVIPC_SHM, 'sysvshm', 1),
+      leaf(KERN_SYSVIPC_SHMMAX, 'shmmax', CTLTYPE_QUAD, (m) => quad(BigInt(m.shm.shmmax))),
+      immediate(KERN_SYSVIPC_SHMMNI, 'shmmni', SHMMNI),
+      immediate(KERN_SYSVIPC_SHMSEG, 'shmseg', SHMSEG),
+      leaf(KERN_SYSVIPC_SHMMAXPGS, 'shmmaxpgs', CTLTYPE_INT, (m) => int(m.shm.shmall)),
+      immediate(KERN_SYSVIPC_SHMUSEPHYS, 'shm_use_phys', 0),
+      immediate(CREATE_BASE, 'semmni', SEMMNI),
+      immediate(CREATE_BASE + 1, 'semmns', SEMMNS),
+      immediate(CREATE_BASE + 2, 'semmnu', SEMMNU),
+      immediate(CREATE_BASE + 3, 'msgmni', MSGMNI),
+      immediate(CREATE_BASE + 4, 'msgseg', MSGSEG),
+    ]),
   ]),
   node(CTL_HW, 'hw', [
     fixedString(HW_MACHINE, 'machine', MACHINE),
