@@ -4,8 +4,19 @@
 // and queues are src/kernel/sysvshm.ts, sysvsem.ts and sysvmsg.ts.
 
 import { GETALL, IPC_SET, IPC_STAT, MSQID_DS_SIZE, SEMID_DS_SIZE, SETALL, SETVAL, SHMID_DS_SIZE } from '../src/kernel/constants.js';
-import { full, partial, type SyscallDescriptor } from '../src/kernel/syscall.js';
+import { full, partial, type SysCtx, type SyscallDescriptor } from '../src/kernel/syscall.js';
 import { checkNsops, type SemBuf, type SemctlIo } from '../src/kernel/sysvsem.js';
+
+/**
+ * sys___shmctl50 / sys___msgctl50: IPC_SET's struct is copied in first (EFAULT before the id is
+ * looked at); IPC_STAT's is copied out once the command succeeded.
+ */
+function ctlWithBuffer(k: SysCtx, cmd: number, buf: number, size: number, ctl: (set?: Uint8Array) => Uint8Array | undefined): number {
+  const set = cmd === IPC_SET ? k.proc.vm.read(buf, size).slice() : undefined;
+  const stat = ctl(set);
+  if (cmd === IPC_STAT && stat) k.proc.vm.write(buf, stat);
+  return 0;
+}
 
 export const ipcSyscalls: SyscallDescriptor[] = [
   {
@@ -29,14 +40,7 @@ export const ipcSyscalls: SyscallDescriptor[] = [
   {
     number: 443, name: '__shmctl50', class: 'memory', support: full,
     args: [{ name: 'shmid', type: 'int' }, { name: 'cmd', type: 'int' }, { name: 'buf', type: 'ptr' }],
-    handler(k, shmid, cmd, buf) {
-      // sys___shmctl50: IPC_SET's buffer is copied in first (EFAULT before anything else);
-      // IPC_STAT's is copied out once shmctl1 succeeded.
-      const set = cmd === IPC_SET ? k.proc.vm.read(buf, SHMID_DS_SIZE).slice() : undefined;
-      const stat = k.machine.shm.ctl(k.proc, shmid, cmd, set);
-      if (cmd === IPC_STAT && stat) k.proc.vm.write(buf, stat);
-      return 0;
-    },
+    handler: (k, shmid, cmd, buf) => ctlWithBuffer(k, cmd, buf, SHMID_DS_SIZE, (set) => k.machine.shm.ctl(k.proc, shmid, cmd, set)),
   },
   {
     number: 221, name: 'semget', class: 'memory', support: partial('kern.ipc.sem* can be read, not tuned'),
@@ -123,12 +127,6 @@ export const ipcSyscalls: SyscallDescriptor[] = [
   {
     number: 444, name: '__msgctl50', class: 'memory', support: full,
     args: [{ name: 'msqid', type: 'int' }, { name: 'cmd', type: 'int' }, { name: 'buf', type: 'ptr' }],
-    handler(k, msqid, cmd, buf) {
-      // sys___msgctl50: IPC_SET's msqid_ds copied in first; IPC_STAT's copied out last
-      const set = cmd === IPC_SET ? k.proc.vm.read(buf, MSQID_DS_SIZE).slice() : undefined;
-      const stat = k.machine.msg.ctl(k.proc, msqid, cmd, set);
-      if (cmd === IPC_STAT && stat) k.proc.vm.write(buf, stat);
-      return 0;
-    },
+    handler: (k, msqid, cmd, buf) => ctlWithBuffer(k, cmd, buf, MSQID_DS_SIZE, (set) => k.machine.msg.ctl(k.proc, msqid, cmd, set)),
   },
 ];
