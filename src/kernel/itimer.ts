@@ -32,6 +32,11 @@ export function realtimeNs(m: Machine): bigint {
   return m.timeofday.nowNs();
 }
 
+/** time_second: the machine's time of day in whole seconds (the SysV IPC objects' times). */
+export function timeSecond(m: Machine): number {
+  return Number(realtimeNs(m) / NS);
+}
+
 /** Where the current slice of each running process started being observed (see procCpuMs). */
 const sliceSeen = new WeakMap<Proc, { base: number; since: number }>();
 

@@ -6,7 +6,7 @@
 import { ShmTable } from './sysvshm.js';
 import { SemTable } from './sysvsem.js';
 import { MsgTable } from './sysvmsg.js';
-import { realtimeNs } from './itimer.js';
+import { timeSecond } from './itimer.js';
 import { physmemPages } from './proc.js';
 import { newInetTables, type InetTables } from './inet.js';
 import { TimeOfDay } from './timeofday.js';
@@ -104,11 +104,10 @@ export class Machine implements Scheduler {
   readonly localNames: LocalNames = newLocalNames();
   /** The loopback network's TCP and UDP control blocks (inet.ts). */
   readonly inet: InetTables = newInetTables();
-  /** System V shared memory segments (sysvshm.ts); times in the guest's realtime seconds. */
-  readonly shm = new ShmTable(physmemPages(), () => Number(realtimeNs(this) / 1_000_000_000n));
-  /** System V semaphore sets (sysvsem.ts) and message queues (sysvmsg.ts). */
-  readonly msg = new MsgTable(() => Number(realtimeNs(this) / 1_000_000_000n));
-  readonly sem = new SemTable(() => Number(realtimeNs(this) / 1_000_000_000n));
+  /** System V shared memory, semaphores and message queues (sysvshm.ts, sysvsem.ts, sysvmsg.ts). */
+  readonly shm = new ShmTable(physmemPages(), () => timeSecond(this));
+  readonly sem = new SemTable(() => timeSecond(this));
+  readonly msg = new MsgTable(() => timeSecond(this));
   /** The FIFOs nbemu's processes have open (fifofs' v_fifoinfo), by host device and inode. */
   readonly fifos: Fifos = new Map();
   /** Woken whenever a process forks, execs or exits (kqueue's EVFILT_PROC sleeps here). */
@@ -785,7 +784,6 @@ export class Machine implements Scheduler {
     this.setRunnable(p.curlwp);
   }
 
-  /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
   /** A stop undone without SIGCONT (jobControl): the process runs on as if never stopped. */
   private resumeQuietly(p: Proc): void {
     if (p.status !== 'stopped') return;
@@ -794,6 +792,7 @@ export class Machine implements Scheduler {
     for (const l of p.lwps.values()) if (l.state === 'runnable' && !l.suspended) this.setRunnable(l);
   }
 
+  /** SIGCONT's effect on a stopped process (kern_sig.c proc_unstop). */
   continueProc(p: Proc): void {
     if (p.status !== 'stopped') return;
     p.status = 'active';
