@@ -411,7 +411,7 @@ function doAccept(k: SysCtx, s: number, name: number, anamelen: number, flags: n
     const cf = creationFlags(flags ?? 0);
     const inherited = flags === undefined ? file.flag & (FNONBLOCK | FNOSIGPIPE) : cf.fflag;
     p.fd.affix(fd, new SocketFile(k.machine.files, conn, inherited), cf.fdflags);
-    if (name !== 0) copyoutAddr(k, conn instanceof InetSocket ? conn.peername() : sockaddrUn(conn.peer?.addrBytes), name, anamelen);
+    if (name !== 0) copyoutAddr(k, nameOf(conn, true), name, anamelen);
   } catch (e) {
     if (mask !== undefined && !(e instanceof Sleep)) sigsuspendTeardown(p);
     throw e;

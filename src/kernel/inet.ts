@@ -87,21 +87,14 @@ export function parseSockaddrIn(bytes: Uint8Array): InetSockaddr {
 
 /** The sockaddr_in or sockaddr_in6 of (addr, port) for a socket of `family`. */
 export function sockaddrIn(family: number, addr: Addr, port: number): Uint8Array {
-  if (family === AF_INET) {
-    const b = new Uint8Array(SOCKADDR_IN_SIZE);
-    b[0] = SOCKADDR_IN_SIZE;
-    b[1] = AF_INET;
-    b[2] = port >> 8;
-    b[3] = port & 0xff;
-    b.set(addr.subarray(12), 4);
-    return b;
-  }
-  const b = new Uint8Array(SOCKADDR_IN6_SIZE);
-  b[0] = SOCKADDR_IN6_SIZE;
-  b[1] = AF_INET6;
-  b[2] = port >> 8;
+  const v4 = family === AF_INET;
+  const b = new Uint8Array(v4 ? SOCKADDR_IN_SIZE : SOCKADDR_IN6_SIZE);
+  b[0] = b.length; // sin_len / sin6_len
+  b[1] = family;
+  b[2] = port >> 8; // network order
   b[3] = port & 0xff;
-  b.set(addr, 8);
+  if (v4) b.set(addr.subarray(12), 4); // sin_addr
+  else b.set(addr, 8); // sin6_addr, after sin6_flowinfo
   return b;
 }
 
@@ -152,7 +145,6 @@ export class InetSocket extends Socket {
     readonly table: InetTable,
   ) {
     super(type);
-    this.domain = family;
     this.v6only = family === AF_INET6;
     // tcp_attach / udp_attach → soreserve(so, sendspace, recvspace): the send low-water mark
     // is min(MCLBYTES, hiwat), the receive one 1.
@@ -185,14 +177,14 @@ export class InetSocket extends Socket {
   }
 
   /**
-   * Which of the two protocols' addresses a block with local address `laddr` answers for: an
-   * AF_INET one IPv4's; an AF_INET6 one IPv6's unless bound to a v4-mapped address, and IPv4's
-   * too when not IPv6-only and bound to the wildcard or a mapped address (in6_pcbbind_port and
-   * in6_pcblookup_* look up the IPv4 blocks for those).
+   * Whether this block answers for IPv4 addresses (`v4`) or IPv6 ones: an AF_INET block for
+   * IPv4's; an AF_INET6 one for IPv6's unless bound to a v4-mapped address, and for IPv4's too
+   * when not IPv6-only and bound to the wildcard or a mapped address (in6_pcbbind_port and
+   * in6pcb_lookup_* look up the IPv4 blocks for those).
    */
-  private speaks(laddr: Addr): { v4: boolean; v6: boolean } {
-    if (this.family === AF_INET) return { v4: true, v6: false };
-    return { v4: !this.v6only && (isNull(laddr) || isMapped(laddr)), v6: !isMapped(laddr) };
+  private speaks(v4: boolean): boolean {
+    if (this.family === AF_INET) return v4;
+    return v4 ? !this.v6only && (isNull(this.laddr) || isMapped(this.laddr)) : !isMapped(this.laddr);
   }
 
   /**
@@ -206,12 +198,9 @@ export class InetSocket extends Socket {
     let match: InetSocket | undefined;
     let matchwild = 3;
     const v4 = this.family === AF_INET || isMapped(laddr);
-    const me = { v4, v6: !v4 };
     const now = performance.now();
     for (const t of this.table.pcbs) {
-      if (t === this || t.lport !== port || !InetSocket.holds(t, now)) continue;
-      const them = t.speaks(t.laddr);
-      if (!(me.v4 && them.v4) && !(me.v6 && them.v6)) continue;
+      if (t === this || t.lport !== port || !InetSocket.holds(t, now) || !t.speaks(v4)) continue;
       // wildcards counted as in_pcblookup_port: a connected block is one, a null address on
       // either side (not both) is one, two different addresses do not clash.
       let wildcard = t.fport === 0 ? 0 : 1;
@@ -227,12 +216,6 @@ export class InetSocket extends Socket {
       }
     }
     return match;
-  }
-
-  /** A block that answers for packets to `dst`: its family speaks dst's protocol. */
-  private static answers(t: InetSocket, dst: Addr): boolean {
-    const them = t.speaks(t.laddr);
-    return isMapped(dst) ? them.v4 : them.v6;
   }
 
   /**
@@ -286,10 +269,11 @@ export class InetSocket extends Socket {
    * in_pcbconnect / in6pcb_connect's address part: port 0 is EADDRNOTAVAIL, so is a multicast
    * destination for TCP; the wildcard destination means this host (lo0's address). With no
    * interface but lo0 there is no route anywhere else: an unbound socket finds no source
-   * address (in_selectsrc: EADDRNOTAVAIL), a bound one no route (ip_output: EHOSTUNREACH).
-   * Returns the destination and the source address to use.
+   * address (in_selectsrc: EADDRNOTAVAIL), a bound one no route (ip_output: EHOSTUNREACH); an
+   * unconnected datagram (`datagram`) has no source selected before ip_output finds no route,
+   * so it is EHOSTUNREACH too, multicast aside. Returns the destination and the source address.
    */
-  private route(sa: InetSockaddr): { dst: Addr; src: Addr } {
+  private route(sa: InetSockaddr, datagram = false): { dst: Addr; src: Addr } {
     this.checkName(sa);
     if (sa.port === 0) throw new Errno(EADDRNOTAVAIL);
     let dst = sa.addr;
@@ -300,7 +284,7 @@ export class InetSocket extends Socket {
       if (isMapped(dst) ? this.v6only || (!isNull(this.laddr) && !isMapped(this.laddr)) : isMapped(this.laddr)) throw new Errno(EINVAL);
     }
     if (isNull(dst)) dst = this.family === AF_INET ? V4_LOOPBACK : V6_LOOPBACK;
-    if (!isLocal(dst)) throw new Errno(isNull(this.laddr) ? EADDRNOTAVAIL : EHOSTUNREACH);
+    if (!isLocal(dst)) throw new Errno(isNull(this.laddr) && !(datagram && !isMulticast(dst)) ? EADDRNOTAVAIL : EHOSTUNREACH);
     return { dst, src: isNull(this.laddr) ? dst : this.laddr };
   }
 
@@ -365,7 +349,7 @@ export class InetSocket extends Socket {
     let best: InetSocket | undefined;
     let bestRank = 4;
     for (const t of this.table.pcbs) {
-      if (!t.listening || t.lport !== port || t.detached || !InetSocket.answers(t, dst)) continue;
+      if (!t.listening || t.lport !== port || t.detached || !t.speaks(isMapped(dst))) continue;
       const exact = same(t.laddr, dst);
       if (!exact && !isNull(t.laddr)) continue;
       const rank = (t.family === AF_INET6 && isMapped(dst) ? 2 : 0) + (exact ? 0 : 1);
@@ -379,8 +363,7 @@ export class InetSocket extends Socket {
 
   /** tcp_drop: the connection fails with `error` and its control block goes. */
   private drop(error: number): void {
-    this.error = error;
-    this.state = (this.state & ~SS_ISCONNECTED) | SS_CANTRCVMORE | SS_CANTSENDMORE; // soisdisconnected
+    this.disconnected(error);
     this.detached = true;
     this.table.pcbs.delete(this);
     this.rcv.wakeup();
@@ -428,15 +411,18 @@ export class InetSocket extends Socket {
       // fails (EPIPE; a read sees ECONNRESET first).
       const n = Math.min(uio.resid, this.snd.hiwat);
       uio.copyin(n);
-      this.reset();
+      this.disconnected(ECONNRESET);
       this.rcv.wakeup();
       this.snd.wakeup();
       return n;
     }
     if (this.tcp) {
-      // tcp_send: control data (SCM_RIGHTS) is EINVAL, once sosend's own checks have passed
-      if (internalize && !(this.state & SS_CANTSENDMORE) && !this.error && this.state & SS_ISCONNECTED) throw new Errno(EINVAL);
-      return super.send(uio, nonblock, internalize, to, sender);
+      // tcp_send: control data (SCM_RIGHTS) is EINVAL, where sosend hands the data to the
+      // protocol, the point at which the base calls `internalize`
+      const refuse = internalize && ((): Control => {
+        throw new Errno(EINVAL);
+      });
+      return super.send(uio, nonblock, refuse, to, sender);
     }
     const resid = uio.resid;
     if (this.state & SS_CANTSENDMORE) return super.send(uio, nonblock); // EPIPE
@@ -449,18 +435,11 @@ export class InetSocket extends Socket {
     let dport = this.fport;
     let src = this.laddr;
     if (toAddr) {
-      let r: { dst: Addr; src: Addr };
-      try {
-        r = this.route(toAddr);
-      } catch (e) {
-        // an unconnected datagram has no source selected before ip_output finds no route
-        if (e instanceof Errno && e.errno === EADDRNOTAVAIL && toAddr.port !== 0 && !isMulticast(toAddr.addr)) throw new Errno(EHOSTUNREACH);
-        throw e;
-      }
+      const r = this.route(toAddr, true);
       if (this.lport === 0) this.bind(undefined, sender?.euid ?? 0);
       dst = r.dst;
       dport = toAddr.port;
-      src = isNull(this.laddr) ? dst : this.laddr;
+      src = r.src;
     }
     const data = uio.copyin(resid);
     const target = this.findReceiver(dst, dport, src, this.lport);
@@ -481,7 +460,7 @@ export class InetSocket extends Socket {
     let best: InetSocket | undefined;
     let bestWild = 5;
     for (const t of this.table.pcbs) {
-      if (t.lport !== dport || t.detached || !InetSocket.answers(t, dst)) continue;
+      if (t.lport !== dport || t.detached || !t.speaks(isMapped(dst))) continue;
       let wild = t.family === AF_INET6 && isMapped(dst) ? 2 : 0; // udp4_input: IPv4 blocks before IPv6 ones
       if (isNull(t.laddr)) wild++;
       else if (!same(t.laddr, dst)) continue;
@@ -558,16 +537,14 @@ export class InetSocket extends Socket {
   override close(): void {
     const now = performance.now();
     const peer = this.tcp ? (this.peer as InetSocket | undefined) : undefined;
-    let lingers = false;
     if (peer && peer.peer === this) {
       this.peer = undefined;
       peer.peer = undefined;
-      if (this.options & SO_LINGER && this.linger[1] === 0) peer.reset();
+      if (this.options & SO_LINGER && this.linger[1] === 0) peer.disconnected(ECONNRESET);
       else {
         peer.state |= SS_CANTRCVMORE;
         peer.peerClosed = true;
         if (!this.peerClosed) {
-          lingers = true;
           this.lingersUntil = now + TCP_FIN_WAIT_2_IDLE_MS;
           peer.finWaiting = this;
         }
@@ -581,12 +558,12 @@ export class InetSocket extends Socket {
     this.finWaiting = undefined;
     super.close();
     this.detached = true;
-    if (!lingers) this.table.pcbs.delete(this);
+    if (this.lingersUntil === undefined) this.table.pcbs.delete(this);
   }
 
-  /** An RST arrived (tcp_input → tcp_drop(ECONNRESET) → soisdisconnected). */
-  private reset(): void {
-    this.error = ECONNRESET;
+  /** soisdisconnected with so_error: an RST came (ECONNRESET), or one refused our SYN. */
+  private disconnected(error: number): void {
+    this.error = error;
     this.state = (this.state & ~SS_ISCONNECTED) | SS_CANTRCVMORE | SS_CANTSENDMORE;
   }
 }
