@@ -123,11 +123,7 @@ export class SemTable {
     if (waited) {
       // Woken (cv_wait_sig returned): the set must still be there, then the count goes down.
       p.restartState = undefined;
-      const s = this.sets[waited.ix]!;
-      if (!(s.perm.mode & SEM_ALLOC) || s.perm.seq !== waited.seq) throw new Errno(EIDRM);
-      const sem = s.sems[waited.num]!;
-      if (waited.zero) sem.semzcnt--;
-      else sem.semncnt--;
+      if (!this.stopWaiting(waited)) throw new Errno(EIDRM);
     }
     const s = this.live(semid);
     if (!s) throw new Errno(EINVAL);
@@ -162,16 +158,8 @@ export class SemTable {
       else sem.semncnt++;
       const ix = IPCID_TO_IX(semid);
       const wait: SemWait = { ix, seq: s.perm.seq, num: blocked.num, zero };
-      p.restartState = {
-        semWait: wait,
-        abandon: () => {
-          // EINTR (or the process's end) instead of a wake-up: the count goes down all the same
-          const t = this.sets[wait.ix]!;
-          if (!(t.perm.mode & SEM_ALLOC) || t.perm.seq !== wait.seq) return;
-          if (wait.zero) t.sems[wait.num]!.semzcnt--;
-          else t.sems[wait.num]!.semncnt--;
-        },
-      };
+      // EINTR (or the process's end) instead of a wake-up: the count goes down all the same
+      p.restartState = { semWait: wait, abandon: () => this.stopWaiting(wait) };
       throw new Sleep(s.cv, undefined, 'eintr');
     }
     if (doUndos) {
@@ -192,6 +180,16 @@ export class SemTable {
     for (const o of sops) s.sems[o.num]!.sempid = p.pid;
     s.otime = this.now();
     if (doWakeup) s.cv.wakeup();
+  }
+
+  /** A semop's sleep is over: its semncnt or semzcnt goes down; false if the set went meanwhile. */
+  private stopWaiting(w: SemWait): boolean {
+    const s = this.sets[w.ix]!;
+    if (!(s.perm.mode & SEM_ALLOC) || s.perm.seq !== w.seq) return false;
+    const sem = s.sems[w.num]!;
+    if (w.zero) sem.semzcnt--;
+    else sem.semncnt--;
+    return true;
   }
 
   /** semundo_adjust: the process's vector (semu_alloc: ENOSPC past semmnu), its entry for the semaphore. */
