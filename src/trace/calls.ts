@@ -34,6 +34,10 @@ const atFlags = flagsOf(AT_FLAG_NAMES);
 /** A uid_t/gid_t argument of the chown family: -1 (leave it) shows as -1. */
 const ownerId: Fmt = (_c, v) => ({ text: String(v | 0), value: v | 0 });
 const octal = textOf(octalText);
+/** System V IPC: a key in hex; get flags as IPC_CREAT|IPC_EXCL|0600; a bare address or buffer. */
+const ipcKey: Fmt = (_c, v) => ({ text: hex(v), value: v });
+const ipcGetFlags: Fmt = (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v });
+const ipcAddr: Fmt = (_c, v) => ({ text: ptrText(v), value: v });
 /** A mode with its file type (mknod): S_IFREG|0644. */
 const typedMode = textOf(modeText);
 const openFlags = textOf(openFlagsText);
@@ -457,21 +461,20 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
     stack: [{ name: 'pos', type: 'long' }],
   },
   munmap: { args: { ...addrLen } },
-  // System V shared memory: shmget's flags as IPC_CREAT|IPC_EXCL|0600, shmat's address in hex
   shmget: {
     args: {
-      key: (_c, v) => ({ text: hex(v), value: v }),
+      key: ipcKey,
       size: num,
-      shmflg: (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v }),
+      shmflg: ipcGetFlags,
     },
   },
-  shmat: { args: { shmid: num, shmaddr: (_c, v) => ({ text: ptrText(v), value: v }), shmflg: flagsOf(SHMAT_NAMES) }, ret: hexRet },
-  shmdt: { args: { shmaddr: (_c, v) => ({ text: ptrText(v), value: v }) } },
+  shmat: { args: { shmid: num, shmaddr: ipcAddr, shmflg: flagsOf(SHMAT_NAMES) }, ret: hexRet },
+  shmdt: { args: { shmaddr: ipcAddr } },
   semget: {
     args: {
-      key: (_c, v) => ({ text: hex(v), value: v }),
+      key: ipcKey,
       nsems: num,
-      semflg: (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v }),
+      semflg: ipcGetFlags,
     },
   },
   semop: {
@@ -492,15 +495,15 @@ export const CALL_FORMATS: Record<string, CallFmt> = {
   semconfig: { args: { flag: num } },
   msgget: {
     args: {
-      key: (_c, v) => ({ text: hex(v), value: v }),
-      msgflg: (_c, v) => ({ text: [flagsText(v & ~0o777, IPC_FLAG_NAMES, ''), octalText(v & 0o777)].filter((x) => x).join('|'), value: v }),
+      key: ipcKey,
+      msgflg: ipcGetFlags,
     },
   },
-  msgsnd: { args: { msqid: num, msgp: (_c, v) => ({ text: ptrText(v), value: v }), msgsz: num, msgflg: flagsOf(IPC_FLAG_NAMES) } },
-  msgrcv: { args: { msqid: num, msgp: (_c, v) => ({ text: ptrText(v), value: v }), msgsz: num, msgtyp: num, msgflg: flagsOf([...IPC_FLAG_NAMES, [C.MSG_NOERROR, 'MSG_NOERROR']]) } },
-  __msgctl50: { args: { msqid: num, cmd: enumOf(SHMCTL_NAMES), buf: (_c, v) => ({ text: ptrText(v), value: v }) } },
-  ____semctl50: { args: { semid: num, semnum: num, cmd: enumOf(SEMCTL_NAMES), arg: (_c, v) => ({ text: ptrText(v), value: v }) } },
-  __shmctl50: { args: { shmid: num, cmd: enumOf(SHMCTL_NAMES), buf: (_c, v) => ({ text: ptrText(v), value: v }) } },
+  msgsnd: { args: { msqid: num, msgp: ipcAddr, msgsz: num, msgflg: flagsOf(IPC_FLAG_NAMES) } },
+  msgrcv: { args: { msqid: num, msgp: ipcAddr, msgsz: num, msgtyp: num, msgflg: flagsOf([...IPC_FLAG_NAMES, [C.MSG_NOERROR, 'MSG_NOERROR']]) } },
+  __msgctl50: { args: { msqid: num, cmd: enumOf(SHMCTL_NAMES), buf: ipcAddr } },
+  ____semctl50: { args: { semid: num, semnum: num, cmd: enumOf(SEMCTL_NAMES), arg: ipcAddr } },
+  __shmctl50: { args: { shmid: num, cmd: enumOf(SHMCTL_NAMES), buf: ipcAddr } },
   mprotect: { args: { ...addrLen, prot: flagsOf(PROT_NAMES) } },
   madvise: { args: { ...addrLen, behav: enumOf(MADV_NAMES) } },
   mincore: {
